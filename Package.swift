@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot loops index with wrapping arithmetic; -Ounchecked removes the remaining
+// overflow and bounds checks in release builds of the numeric targets only.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "BackdoorLab",
+    products: [
+        .executable(name: "backdoorlab", targets: ["backdoorlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
+        .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
+        .executableTarget(name: "backdoorlab", dependencies: [
+            "Tensor", "Datasets", "Learning",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "TestSupport", dependencies: ["Tensor", "Datasets"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+    ]
+)

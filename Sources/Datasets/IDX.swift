@@ -1,0 +1,69 @@
+/// The IDX format of MNIST and Fashion-MNIST (big-endian header; optionally gzipped).
+public enum IDX {
+    /// Images [count, rows, cols] from an idx3-ubyte file.
+    public static func readImages(_ path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
+        let b = try FileIO.readGzip(path)
+        guard b.count >= 16 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
+        let magic = be32(b, 0)
+        guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "0x00000803 (idx3 images)", found: hex(magic))) }
+        let (n, r, c) = (be32(b, 4), be32(b, 8), be32(b, 12))
+        let need = 16 + n * r * c
+        guard b.count >= need else { throw DatasetError(path, .truncated(expected: need, found: b.count)) }
+        return (n, r, c, Array(b[16..<need]))
+    }
+
+    /// Labels from an idx1-ubyte file, each checked to be below `classes`.
+    public static func readLabels(_ path: String, classes: Int) throws -> [Int] {
+        let b = try FileIO.readGzip(path)
+        guard b.count >= 8 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
+        let magic = be32(b, 0)
+        guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "0x00000801 (idx1 labels)", found: hex(magic))) }
+        let n = be32(b, 4)
+        guard b.count >= 8 + n else { throw DatasetError(path, .truncated(expected: 8 + n, found: b.count)) }
+        var labels = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let l = Int(b[8 + i])
+            guard l < classes else { throw DatasetError(path, .labelOutOfRange(index: i, label: l, classes: classes)) }
+            labels[i] = l
+        }
+        return labels
+    }
+
+    static func be32(_ b: [UInt8], _ o: Int) -> Int {
+        Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
+    }
+    static func hex(_ v: Int) -> String {
+        let s = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+    }
+}
+
+/// Fashion-MNIST: 60 000 training and 10 000 test images, 28×28 grey, 10 classes.
+public enum FashionMNIST {
+    /// Where Debian's `dataset-fashion-mnist` package puts the files.
+    public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
+    public static let classNames = ["t-shirt/top", "trouser", "pullover", "dress", "coat",
+                                    "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+
+    /// Loads the `train` or `t10k` split from `directory` (files may be gzipped or not).
+    public static func load(directory: String = defaultDirectory, split: Split) throws -> Dataset {
+        let prefix = split == .train ? "train" : "t10k"
+        let imgPath = find(directory, "\(prefix)-images-idx3-ubyte")
+        let lblPath = find(directory, "\(prefix)-labels-idx1-ubyte")
+        let img = try IDX.readImages(imgPath)
+        let labels = try IDX.readLabels(lblPath, classes: 10)
+        guard labels.count == img.count else {
+            throw DatasetError(lblPath, .mismatch("\(labels.count) labels for \(img.count) images in \(imgPath)"))
+        }
+        return Dataset(name: "fashion-mnist-\(prefix)", height: img.rows, width: img.cols, channels: 1,
+                       images: img.pixels, labels: labels, classNames: classNames)
+    }
+
+    static func find(_ dir: String, _ base: String) -> String {
+        let gz = dir + "/" + base + ".gz"
+        return FileIOExists(gz) ? gz : dir + "/" + base
+    }
+}
+
+/// A dataset's two standard parts.
+public enum Split: String, Sendable, Codable { case train, test }

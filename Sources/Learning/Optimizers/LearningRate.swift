@@ -1,0 +1,21 @@
+/// Learning rate as a function of the step (0-based).
+public enum LearningRate: Equatable, Hashable, Sendable, Codable {
+    case constant(Float)
+    /// values[i] while step < boundaries[i]; values.count == boundaries.count + 1.
+    case piecewise(boundaries: [Int], values: [Float])
+    /// Linear warm-up from 0 to `peak` over `warmup` steps, then linear decay to 0 at `total` (one-cycle style).
+    case triangular(peak: Float, warmup: Int, total: Int)
+
+    public func callAsFunction(_ step: Int) -> Float {
+        switch self {
+        case let .constant(v): return v
+        case let .piecewise(b, v):
+            var i = 0
+            while i < b.count && step >= b[i] { i += 1 }
+            return v[min(i, v.count - 1)]
+        case let .triangular(peak, warmup, total):
+            if step < warmup { return peak * Float(step + 1) / Float(max(warmup, 1)) }
+            return peak * max(0, Float(total - step) / Float(max(total - warmup, 1)))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Datasets
+import Tensor
+
+/// What a model predicts on a dataset.
+public struct Predictions: Sendable {
+    public var predicted: [Int]
+    public var losses: [Float]
+    /// Probability the model gives each image's own label.
+    public var labelProbability: [Float]
+    public var labels: [Int]
+
+    public var accuracy: Double {
+        guard !labels.isEmpty else { return 0 }
+        return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
+    }
+
+    /// Accuracy on the images of each class.
+    public func perClassAccuracy(classes: Int) -> [Double] {
+        var hit = [Int](repeating: 0, count: classes), all = hit
+        for (p, l) in zip(predicted, labels) where l < classes { all[l] += 1; if p == l { hit[l] += 1 } }
+        return zip(hit, all).map { $1 == 0 ? 0 : Double($0) / Double($1) }
+    }
+}
+
+/// Runs `model` in inference mode over `dataset` in batches.
+public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> Predictions {
+    let images = Tensor(zeros: [1]), loss = CrossEntropyLoss()
+    var labels: [Int32] = []
+    var rng = RNG(seed: 0)
+    var out = Predictions(predicted: [], losses: [], labelProbability: [], labels: dataset.labels)
+    var start = 0
+    while start < dataset.count {
+        let idx = Array(start..<min(start + batchSize, dataset.count))
+        loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+        let logits = model(images)
+        loss.forward(logits, labels: labels)
+        let k = logits.shape[1]
+        for b in 0..<idx.count {
+            var best = 0
+            for j in 1..<k where logits[b * k + j] > logits[b * k + best] { best = j }
+            out.predicted.append(best)
+            out.losses.append(loss.losses[b])
+            out.labelProbability.append(loss.probabilities[b * k + Int(labels[b])])
+        }
+        start += batchSize
+    }
+    return out
+}

@@ -1,0 +1,219 @@
+/// Geometry of a 2-D convolution over NHWC input with HWIO weights.
+///
+/// x: [N, H, W, C] → y: [N, OH, OW, K]; weights: [KH, KW, C, K]; one GEMM per call:
+/// y[N·OH·OW, K] = cols[N·OH·OW, KH·KW·C] · w[KH·KW·C, K].
+public struct ConvGeometry: Equatable, Sendable {
+    public var batch, height, width, inChannels, outChannels: Int
+    public var kernel, stride, padding: Int
+
+    public init(batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
+                kernel: Int, stride: Int = 1, padding: Int = 0) {
+        self.batch = batch; self.height = height; self.width = width
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+    }
+
+    public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    public var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows of the GEMM: one per output pixel.
+    public var rows: Int { batch * outHeight * outWidth }
+    /// Inner dimension of the GEMM: one patch.
+    public var patch: Int { kernel * kernel * inChannels }
+    /// A 1×1, stride-1, unpadded convolution is a plain GEMM on the input: no im2col.
+    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    public var inputShape: [Int] { [batch, height, width, inChannels] }
+    public var outputShape: [Int] { [batch, outHeight, outWidth, outChannels] }
+    public var weightShape: [Int] { [kernel, kernel, inChannels, outChannels] }
+    /// Multiply-adds × 2 of the forward GEMM.
+    public var forwardFLOPs: Int { 2 * rows * patch * outChannels }
+}
+
+public enum Conv2D {
+    /// Lays every receptive field of `x` out as one row of `cols` [rows, patch]; padding reads as 0.
+    public static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+        let c = g.inChannels, k = g.kernel, oh = g.outHeight, ow = g.outWidth
+        let h = g.height, w = g.width, s = g.stride, p = g.padding
+        var row = cols
+        for n in 0..<g.batch {
+            let img = x + n &* h &* w &* c
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let iy0 = oy &* s &- p, ix0 = ox &* s &- p
+                    var dst = row
+                    for ky in 0..<k {
+                        let iy = iy0 &+ ky
+                        if iy < 0 || iy >= h {
+                            dst.update(repeating: 0, count: k &* c)
+                            dst += k &* c
+                            continue
+                        }
+                        // Contiguous run of columns inside the image: one copy of ≤ k·C floats.
+                        let lo = min(k, max(0, -ix0)), hi = max(lo, min(k, w &- ix0))
+                        if lo > 0 { dst.update(repeating: 0, count: lo &* c) }
+                        if hi > lo {
+                            (dst + lo &* c).update(from: img + (iy &* w &+ ix0 &+ lo) &* c, count: (hi &- lo) &* c)
+                        }
+                        if hi < k { (dst + hi &* c).update(repeating: 0, count: (k &- hi) &* c) }
+                        dst += k &* c
+                    }
+                    row += g.patch
+                }
+            }
+        }
+    }
+
+    /// Adds every row of `cols` back onto the pixels it was read from (the adjoint of `im2col`); `dx` must be zeroed.
+    public static func col2im(_ g: ConvGeometry, _ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let c = g.inChannels, k = g.kernel, oh = g.outHeight, ow = g.outWidth
+        let h = g.height, w = g.width, s = g.stride, p = g.padding
+        var row = cols
+        for n in 0..<g.batch {
+            let img = dx + n &* h &* w &* c
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    let iy0 = oy &* s &- p, ix0 = ox &* s &- p
+                    for ky in 0..<k {
+                        let iy = iy0 &+ ky
+                        if iy < 0 || iy >= h { continue }
+                        let lo = min(k, max(0, -ix0)), hi = min(k, w &- ix0)
+                        if hi <= lo { continue }
+                        let src = row + (ky &* k &+ lo) &* c
+                        let dst = img + (iy &* w &+ ix0 &+ lo) &* c
+                        for i in 0..<((hi &- lo) &* c) { dst[i] += src[i] }
+                    }
+                    row += g.patch
+                }
+            }
+        }
+    }
+
+    /// y = conv(x, w) + bias (bias optional, length K).
+    /// Images are split over `Parallel.threads` workers; each lays out chunks of about
+    /// `scratch.chunkRows` output pixels at a time, so the columns stay in cache.
+    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch) {
+        let workers = min(Parallel.threads, g.batch)
+        let chunk = scratch.imagesPerChunk(g)
+        scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: 0)
+        let xs = SharedPointer(x), ws = SharedPointer(weight), ys = SharedPointer(y), bs = bias.map { SharedPointer($0) }
+        let inImage = g.height * g.width * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels
+        Parallel.forEach(workers) { w in
+            let cols = scratch.columns(w)
+            var n0 = Parallel.range(w, of: workers, total: g.batch).lowerBound
+            let hi = Parallel.range(w, of: workers, total: g.batch).upperBound
+            while n0 < hi {
+                var sub = g; sub.batch = min(chunk, hi - n0)
+                let xi = UnsafePointer(xs.p + n0 * inImage), yo = ys.p + n0 * outImage
+                if g.isPointwise {
+                    gemm(sub.rows, g.outChannels, g.patch, xi, UnsafePointer(ws.p), yo)
+                } else {
+                    im2col(sub, xi, cols)
+                    gemm(sub.rows, g.outChannels, g.patch, cols, UnsafePointer(ws.p), yo)
+                }
+                if let bs {
+                    let k = g.outChannels
+                    var r = yo
+                    for _ in 0..<sub.rows {
+                        for j in 0..<k { r[j] += bs.p[j] }
+                        r += k
+                    }
+                }
+                n0 += sub.batch
+            }
+        }
+    }
+
+    /// Given dy, accumulates dW (and dBias) when they are given and writes dx when it is given.
+    /// Each worker sums its images' dW separately; the partial sums are added in worker order.
+    public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
+                                dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+                                scratch: ConvScratch) {
+        let workers = min(Parallel.threads, g.batch)
+        let chunk = scratch.imagesPerChunk(g)
+        let wCount = g.patch * g.outChannels, k = g.outChannels
+        let partials = dWeight != nil
+        scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: partials ? wCount + k : 0)
+        let xs = SharedPointer(x), ws = SharedPointer(weight), dys = SharedPointer(dy)
+        let dxs = dx.map { SharedPointer($0) }
+        let inImage = g.height * g.width * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels
+        Parallel.forEach(workers) { w in
+            let cols = scratch.columns(w)
+            let dW = partials ? scratch.weightPartial(w) : nil
+            dW?.update(repeating: 0, count: wCount + k)
+            let range = Parallel.range(w, of: workers, total: g.batch)
+            var n0 = range.lowerBound
+            while n0 < range.upperBound {
+                var sub = g; sub.batch = min(chunk, range.upperBound - n0)
+                let xi = UnsafePointer(xs.p + n0 * inImage), dyo = UnsafePointer(dys.p + n0 * outImage)
+                if let dW {
+                    let a: UnsafePointer<Float>
+                    if g.isPointwise { a = xi } else { im2col(sub, xi, cols); a = UnsafePointer(cols) }
+                    // dW[patch, K] += colsᵀ · dy
+                    gemm(g.patch, k, sub.rows, a, transA: true, dyo, dW, beta: 1)
+                    let db = dW + wCount
+                    var r = dyo
+                    for _ in 0..<sub.rows {
+                        for j in 0..<k { db[j] += r[j] }
+                        r += k
+                    }
+                }
+                if let dxs {
+                    let dxi = dxs.p + n0 * inImage
+                    if g.isPointwise {
+                        gemm(sub.rows, g.patch, k, dyo, UnsafePointer(ws.p), transB: true, dxi)
+                    } else {
+                        // dcols = dy · Wᵀ, scattered back onto the chunk's own images.
+                        gemm(sub.rows, g.patch, k, dyo, UnsafePointer(ws.p), transB: true, cols)
+                        dxi.update(repeating: 0, count: sub.batch * inImage)
+                        col2im(sub, UnsafePointer(cols), dxi)
+                    }
+                }
+                n0 += sub.batch
+            }
+        }
+        guard let dWeight else { return }
+        for w in 0..<workers {
+            let p = scratch.weightPartial(w)
+            for i in 0..<wCount { dWeight[i] += p[i] }
+            if let dBias { for j in 0..<k { dBias[j] += p[wCount + j] } }
+        }
+    }
+}
+
+/// Per-worker scratch of a convolution: a chunk of im2col columns and a partial dW each.
+/// One instance is shared by all the convolutions of a network (they run one at a time).
+public final class ConvScratch: @unchecked Sendable {
+    /// Output pixels laid out per chunk; chosen so a chunk's columns stay in the L2 cache (measured in `bench`).
+    public var chunkRows: Int
+    private var cols: [UnsafeMutablePointer<Float>] = []
+    private var colsCapacity = 0
+    private var partials: [UnsafeMutablePointer<Float>] = []
+    private var partialCapacity = 0
+
+    public init(chunkRows: Int = 1024) { self.chunkRows = chunkRows }
+    deinit {
+        cols.forEach { $0.deallocate() }
+        partials.forEach { $0.deallocate() }
+    }
+
+    public func imagesPerChunk(_ g: ConvGeometry) -> Int { max(1, chunkRows / max(1, g.outHeight * g.outWidth)) }
+
+    func prepare(workers: Int, columns: Int, weights: Int) {
+        if cols.count < workers || colsCapacity < columns {
+            let n = max(columns, colsCapacity), w = max(workers, cols.count)
+            cols.forEach { $0.deallocate() }
+            cols = (0..<w).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)) }
+            colsCapacity = n
+        }
+        if partials.count < workers || partialCapacity < weights {
+            let n = max(weights, partialCapacity), w = max(workers, partials.count)
+            partials.forEach { $0.deallocate() }
+            partials = (0..<w).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)) }
+            partialCapacity = n
+        }
+    }
+
+    func columns(_ w: Int) -> UnsafeMutablePointer<Float> { cols[w] }
+    func weightPartial(_ w: Int) -> UnsafeMutablePointer<Float> { partials[w] }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Learning
+import Tensor
+
+/// `backdoorlab bench`: throughput of the compute core on this machine.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training and inference throughput, per-layer GEMM speed and the sgemm peak.",
+        discussion: """
+        Prints images/s of a ResNet-32 training step and of inference, GFLOP/s of every convolution's GEMMs \
+        next to the sgemm peak measured in the same run, and stores the figures for `plan`'s cost model. \
+        --time-to-accuracy instead trains a ResNet on Fashion-MNIST until a test accuracy and prints the wall time.
+        """)
+
+    @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Timed training steps per configuration.") var steps: Int = 8
+    @Flag(help: "Train on Fashion-MNIST until --target test accuracy; report wall time.") var timeToAccuracy = false
+    @Option(help: "Test accuracy to reach with --time-to-accuracy.") var target: Double = 0.91
+    @Option(help: "Epoch budget with --time-to-accuracy.") var epochs: Double = 4
+    @Option(help: "Fashion-MNIST directory.") var dataDir: String = FashionMNIST.defaultDirectory
+
+    func run() throws {
+        if let threads { Parallel.configure(threads: threads) }
+        if timeToAccuracy { return try runTimeToAccuracy() }
+        var report = BenchReport(threads: Parallel.threads, cpu: cpuName())
+        report.sgemmPeak = sgemmPeak()
+        for (shape, batch) in [([32, 32, 3], 50), ([32, 32, 3], 128), ([28, 28, 1], 50), ([28, 28, 1], 128)] {
+            report.training.append(trainingThroughput(shape: shape, batch: batch, units: 5))
+        }
+        report.training.append(trainingThroughput(shape: [28, 28, 1], batch: 128, units: 1))
+        report.inference.append(inferenceThroughput(shape: [32, 32, 3], batch: 500, units: 5))
+        report.convolutions = convolutionSpeeds(shape: [32, 32, 3], batch: 50)
+        try? report.store()
+        if json {
+            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print(report.table)
+        }
+    }
+
+    func runTimeToAccuracy() throws {
+        let train: Dataset, test: Dataset
+        do {
+            train = try FashionMNIST.load(directory: dataDir, split: .train)
+            test = try FashionMNIST.load(directory: dataDir, split: .test)
+        } catch let e as DatasetError { throw CLIError(message: e.description, code: 66) }
+        var arch = Architecture.resnet(inputShape: train.shape, classes: 10, unitsPerGroup: 1)
+        (arch.mean, arch.std) = channelStatistics(train)
+        let r = try trainToAccuracy(arch: arch, train: train, test: test, epochs: epochs, batchSize: 128, peak: 0.1,
+                                    weightDecay: 5e-4, augmentation: .none, seed: 0, target: target, log: !json)
+        let verdict = r.reached ? "reached" : "did not reach"
+        if json {
+            print("{\"target\": \(target), \"accuracy\": \(r.accuracy), \"seconds\": \(r.seconds), \"steps\": \(r.steps), \"reached\": \(r.reached)}")
+        } else {
+            print(String(format: "time to accuracy: %@ %.1f%% test accuracy (%.2f%%) in %.1f s wall, %d steps, %d threads",
+                         verdict, target * 100, r.accuracy * 100, r.seconds, r.steps, Parallel.threads))
+        }
+        if !r.reached { throw ExitCode(1) }
+    }
+}
+
+/// Best-of-`repeats` wall time of `body`, in seconds.
+func bestTime(repeats: Int, _ body: () -> Void) -> Double {
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let t = DispatchTime.now().uptimeNanoseconds
+        body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+    }
+    return best
+}
+
+func sgemmPeak() -> BenchReport.Peak {
+    let n = 1024
+    let a = Tensor(zeros: [n, n]), b = Tensor(zeros: [n, n]), c = Tensor(zeros: [n, n])
+    var r = RNG(seed: 1)
+    for i in 0..<a.count { a[i] = r.uniform(); b[i] = r.uniform() }
+    let flops = 2.0 * Double(n * n * n)
+    let one = bestTime(repeats: 5) { gemm(n, n, n, a.pointer, b.pointer, c.pointer) }
+    BLASThreads.set(Parallel.threads)
+    let all = bestTime(repeats: 5) { gemm(n, n, n, a.pointer, b.pointer, c.pointer) }
+    BLASThreads.set(1)
+    return .init(oneThread: flops / one / 1e9, allThreads: flops / all / 1e9)
+}
+
+func syntheticDataset(shape: [Int], count: Int, classes: Int = 10) -> Dataset {
+    var r = RNG(seed: 7)
+    let px = (0..<(count * shape.reduce(1, *))).map { _ in UInt8(r.below(256)) }
+    return Dataset(name: "synthetic", height: shape[0], width: shape[1], channels: shape[2], images: px,
+                   labels: (0..<count).map { $0 % classes }, classNames: (0..<classes).map { "c\($0)" })
+}
+
+extension Bench {
+    func trainingThroughput(shape: [Int], batch: Int, units: Int) -> BenchReport.Throughput {
+        let data = syntheticDataset(shape: shape, count: batch * 4)
+        let model = Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: units).build()
+        model.initialize(RNG(seed: 0))
+        let trainer = Trainer(model: model, optimizer: SGD(momentum: 0.9, weightDecay: 2e-4),
+                              config: TrainingConfig(batchSize: batch, steps: 1 << 30, learningRate: .constant(0.01)), dataset: data)
+        trainer.runStep(); trainer.runStep()
+        var times = [Double]()
+        for _ in 0..<steps { times.append(bestTime(repeats: 1) { trainer.runStep() }) }
+        times.sort()
+        let median = times[times.count / 2]
+        return .init(model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
+                     imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
+                     gflops: 3 * Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+    }
+
+    func inferenceThroughput(shape: [Int], batch: Int, units: Int) -> BenchReport.Throughput {
+        let model = Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: units).build()
+        model.initialize(RNG(seed: 0))
+        let x = Tensor(zeros: [batch] + shape)
+        var r = RNG(seed: 3)
+        for i in 0..<x.count { x[i] = Float(r.below(256)) }
+        _ = model(x)
+        var times = [Double]()
+        for _ in 0..<max(3, steps / 2) { times.append(bestTime(repeats: 1) { _ = model(x) }) }
+        times.sort()
+        let median = times[times.count / 2]
+        return .init(model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
+                     imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
+                     gflops: Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+    }
+
+    /// Forward and backward GFLOP/s of each distinct convolution of ResNet-32 (im2col and col2im included).
+    func convolutionSpeeds(shape: [Int], batch: Int) -> [BenchReport.Convolution] {
+        var seen = Set<String>(), out = [BenchReport.Convolution]()
+        var h = shape[0], c = shape[2]
+        var geoms = [ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: 16, kernel: 3, padding: 1)]
+        c = 16
+        for (g, width) in [16, 32, 64].enumerated() {
+            let s = g == 0 ? 1 : 2
+            geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, stride: s, padding: 1))
+            if s == 2 { geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 1, stride: 2)) }
+            h /= s; c = width
+            geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, padding: 1))
+        }
+        let scratch = ConvScratch()
+        for g in geoms {
+            let key = "\(g.height)x\(g.width)x\(g.inChannels)->\(g.outChannels) k\(g.kernel) s\(g.stride)"
+            guard seen.insert(key).inserted else { continue }
+            let x = Tensor(zeros: g.inputShape), w = Tensor(zeros: g.weightShape), y = Tensor(zeros: g.outputShape)
+            let dw = Tensor(zeros: g.weightShape), dx = Tensor(zeros: g.inputShape)
+            var r = RNG(seed: 5)
+            for i in 0..<x.count { x[i] = r.normal() }
+            for i in 0..<w.count { w[i] = r.normal() }
+            let f = bestTime(repeats: 5) {
+                Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: nil, y: y.pointer, scratch: scratch)
+            }
+            let b = bestTime(repeats: 5) {
+                Conv2D.backward(g, x: x.pointer, weight: w.pointer, dy: y.pointer, dWeight: dw.pointer, dBias: nil,
+                                dx: dx.pointer, scratch: scratch)
+            }
+            let fl = Double(g.forwardFLOPs)
+            out.append(.init(layer: key, forwardGflops: fl / f / 1e9, backwardGflops: 2 * fl / b / 1e9,
+                             forwardMs: f * 1e3, backwardMs: b * 1e3))
+        }
+        return out
+    }
+}
+
+func cpuName() -> String {
+    guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }) else { return "unknown" }
+    return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+}

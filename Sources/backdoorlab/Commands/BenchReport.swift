@@ -1,0 +1,54 @@
+import Foundation
+
+/// What `bench` measured; stored so `plan` can turn FLOPs into time on this machine.
+struct BenchReport: Codable {
+    struct Peak: Codable { var oneThread: Double; var allThreads: Double }
+    struct Throughput: Codable {
+        var model: String, input: String, batch: Int
+        var imagesPerSecond: Double, bestImagesPerSecond: Double, gflops: Double
+    }
+    struct Convolution: Codable {
+        var layer: String
+        var forwardGflops: Double, backwardGflops: Double, forwardMs: Double, backwardMs: Double
+    }
+    var threads: Int
+    var cpu: String
+    var sgemmPeak = Peak(oneThread: 0, allThreads: 0)
+    var training: [Throughput] = []
+    var inference: [Throughput] = []
+    var convolutions: [Convolution] = []
+
+    /// `$BACKDOORLAB_HOME/bench.json`, default `~/.backdoorlab/bench.json`.
+    static var storePath: String {
+        let home = ProcessInfo.processInfo.environment["BACKDOORLAB_HOME"]
+            ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.backdoorlab")
+        return home + "/bench.json"
+    }
+
+    func store() throws {
+        let url = URL(fileURLWithPath: BenchReport.storePath)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(self).write(to: url, options: .atomic)
+    }
+
+    var table: String {
+        var s = "backdoorlab bench — \(cpu), \(threads) threads\n"
+        s += String(format: "sgemm 1024³ peak: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sgemmPeak.oneThread, sgemmPeak.allThreads, threads)
+        s += "training step (forward + backward + SGD update, synthetic data)\n"
+        s += "  model      input    batch   img/s (median)   img/s (best)   GFLOP/s\n"
+        for t in training {
+            s += String(format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond, t.bestImagesPerSecond, t.gflops)
+        }
+        s += "\ninference\n"
+        for t in inference {
+            s += String(format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond, t.bestImagesPerSecond, t.gflops)
+        }
+        s += "\nconvolutions of ResNet-32, 3x32x32, batch 50 (im2col/col2im included)\n"
+        s += "  layer                          fwd GFLOP/s  bwd GFLOP/s   fwd ms   bwd ms\n"
+        for c in convolutions {
+            s += String(format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops, c.forwardMs, c.backwardMs)
+        }
+        return s
+    }
+}

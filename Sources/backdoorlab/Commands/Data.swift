@@ -1,0 +1,54 @@
+import ArgumentParser
+import Datasets
+
+/// `backdoorlab data info`: what a dataset directory holds.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Inspect datasets.",
+                                                    subcommands: [Info.self])
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the size, shape and class counts of a dataset.")
+        @OptionGroup var source: DatasetOptions
+
+        func run() throws {
+            for split in [Split.train, .test] {
+                let d = try source.load(split)
+                print("\(d.name): \(d.count) images \(d.height)×\(d.width)×\(d.channels), \(d.classes) classes")
+                for (i, n) in d.classCounts.enumerated() { print("  \(i) \(d.classNames[i]): \(n)") }
+            }
+        }
+    }
+}
+
+/// Which dataset to read, shared by the commands that train.
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "fashion-mnist | cifar10 | cifar100")
+    var dataset: String = "fashion-mnist"
+    @Option(help: "Directory of the dataset's files (default: the Debian package's for Fashion-MNIST).")
+    var dataDir: String?
+
+    func load(_ split: Split) throws -> Dataset {
+        do {
+            switch dataset {
+            case "fashion-mnist": return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
+            case "cifar10": return try CIFAR.loadCIFAR10(directory: try required(), split: split)
+            case "cifar100": return try CIFAR.loadCIFAR100(directory: try required(), split: split, labels: .coarse)
+            default: throw ValidationError("unknown dataset '\(dataset)' (expected fashion-mnist, cifar10 or cifar100)")
+            }
+        } catch let e as DatasetError {
+            throw CLIError(message: e.description, code: e.reason == .missing ? 66 : 65)
+        }
+    }
+
+    private func required() throws -> String {
+        guard let d = dataDir else { throw ValidationError("--data-dir is required for \(dataset)") }
+        return d
+    }
+}
+
+/// An error shown as one line on stderr, with a sysexits-style code.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32
+    var description: String { message }
+}
