@@ -3,9 +3,10 @@ public enum IDX {
     /// Images [count, rows, cols] from an idx3-ubyte file.
     public static func readImages(_ path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
         let b = try FileIO.readGzip(path)
-        guard b.count >= 16 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
+        guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let magic = be32(b, 0)
         guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "0x00000803 (idx3 images)", found: hex(magic))) }
+        guard b.count >= 16 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let (n, r, c) = (be32(b, 4), be32(b, 8), be32(b, 12))
         let need = 16 + n * r * c
         guard b.count >= need else { throw DatasetError(path, .truncated(expected: need, found: b.count)) }
@@ -15,9 +16,10 @@ public enum IDX {
     /// Labels from an idx1-ubyte file, each checked to be below `classes`.
     public static func readLabels(_ path: String, classes: Int) throws -> [Int] {
         let b = try FileIO.readGzip(path)
-        guard b.count >= 8 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
+        guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let magic = be32(b, 0)
         guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "0x00000801 (idx1 labels)", found: hex(magic))) }
+        guard b.count >= 8 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let n = be32(b, 4)
         guard b.count >= 8 + n else { throw DatasetError(path, .truncated(expected: 8 + n, found: b.count)) }
         var labels = [Int](repeating: 0, count: n)

@@ -9,6 +9,10 @@ public struct Predictions: Sendable {
     public var labelProbability: [Float]
     public var labels: [Int]
 
+    public init(predicted: [Int], losses: [Float], labelProbability: [Float], labels: [Int]) {
+        self.predicted = predicted; self.losses = losses; self.labelProbability = labelProbability; self.labels = labels
+    }
+
     public var accuracy: Double {
         guard !labels.isEmpty else { return 0 }
         return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
