@@ -43,17 +43,17 @@ public enum Conv2D {
                     for ky in 0..<k {
                         let iy = iy0 &+ ky
                         if iy < 0 || iy >= h {
-                            dst.update(repeating: 0, count: k &* c)
+                            for i in 0..<(k &* c) { dst[i] = 0 }
                             dst += k &* c
                             continue
                         }
                         // Contiguous run of columns inside the image: one copy of ≤ k·C floats.
                         let lo = min(k, max(0, -ix0)), hi = max(lo, min(k, w &- ix0))
-                        if lo > 0 { dst.update(repeating: 0, count: lo &* c) }
-                        if hi > lo {
-                            (dst + lo &* c).update(from: img + (iy &* w &+ ix0 &+ lo) &* c, count: (hi &- lo) &* c)
-                        }
-                        if hi < k { (dst + hi &* c).update(repeating: 0, count: (k &- hi) &* c) }
+                        // Runs are short (k·C floats): inline loops beat memmove/memset calls here.
+                        for i in 0..<(lo &* c) { dst[i] = 0 }
+                        let src = img + (iy &* w &+ ix0 &+ lo) &* c, d = dst + lo &* c
+                        for i in 0..<((hi &- lo) &* c) { d[i] = src[i] }
+                        for i in (hi &* c)..<(k &* c) { dst[i] = 0 }
                         dst += k &* c
                     }
                     row += g.patch
