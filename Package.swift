@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -21,8 +22,11 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
+        .target(name: "Experiment", dependencies: [
+            "CYAML", "Learning", "Datasets", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "backdoorlab", dependencies: [
-            "Tensor", "Datasets", "Learning",
+            "Tensor", "Datasets", "Learning", "Experiment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -30,6 +34,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "TestSupport"], exclude: ["Specs"]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]

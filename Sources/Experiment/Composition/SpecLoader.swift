@@ -1,0 +1,213 @@
+import Foundation
+
+/// One concrete run of a spec: a sweep point's values, validated, with defaults filled.
+public struct ResolvedRun: Sendable {
+    /// The spec file it comes from (display name).
+    public var file: String
+    /// The swept keys and this run's value of each, in document order.
+    public var point: [(key: String, value: Value)]
+    public var value: Value
+    /// Marks of the values written in the spec files or on the command line, by dotted path.
+    public var marks: [String: Mark]
+
+    /// Where `path` was written, or the closest enclosing key that was.
+    public func mark(_ path: String) -> Mark {
+        var p = path
+        while !p.isEmpty {
+            if let m = marks[p] { return m }
+            p = p.contains(".") ? String(p[..<p.lastIndex(of: ".")!]) : ""
+        }
+        return marks[""] ?? Mark(file: file, line: 1, column: 1)
+    }
+    public var label: String { point.isEmpty ? "" : point.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ") }
+}
+
+/// A spec file after composition: its runs.
+public struct LoadedSpec: Sendable {
+    public var file: String
+    public var runs: [ResolvedRun]
+}
+
+/// Reads spec files and folders: `extends`, profiles, `--set`, `${env:NAME}`, sweeps, validation.
+public struct SpecLoader {
+    public var sources = SourceCache()
+    public var environment: [String: String]
+    public var profile: String?
+    public var overrides: [String]
+    /// File names in messages are shown relative to this directory when inside it.
+    public var displayRoot: String
+    public var reader = YAMLReader()
+    public var maxRuns = 100_000
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, profile: String? = nil,
+                overrides: [String] = [], displayRoot: String = FileManager.default.currentDirectoryPath) {
+        self.environment = environment; self.profile = profile; self.overrides = overrides
+        self.displayRoot = displayRoot.hasSuffix("/") ? String(displayRoot.dropLast()) : displayRoot
+    }
+
+    /// The spec files of a path: the file itself, or a folder's `*.yaml` not starting with `_` (bases).
+    public func specFiles(_ path: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw Diagnostics([Diagnostic(.commandLine(path), "no such spec file or folder '\(path)'")])
+        }
+        guard isDir.boolValue else { return [path] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let specs = names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix("_") }.sorted()
+        guard !specs.isEmpty else { throw Diagnostics([Diagnostic(.commandLine(path), "folder '\(path)' holds no spec files (*.yaml)")]) }
+        return specs.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
+    }
+
+    /// Loads every spec of a file or folder; all problems of all files are thrown together.
+    public func load(_ path: String) throws -> [LoadedSpec] {
+        let files = try specFiles(path)
+        var isDir: ObjCBool = false
+        FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+        let folder = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+        var out: [LoadedSpec] = [], problems: [Diagnostic] = []
+        for f in files {
+            do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics { problems += d.items } catch let d as Diagnostic { problems.append(d) }
+        }
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        return out
+    }
+
+    func display(_ path: String) -> String {
+        let abs = URL(fileURLWithPath: path).standardizedFileURL.path
+        return abs.hasPrefix(displayRoot + "/") ? String(abs.dropFirst(displayRoot.count + 1)) : path
+    }
+
+    func parse(_ path: String, from: Mark?) throws -> Node {
+        let name = display(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic(from ?? .commandLine(name), "cannot read spec file '\(name)': no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not UTF-8 text") }
+        sources.add(name, text: text)
+        return try reader.read(text, file: name)
+    }
+
+    /// The file with everything it extends merged underneath it; `chain` detects cycles.
+    func composed(_ path: String, from: Mark?, chain: [String]) throws -> Node {
+        let canonical = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let i = chain.firstIndex(of: canonical) {
+            let cycle = (chain[i...] + [canonical]).map { display($0) }.joined(separator: " → ")
+            throw Diagnostic(from ?? .commandLine(display(path)), "'extends' forms a cycle: \(cycle)")
+        }
+        var node = try parse(path, from: from)
+        guard case let .mapping(entries, m) = node else {
+            throw Diagnostic(node.mark, "a spec must be a mapping of keys (got \(node.kindDescription))")
+        }
+        guard let ext = entries.first(where: { $0.key == "extends" }) else { return node }
+        guard case let .scalar(rel, _, em) = ext.value else { throw Diagnostic(ext.value.mark, "'extends' must be a file path (got \(ext.value.kindDescription))") }
+        let basePath = rel.hasPrefix("/") ? rel : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(rel)
+        let base = try composed(basePath, from: em, chain: chain + [canonical])
+        node = .mapping(entries.filter { $0.key != "extends" }, m)
+        return merge(base, node)
+    }
+
+    func loadFile(_ path: String, folder: String) throws -> LoadedSpec {
+        var node = try composed(path, from: nil, chain: [])
+        if let profile {
+            let p = (folder as NSString).appendingPathComponent("profiles/\(profile).yaml")
+            guard FileManager.default.fileExists(atPath: p) else {
+                let available = ((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
+                    .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+                throw Diagnostic(.commandLine("--profile \(profile)"), "no profile '\(profile)': \(display(p)) does not exist"
+                                 + (available.isEmpty ? "" : " (profiles: \(available.joined(separator: ", ")))\(didYouMean(profile, available))"))
+            }
+            node = merge(node, try composed(p, from: nil, chain: []))
+        }
+        for o in overrides { node = try apply(override: o, to: node) }
+        var problems: [Diagnostic] = []
+        node = substituteEnvironment(node, &problems)
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        return try expand(node, file: display(path))
+    }
+
+    /// `key.path=value`: the value is parsed as YAML and replaces (or narrows a sweep at) that key.
+    func apply(override: String, to node: Node) throws -> Node {
+        let m = Mark.commandLine("--set \(override)")
+        guard let eq = override.firstIndex(of: "="), eq != override.startIndex else {
+            throw Diagnostic(m, "--set needs key.path=value (got '\(override)')")
+        }
+        let keys = override[..<eq].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !keys.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
+            throw Diagnostic(m, "--set key '\(override[..<eq])' must be dot-separated words")
+        }
+        let text = String(override[override.index(after: eq)...])
+        var value: Node
+        do { value = try reader.read(text.isEmpty ? "''" : text, file: "--set") } catch let d as Diagnostic {
+            throw Diagnostic(m, "--set value '\(text)' is not valid YAML: \(d.message)")
+        }
+        value = remark(value, m)
+        return set(node, keys[...], value, m)
+    }
+
+    func remark(_ n: Node, _ m: Mark) -> Node {
+        switch n {
+        case let .scalar(s, p, _): return .scalar(s, plain: p, m)
+        case let .sequence(l, _): return .sequence(l.map { remark($0, m) }, m)
+        case let .mapping(e, _): return .mapping(e.map { Node.Entry(key: $0.key, keyMark: m, value: remark($0.value, m)) }, m)
+        }
+    }
+
+    func set(_ node: Node, _ keys: ArraySlice<String>, _ value: Node, _ m: Mark) -> Node {
+        guard let k = keys.first else { return value }
+        var entries = node.entries ?? []
+        if let i = entries.firstIndex(where: { $0.key == k }) {
+            entries[i].value = set(entries[i].value, keys.dropFirst(), value, m)
+            entries[i].keyMark = m
+        } else {
+            entries.append(Node.Entry(key: k, keyMark: m, value: set(.mapping([], m), keys.dropFirst(), value, m)))
+        }
+        return .mapping(entries, node.entries == nil ? m : node.mark)
+    }
+
+    func substituteEnvironment(_ n: Node, _ problems: inout [Diagnostic]) -> Node {
+        switch n {
+        case let .scalar(s, plain, m):
+            guard s.contains("${") else { return n }
+            var out = "", rest = Substring(s)
+            while let r = rest.range(of: "${") {
+                out += rest[..<r.lowerBound]
+                guard let close = rest[r.upperBound...].firstIndex(of: "}") else {
+                    problems.append(Diagnostic(m, "unterminated '${' in '\(s)'")); return n
+                }
+                let inner = rest[r.upperBound..<close]
+                guard inner.hasPrefix("env:") else {
+                    problems.append(Diagnostic(m, "unknown substitution '${\(inner)}'; only ${env:NAME} is supported")); return n
+                }
+                let name = String(inner.dropFirst(4))
+                guard let v = environment[name] else {
+                    problems.append(Diagnostic(m, "environment variable '\(name)' is not set (used as ${env:\(name)})")); return n
+                }
+                out += v
+                rest = rest[rest.index(after: close)...]
+            }
+            return .scalar(out + rest, plain: plain, m)
+        case let .sequence(l, m): return .sequence(l.map { substituteEnvironment($0, &problems) }, m)
+        case let .mapping(e, m):
+            return .mapping(e.map { Node.Entry(key: $0.key, keyMark: $0.keyMark, value: substituteEnvironment($0.value, &problems)) }, m)
+        }
+    }
+}
+
+/// `over` merged onto `base` key by key: mappings merge recursively, anything else is replaced.
+func merge(_ base: Node, _ over: Node) -> Node {
+    guard case let .mapping(be, bm) = base, case let .mapping(oe, _) = over, !isSweep(over) else { return over }
+    var entries = be
+    for e in oe {
+        if let i = entries.firstIndex(where: { $0.key == e.key }) {
+            entries[i] = Node.Entry(key: e.key, keyMark: e.keyMark, value: merge(entries[i].value, e.value))
+        } else {
+            entries.append(e)
+        }
+    }
+    return .mapping(entries, bm)
+}
+
+func isSweep(_ n: Node) -> Bool {
+    if case let .mapping(e, _) = n, e.count == 1, e[0].key == "sweep" { return true }
+    return false
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+extension SpecLoader {
+    struct SweepAxis { var path: [PathStep]; var key: String; var mark: Mark; var options: [Node] }
+    enum PathStep { case key(String), index(Int) }
+
+    /// Expands `{sweep: [...]}` values into the grid of runs and validates each.
+    func expand(_ node: Node, file: String) throws -> LoadedSpec {
+        var axes: [SweepAxis] = [], problems: [Diagnostic] = []
+        collectSweeps(node, path: [], key: "", into: &axes, problems: &problems)
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        let total = axes.reduce(1) { $0 * $1.options.count }
+        if total > maxRuns {
+            throw Diagnostic(axes.first!.mark, "the sweeps of this spec make \(total) runs; the limit is \(maxRuns)")
+        }
+        var runs: [ResolvedRun] = []
+        runs.reserveCapacity(total)
+        var index = [Int](repeating: 0, count: axes.count)
+        for _ in 0..<total {
+            var n = node
+            for (a, axis) in axes.enumerated() { n = replace(n, axis.path[...], axis.options[index[a]]) }
+            var v = Validator()
+            let value = v.validate(n, as: SpecSchema.spec)
+            var diags = v.diagnostics
+            if diags.isEmpty { diags = semanticProblems(value, marks: v.marks, file: file) }
+            if diags.isEmpty {
+                let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
+                runs.append(ResolvedRun(file: file, point: point, value: value, marks: v.marks))
+            } else {
+                problems += diags
+                if problems.count > Diagnostics.limit { break }
+            }
+            // Next grid point, last axis fastest.
+            var a = axes.count - 1
+            while a >= 0 { index[a] += 1; if index[a] < axes[a].options.count { break }; index[a] = 0; a -= 1 }
+        }
+        if !problems.isEmpty { throw Diagnostics(problems) }
+        return LoadedSpec(file: file, runs: runs)
+    }
+
+    func collectSweeps(_ n: Node, path: [PathStep], key: String, into axes: inout [SweepAxis], problems: inout [Diagnostic]) {
+        switch n {
+        case .scalar: return
+        case let .sequence(items, _):
+            for (i, item) in items.enumerated() { collectSweeps(item, path: path + [.index(i)], key: "\(key)[\(i)]", into: &axes, problems: &problems) }
+        case let .mapping(entries, m):
+            if let s = entries.first(where: { $0.key == "sweep" }) {
+                guard entries.count == 1 else {
+                    problems.append(Diagnostic(m, "a sweep is a mapping with the single key 'sweep' (found also '\(entries.first { $0.key != "sweep" }!.key)')"))
+                    return
+                }
+                guard case let .sequence(options, sm) = s.value else {
+                    problems.append(Diagnostic(s.value.mark, "'sweep' takes a list of values (got \(s.value.kindDescription))")); return
+                }
+                guard !options.isEmpty else { problems.append(Diagnostic(sm, "'sweep' needs at least one value")); return }
+                var inner: [SweepAxis] = []
+                for o in options { collectSweeps(o, path: [], key: "", into: &inner, problems: &problems) }
+                if let first = inner.first { problems.append(Diagnostic(first.mark, "sweeps cannot be nested inside a sweep")); return }
+                axes.append(SweepAxis(path: path, key: key, mark: m, options: options))
+                return
+            }
+            for e in entries {
+                collectSweeps(e.value, path: path + [.key(e.key)], key: key.isEmpty ? e.key : key + "." + e.key, into: &axes, problems: &problems)
+            }
+        }
+    }
+
+    func replace(_ n: Node, _ path: ArraySlice<PathStep>, _ value: Node) -> Node {
+        guard let step = path.first else { return value }
+        switch (n, step) {
+        case let (.mapping(entries, m), .key(k)):
+            return .mapping(entries.map { $0.key == k ? Node.Entry(key: k, keyMark: $0.keyMark, value: replace($0.value, path.dropFirst(), value)) : $0 }, m)
+        case let (.sequence(items, m), .index(i)):
+            var items = items
+            items[i] = replace(items[i], path.dropFirst(), value)
+            return .sequence(items, m)
+        default: return n
+        }
+    }
+}

@@ -1,0 +1,279 @@
+import Learning
+
+/// Turns resolved runs into a plan: the stage DAG with keys and costs.
+public struct Planner {
+    public var rates: Rates
+    private var stages: [Stage] = []
+    private var index: [String: Int] = [:]
+    private var flopsCache: [Architecture: (forward: Int, lastUnit: Int, activations: Int, parameters: Int)] = [:]
+
+    public init(rates: Rates = .defaults) { self.rates = rates }
+
+    public mutating func plan(_ specs: [LoadedSpec]) -> Plan {
+        var runs: [PlannedRun] = []
+        for spec in specs {
+            var results: [String] = []
+            for run in spec.runs {
+                let r = plan(run)
+                runs.append(r)
+                results += [r.evaluate] + (r.detect.map { [$0] } ?? [])
+            }
+            let figure = spec.runs.first?.value["report"] ?? .object([:])
+            let who = spec.file
+            _ = add(.report, ["file": .string(spec.file), "report": figure], inputs: results, cost: Cost(diskBytes: 1e5),
+                    origin: spec.runs.first?.mark("report") ?? Mark(file: spec.file, line: 1, column: 1), user: who)
+        }
+        return Plan(stages: stages, runs: runs, rates: rates)
+    }
+
+    @discardableResult
+    mutating func add(_ kind: Stage.Kind, _ params: [String: Value], inputs: [String], cost: Cost, origin: Mark, user: String) -> String {
+        let p = Value.object(params)
+        let key = Stage.key(kind: kind, parameters: p, inputs: inputs)
+        if let i = index[key] {
+            if !stages[i].users.contains(user) { stages[i].users.append(user) }
+            return key
+        }
+        index[key] = stages.count
+        stages.append(Stage(kind: kind, key: key, parameters: p, inputs: inputs, cost: cost, origin: origin, users: [user]))
+        return key
+    }
+
+    mutating func shapeFacts(_ a: Architecture) -> (forward: Int, lastUnit: Int, activations: Int, parameters: Int) {
+        if let f = flopsCache[a] { return f }
+        let model = a.build()
+        var shape = [1] + a.inputShape, acts = 0, last = 0
+        for l in model.network.layers {
+            let out = l.outputShape(shape)
+            let n = out.reduce(1, *)
+            if l is ResidualUnit { acts += 6 * n; last = l.flops(shape) } else { acts += 2 * n }
+            shape = out
+        }
+        last += model.network.layers.last?.flops(shape) ?? 0
+        let f = (model.flopsPerImage, last, acts, model.parameterCount)
+        flopsCache[a] = f
+        return f
+    }
+
+    /// Cost of `steps` training steps of `batch` images; `backwardFraction` < 1 when early layers are frozen.
+    mutating func trainingCost(_ a: Architecture, steps: Int, batch: Int, extraForwardBackward: Int = 0, trainableFlops: Int? = nil) -> Cost {
+        let f = shapeFacts(a)
+        let backward = trainableFlops.map { 2 * $0 } ?? 2 * f.forward
+        // Adversarial training adds, per image, k PGD steps of a forward and an input-gradient backward.
+        let perImage = Double(f.forward + backward + extraForwardBackward * 2 * f.forward)
+        let flops = perImage * Double(steps * batch)
+        let memory = Double(f.activations * batch * 4 + f.parameters * 4 * 4) + 64e6
+        return Cost(flops: flops, seconds: flops / (rates.training(for: a.inputShape, depth: a.kind == .resnet ? a.depth : 8) * 1e9), memoryBytes: memory,
+                    diskBytes: Double(f.parameters * 4 * 3))
+    }
+
+    mutating func plan(_ run: ResolvedRun) -> PlannedRun {
+        let spec = ExperimentSpec(run.value)
+        let v = run.value
+        let user = run.label.isEmpty ? run.file : "\(run.file) [\(run.label)]"
+        let d = spec.dataset
+        let imageBytes = Double(d.shape.reduce(1, *))
+        let datasetKey = add(.dataset, ["name": .string(d.name), "path": d.path.map(Value.string) ?? .string("default"),
+                                        "labels": .string(d.labels), "subset": d.subset.map(Value.int) ?? .string("all"),
+                                        "public_fraction": .number(d.publicFraction), "seed": .int(spec.seed)],
+                             inputs: [], cost: Cost(memoryBytes: imageBytes * Double(d.fullTrainCount + d.testCount) * 2,
+                                                    diskBytes: imageBytes * Double(d.fullTrainCount + d.testCount)),
+                             origin: run.mark("dataset"), user: user)
+        let victim = spec.architecture()
+
+        // Pre-training for the defended (transfer) set-up.
+        var pretrainKey: String?
+        let defenceKind = spec.defence["kind"]!.string!
+        if defenceKind != "none", let pre = spec.defence["pretrain"], pre.string != "none" {
+            let t = ExperimentSpec.training(pre["train"] ?? v["train"]!)
+            let count = pre["dataset"]!.string == "public" ? d.publicCount : 50_000
+            let steps = t.totalSteps(count: count)
+            pretrainKey = add(.pretrain, ["architecture": archValue(victim), "train": trainValue(t, steps: steps),
+                                          "data": pre["dataset"]!, "path": pre["path"] ?? .string("default"), "seed": .int(spec.seed)],
+                              inputs: [datasetKey], cost: trainingCost(victim, steps: steps, batch: t.batchSize),
+                              origin: run.mark("defence.pretrain"), user: user)
+        }
+
+        // Perturbations of the target class, shared by every fraction.
+        var perturbKey: String?
+        let kind = spec.perturbation["kind"]!.string!
+        let classCount = d.victimCount / d.classes
+        if spec.poison == "clean_label", kind != "none" {
+            let p = spec.perturbation
+            var params: [String: Value] = ["kind": .string(kind), "target": .int(spec.target), "seed": .int(spec.seed)]
+            var inputs = [datasetKey]
+            var cost = Cost(flops: Double(classCount) * imageBytes * 4, diskBytes: Double(classCount) * imageBytes)
+            let origin = run.mark("attack.perturbation")
+            switch kind {
+            case "pgd":
+                let ref = p["reference"]!
+                let blackBox = ref["data"]!.string == "public"
+                let refModel = ref["model"].map(ExperimentSpec.model)
+                    ?? (blackBox ? ExperimentSpec.ModelSpec(arch: "vgg", stem: 16, widths: [64, 128, 256], unitsPerGroup: 2) : spec.model)
+                let refArch = spec.architecture(refModel)
+                let t = ref["train"].map(ExperimentSpec.training) ?? spec.train
+                let steps = t.totalSteps(count: blackBox ? d.publicCount : d.victimCount)
+                var refParams: [String: Value] = ["architecture": archValue(refArch), "train": trainValue(t, steps: steps),
+                                                  "training": ref["training"]!, "data": ref["data"]!, "seed": .int(spec.seed)]
+                var pgdSteps = 0
+                if ref["training"]!.string == "adversarial" {
+                    let adv = ref["adversarial"]!
+                    refParams["adversarial"] = .object(resolvedPGD(adv, shape: d.shape, units: p["epsilon_units"]!.string!))
+                    pgdSteps = adv["steps"]!.int!
+                }
+                let refKey = add(.train_reference, refParams, inputs: [datasetKey],
+                                 cost: trainingCost(refArch, steps: steps, batch: t.batchSize, extraForwardBackward: pgdSteps),
+                                 origin: run.mark("attack.perturbation.reference"), user: user)
+                inputs.append(refKey)
+                params.merge(resolvedPGD(p, shape: d.shape, units: p["epsilon_units"]!.string!)) { $1 }
+                let f = Double(shapeFacts(refArch).forward)
+                cost.flops = Double(classCount) * Double(p["steps"]!.int!) * 2 * f
+                cost.seconds = cost.flops / (rates.training(for: d.shape) * 1e9)
+                cost.memoryBytes = Double(shapeFacts(refArch).activations * 500 * 4)
+            case "gaussian_noise":
+                params["sigma"] = p["sigma"]!
+            case "pixel_interpolation":
+                params["tau"] = p["tau"]!; params["source"] = p["source"]!
+            default: // gan_interpolation
+                let gan = p["gan"]!, enc = p["encode"]!
+                let classes: [Value] = gan["classes"]!.string == "all" ? (0..<d.classes).map(Value.int)
+                    : [.int(spec.target), .int((spec.target + 1) % d.classes)]
+                // DCGAN-style generator and critic: forward FLOPs per image, from their layer shapes (see train_gan).
+                let (g, c) = ganFlops(d.shape, latent: gan["latent"]!.int!)
+                let ganSteps = gan["steps"]!.int!, critic = gan["critic_steps"]!.int!, batch = gan["batch_size"]!.int!
+                // Each critic step: G forward, critic on real and fake (forward+backward), and the penalty's double backward (≈ 2 more passes).
+                let perGen = Double(critic * batch) * (g + 3 * 2 * c + 2 * 2 * c) + Double(batch) * 3 * (g + c)
+                let ganCost = Double(ganSteps) * perGen
+                let ganKey = add(.train_gan, ["gan": gan, "classes": .list(classes), "seed": .int(spec.seed)], inputs: [datasetKey],
+                                 cost: Cost(flops: ganCost, seconds: ganCost / (rates.training(for: d.shape) * 1e9),
+                                            memoryBytes: 5e8, diskBytes: 2e7),
+                                 origin: run.mark("attack.perturbation.gan"), user: user)
+                let encodeImages = Double(classCount * 2)
+                let encCost = encodeImages * Double(enc["steps"]!.int!) * 3 * g
+                let encKey = add(.encode, ["encode": enc, "classes": .list(classes), "seed": .int(spec.seed)], inputs: [datasetKey, ganKey],
+                                 cost: Cost(flops: encCost, seconds: encCost / (rates.training(for: d.shape) * 1e9), memoryBytes: 3e8,
+                                            diskBytes: encodeImages * Double(gan["latent"]!.int!) * 4),
+                                 origin: run.mark("attack.perturbation.encode"), user: user)
+                inputs += [ganKey, encKey]
+                params["tau"] = p["tau"]!
+                cost.flops = Double(classCount) * g
+            }
+            perturbKey = add(.perturb, params, inputs: inputs, cost: cost, origin: origin, user: user)
+        }
+
+        // Poisoned training set.
+        var poisonKey: String?
+        if spec.poison != "none" {
+            let t = spec.trigger
+            let n = spec.poisonCount
+            poisonKey = add(.poison, ["poison": .string(spec.poison), "target": .int(spec.target), "count": .int(n),
+                                      "trigger": triggerValue(t), "seed": .int(spec.seed)],
+                            inputs: [datasetKey] + (perturbKey.map { [$0] } ?? []),
+                            cost: Cost(flops: Double(n) * imageBytes, memoryBytes: imageBytes * Double(d.victimCount) * 2,
+                                       diskBytes: Double(n) * (imageBytes + 8)),
+                            origin: run.mark("attack"), user: user)
+        }
+
+        // Victim training.
+        let steps = spec.train.totalSteps(count: d.victimCount)
+        var trainParams: [String: Value] = ["architecture": archValue(victim), "train": trainValue(spec.train, steps: steps),
+                                            "defence": spec.defence, "seed": .int(spec.seed)]
+        var trainable: Int?
+        var batch = spec.train.batchSize
+        if defenceKind != "none" {
+            if spec.defence["trainable"]!.string == "last_unit" { trainable = shapeFacts(victim).lastUnit }
+            batch = spec.defence["lot_size"]!.int!
+        }
+        if spec.lossTracking["enabled"]!.bool! { trainParams["loss_tracking"] = spec.lossTracking }
+        var trainCost = trainingCost(victim, steps: steps, batch: batch, trainableFlops: trainable)
+        if spec.lossTracking["enabled"]!.bool! {
+            // Each record evaluates the poisoned samples with and without the trigger, and a sample of all images.
+            let records = Double(steps / spec.lossTracking["every"]!.int!)
+            let extra = records * Double(2 * spec.poisonCount + 1000) * Double(shapeFacts(victim).forward)
+            trainCost.flops += extra; trainCost.seconds += extra / (rates.inference * 1e9)
+        }
+        let trainKey = add(.train, trainParams, inputs: [datasetKey] + (poisonKey.map { [$0] } ?? []) + (pretrainKey.map { [$0] } ?? []),
+                           cost: trainCost, origin: run.mark("train"), user: user)
+
+        // Evaluation: clean test set and, with an attack, the triggered one.
+        let asr = spec.evaluate["attack_success_rate"]!
+        var evalParams: [String: Value] = ["per_class": spec.evaluate["per_class"]!]
+        var passes = 1.0
+        if spec.poison != "none" {
+            var tv = triggerValue(spec.trigger)
+            if let a = asr["amplitude"] { tv = tv.with("amplitude", a) }
+            evalParams["attack_success_rate"] = .object(["exclude": asr["exclude"]!, "trigger": tv, "target": .int(spec.target)])
+            passes = 2
+        }
+        let evalFlops = passes * Double(d.testCount) * Double(shapeFacts(victim).forward)
+        let evalKey = add(.evaluate, evalParams, inputs: [datasetKey, trainKey],
+                          cost: Cost(flops: evalFlops, seconds: evalFlops / (rates.inference * 1e9),
+                                     memoryBytes: Double(shapeFacts(victim).activations * 500 * 2), diskBytes: 1e4),
+                          origin: run.mark("evaluate"), user: user)
+
+        // Detection by filtering.
+        var detectKey: String?
+        if spec.detection["enabled"]!.bool!, let pk = poisonKey {
+            let t = ExperimentSpec.training(spec.detection["train"]!)
+            let clean = spec.detection["clean_images"]!.int!
+            let fs = t.totalSteps(count: clean)
+            var c = trainingCost(victim, steps: fs, batch: t.batchSize)
+            let rank = Double(d.victimCount) * Double(shapeFacts(victim).forward)
+            c.flops += rank; c.seconds += rank / (rates.inference * 1e9)
+            detectKey = add(.detect, ["train": trainValue(t, steps: fs), "clean_images": .int(clean),
+                                      "inspect": spec.detection["inspect"]!, "architecture": archValue(victim), "seed": .int(spec.seed)],
+                            inputs: [datasetKey, pk], cost: c, origin: run.mark("detection"), user: user)
+        }
+        return PlannedRun(file: run.file, label: run.label, train: trainKey, evaluate: evalKey, detect: detectKey)
+    }
+
+    func archValue(_ a: Architecture) -> Value {
+        .object(["kind": .string(a.kind.rawValue), "input": .list(a.inputShape.map(Value.int)), "classes": .int(a.classes),
+                 "stem": .int(a.stem), "widths": .list(a.widths.map(Value.int)), "units_per_group": .int(a.unitsPerGroup),
+                 "per_image_standardization": .bool(a.perImageStandardization)])
+    }
+
+    func trainValue(_ t: ExperimentSpec.TrainSpec, steps: Int) -> Value {
+        .object(["optimizer": t.optimizer, "batch_size": .int(t.batchSize), "steps": .int(steps), "learning_rate": t.learningRate,
+                 "crop_padding": .int(t.augmentation.cropPadding), "flip": .bool(t.augmentation.horizontalFlip),
+                 "per_image_standardization": .bool(t.perImageStandardization)])
+    }
+
+    func triggerValue(_ t: ExperimentSpec.TriggerSpec) -> Value {
+        .object(["pattern": .string(t.pattern), "file": t.file.map(Value.string) ?? .string("none"), "size": .int(t.size),
+                 "corners": .list(t.corners.sorted().map(Value.string)), "amplitude": .number(t.amplitude)])
+    }
+
+    /// PGD parameters on the raw 0–255 scale of this dataset's images.
+    func resolvedPGD(_ p: Value, shape: [Int], units: String) -> [String: Value] {
+        let eps = rawEpsilon(p["epsilon"]!.double!, norm: p["norm"]!.string!, shape: shape, units: units)
+        let steps = p["steps"]!.int!
+        let step = p["step_size"]?.double.map { units == "thesis" ? rawEpsilon($0, norm: p["norm"]!.string!, shape: shape, units: units) : $0 }
+            ?? 2.5 * eps / Double(steps)
+        return ["norm": p["norm"]!, "epsilon": .number(eps), "steps": .int(steps), "step_size": .number(step),
+                "random_start": p["random_start"]!]
+    }
+
+    func ganFlops(_ shape: [Int], latent: Int) -> (generator: Double, critic: Double) {
+        let h = shape[0], c = shape[2], q = h / 4
+        // z → dense q×q×128 → 5×5 transposed conv to 2q×2q×64 → 5×5 transposed conv to h×h×c.
+        let g = latent * q * q * 128 + (2 * q) * (2 * q) * 64 * 128 * 25 + h * h * c * 64 * 25
+        // Two 5×5 stride-2 convolutions (c → 64 → 128) and a dense output.
+        let d = (h / 2) * (h / 2) * 64 * c * 25 + q * q * 128 * 64 * 25 + q * q * 128
+        return (2 * Double(g), 2 * Double(d))
+    }
+}
+
+/// ℓ2 radii in thesis units are for 32×32×3 images; on other sizes they scale with √(values / 3072).
+public func rawEpsilon(_ e: Double, norm: String, shape: [Int], units: String) -> Double {
+    guard units == "thesis", norm == "l2" else { return e }
+    return e * (Double(shape.reduce(1, *)) / 3072).squareRoot()
+}
+
+extension Value {
+    func with(_ key: String, _ v: Value) -> Value {
+        guard case var .object(o) = self else { return self }
+        o[key] = v
+        return .object(o)
+    }
+}

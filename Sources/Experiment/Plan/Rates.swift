@@ -1,0 +1,50 @@
+import Foundation
+
+/// Sustained GFLOP/s this machine reaches, from the figures `backdoorlab bench` stored;
+/// stated defaults when nothing is stored.
+public struct Rates: Sendable, Codable, Equatable {
+    /// Training-step throughput of a ResNet of `depth` layers on `input` ("32x32x3").
+    public struct Entry: Sendable, Codable, Equatable { public var depth: Int; public var input: String; public var gflops: Double }
+    public var training: [Entry]
+    /// Inference of ResNet-32, 32×32×3, batch 500.
+    public var inference: Double
+    public var source: String
+
+    /// Used when `bench` has not run here: what the compute core measured on 2 cores of an EPYC (Zen 4).
+    public static let defaults = Rates(training: [Entry(depth: 32, input: "32x32x3", gflops: 110), Entry(depth: 32, input: "28x28x1", gflops: 110),
+                                                  Entry(depth: 8, input: "28x28x1", gflops: 93)],
+                                       inference: 120, source: "defaults (run `backdoorlab bench` to calibrate)")
+
+    /// Reads `bench.json` from `$BACKDOORLAB_HOME` or `~/.backdoorlab`.
+    public static func stored(environment: [String: String] = ProcessInfo.processInfo.environment) -> Rates {
+        let home = environment["BACKDOORLAB_HOME"] ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.backdoorlab")
+        let path = home + "/bench.json"
+        guard let data = FileManager.default.contents(atPath: path),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let rows = obj["training"] as? [[String: Any]] else { return .defaults }
+        var best: [String: Entry] = [:]
+        for r in rows {
+            guard let model = r["model"] as? String, let input = r["input"] as? String, let g = r["gflops"] as? Double,
+                  let depth = Int(model.replacingOccurrences(of: "resnet-", with: "")) else { continue }
+            let k = "\(depth) \(input)"
+            if g > best[k]?.gflops ?? 0 { best[k] = Entry(depth: depth, input: input, gflops: g) }
+        }
+        let inference = (obj["inference"] as? [[String: Any]])?.compactMap { $0["gflops"] as? Double }.max()
+        guard !best.isEmpty else { return .defaults }
+        return Rates(training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
+                     inference: inference ?? defaults.inference, source: path)
+    }
+
+    /// The measured rate closest to this network: same input size if measured, then nearest depth.
+    func training(for shape: [Int], depth: Int = 32) -> Double {
+        let input = shape.map(String.init).joined(separator: "x")
+        let same = training.filter { $0.input == input }
+        let pool = same.isEmpty ? training : same
+        return pool.min { abs($0.depth - depth) < abs($1.depth - depth) }?.gflops ?? 100
+    }
+
+    public var summary: String {
+        "training " + training.map { "resnet-\($0.depth) \($0.input) \(Int($0.gflops))" }.joined(separator: ", ")
+            + " GFLOP/s; inference \(Int(inference)) GFLOP/s — \(source)"
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+
+/// One unit of work in a plan. Its key is a SHA-256 over its kind, algorithm version, canonical
+/// parameters and input keys, so identical work is one stage across sweep points and specs.
+public struct Stage: Sendable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case dataset, pretrain, train_reference, train_gan, encode, perturb, poison, train, evaluate, detect, report
+        /// Bumped when a stage's algorithm changes, so old cache entries stop matching.
+        public var version: Int { 1 }
+    }
+    public var kind: Kind
+    public var key: String
+    public var parameters: Value
+    public var inputs: [String]
+    public var cost: Cost
+    /// The spec value that asked for this stage (for messages that point at the spec).
+    public var origin: Mark
+    /// Spec files and sweep points that need it.
+    public var users: [String]
+
+    public static func key(kind: Kind, parameters: Value, inputs: [String]) -> String {
+        let text = "backdoorlab-stage\n\(kind.rawValue)\nv\(kind.version)\n\(parameters.canonicalJSON)\n" + inputs.joined(separator: "\n")
+        return SHA256.hash(data: Array(text.utf8)).map { String(format2($0)) }.joined()
+    }
+
+    public var shortKey: String { String(key.prefix(12)) }
+}
+
+func format2(_ b: UInt8) -> String {
+    let s = String(b, radix: 16)
+    return s.count == 1 ? "0" + s : s
+}
+
+/// What a stage will take: exact FLOPs, estimated time, peak memory and disk of its outputs.
+public struct Cost: Sendable, Codable, Equatable {
+    public var flops: Double
+    public var seconds: Double
+    public var memoryBytes: Double
+    public var diskBytes: Double
+    public init(flops: Double = 0, seconds: Double = 0, memoryBytes: Double = 0, diskBytes: Double = 0) {
+        self.flops = flops; self.seconds = seconds; self.memoryBytes = memoryBytes; self.diskBytes = diskBytes
+    }
+}
+
+/// A run of a spec and the stages that produce its results.
+public struct PlannedRun: Sendable {
+    public var file: String
+    public var label: String
+    public var train: String
+    public var evaluate: String
+    public var detect: String?
+}
+
+/// The DAG of stages for a set of specs, in dependency order, each stage once.
+public struct Plan: Sendable {
+    public var stages: [Stage]
+    public var runs: [PlannedRun]
+    public var rates: Rates
+
+    public func stage(_ key: String) -> Stage? { stages.first { $0.key == key } }
+    public var total: Cost {
+        stages.reduce(into: Cost()) { t, s in
+            t.flops += s.cost.flops; t.seconds += s.cost.seconds; t.diskBytes += s.cost.diskBytes
+            t.memoryBytes = max(t.memoryBytes, s.cost.memoryBytes)
+        }
+    }
+    public func count(_ kind: Stage.Kind) -> Int { stages.filter { $0.kind == kind }.count }
+}

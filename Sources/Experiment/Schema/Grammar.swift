@@ -1,0 +1,106 @@
+/// Generates the language reference (`grammar/REFERENCE.md`) and a JSON Schema for editors
+/// (`grammar/spec.schema.json`) from `SpecSchema`, so neither can drift from the validator.
+public enum Grammar {
+    public static func markdown(preamble: String) -> String {
+        var out = preamble.hasSuffix("\n") ? preamble : preamble + "\n"
+        out += "\n## Keys\n\nGenerated from the validator's own definitions by `backdoorlab grammar --write grammar`; a test fails when this file is stale.\n"
+        var seen = Set<String>()
+        section(SpecSchema.spec, path: "", into: &out, seen: &seen)
+        return out
+    }
+
+    static func defaultText(_ f: Field) -> String {
+        guard let d = f.defaultValue else { return f.required ? "required" : "—" }
+        if case let .object(o) = d, o.isEmpty { return "(its defaults)" }
+        return "`\(d.text)`"
+    }
+
+    static func section(_ o: ObjectSchema, path: String, into out: inout String, seen: inout Set<String>) {
+        out += "\n### `\(path.isEmpty ? "(top level)" : path)` — \(o.name)\n\n\(o.doc)\n\n"
+        table(o.fields, into: &out)
+        for f in o.fields { nested(f.type, path: path.isEmpty ? f.name : path + "." + f.name, into: &out, seen: &seen) }
+    }
+
+    static func table(_ fields: [Field], into out: inout String) {
+        out += "| key | type | default | meaning | thesis |\n|---|---|---|---|---|\n"
+        for f in fields {
+            out += "| `\(f.name)` | \(f.type.summary.replacingPipes) | \(defaultText(f).replacingPipes) | \(f.doc.replacingPipes) | \(f.thesis ?? "") |\n"
+        }
+    }
+
+    static func nested(_ t: SchemaType, path: String, into out: inout String, seen: inout Set<String>) {
+        switch t {
+        case let .object(o): section(o, path: path, into: &out, seen: &seen)
+        case let .list(inner, _): nested(inner, path: path + "[]", into: &out, seen: &seen)
+        case let .either(ts): for x in ts { nested(x, path: path, into: &out, seen: &seen) }
+        case let .variant(v):
+            out += "\n### `\(path)` — \(v.name)\n\n\(v.doc) Written as a mapping with `kind`, or just the kind's name. Default kind: `\(v.defaultCase)`.\n"
+            for c in v.cases {
+                out += "\n#### kind `\(c.name)`\n\n\(c.doc)\n\n"
+                if !c.fields.isEmpty { table(c.fields, into: &out) }
+                for f in c.fields { nested(f.type, path: path + "." + f.name, into: &out, seen: &seen) }
+            }
+        default: break
+        }
+    }
+
+    /// JSON Schema (draft 2020-12). Every value may also be `{sweep: [...]}`.
+    public static func jsonSchema() -> String {
+        let body = schema(.object(SpecSchema.spec), top: true)
+        return "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"BackdoorLab experiment spec\","
+            + String(body.dropFirst()) + "\n"
+    }
+
+    static func withSweep(_ s: String) -> String {
+        "{\"anyOf\":[\(s),{\"type\":\"object\",\"properties\":{\"sweep\":{\"type\":\"array\",\"minItems\":1}},\"required\":[\"sweep\"],\"additionalProperties\":false}]}"
+    }
+
+    static func schema(_ t: SchemaType, top: Bool = false) -> String {
+        switch t {
+        case .bool: return "{\"type\":\"boolean\"}"
+        case let .integer(lo, hi):
+            return "{\"type\":\"integer\"" + (lo.map { ",\"minimum\":\($0)" } ?? "") + (hi.map { ",\"maximum\":\($0)" } ?? "") + "}"
+        case let .number(lo, hi, ex):
+            let l = lo.map { ex ? ",\"exclusiveMinimum\":\(Value.number($0).canonicalJSON)" : ",\"minimum\":\(Value.number($0).canonicalJSON)" } ?? ""
+            // Fractions such as "1/3" are numbers to the validator; editors see them as strings.
+            return "{\"anyOf\":[{\"type\":\"number\"\(l)" + (hi.map { ",\"maximum\":\(Value.number($0).canonicalJSON)" } ?? "")
+                + "},{\"type\":\"string\",\"pattern\":\"^[0-9.]+/[0-9.]+$\"}]}"
+        case .string, .path: return "{\"type\":\"string\"}"
+        case let .choice(c): return "{\"enum\":[" + c.map(jsonString).joined(separator: ",") + "]}"
+        case let .list(inner, n):
+            return "{\"anyOf\":[{\"type\":\"array\",\"minItems\":\(n),\"items\":\(withSweep(schema(inner)))},\(schema(inner))]}"
+        case let .object(o): return object(o.fields, extra: [], top: top, doc: o.doc)
+        case let .variant(v):
+            let cases = v.cases.map { c in
+                object(c.fields, extra: ["\"kind\":{\"const\":\(jsonString(c.name))}"], top: false, doc: c.doc,
+                       kindRequired: c.name != v.defaultCase)
+            }
+            return "{\"anyOf\":[{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}," + cases.joined(separator: ",") + "]}"
+        case let .either(ts): return "{\"anyOf\":[" + ts.map { schema($0) }.joined(separator: ",") + "]}"
+        }
+    }
+
+    static func object(_ fields: [Field], extra: [String], top: Bool, doc: String, kindRequired: Bool = false) -> String {
+        let props = extra + fields.map { f in
+            var s = schema(f.type)
+            s = String(s.dropLast()) + ",\"description\":\(jsonString(f.doc))" + (f.defaultValue.map { ",\"default\":\($0.canonicalJSON)" } ?? "") + "}"
+            return "\(jsonString(f.name)):" + withSweep(s)
+        }
+        var required = fields.filter(\.required).map { jsonString($0.name) }
+        if kindRequired { required.append("\"kind\"") }
+        return "{\"type\":\"object\",\"description\":\(jsonString(doc)),\"additionalProperties\":false,\"properties\":{"
+            + props.joined(separator: ",") + "}" + (required.isEmpty ? "" : ",\"required\":[" + required.joined(separator: ",") + "]") + "}"
+    }
+}
+
+extension String {
+    var replacingPipes: String { split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
+}
+
+extension Grammar {
+    /// The hand-written part of a reference: everything before its generated "## Keys" section.
+    public static func preamble(of text: String) -> String {
+        guard let r = text.range(of: "\n## Keys\n") else { return text }
+        return String(text[..<r.lowerBound])
+    }
+}

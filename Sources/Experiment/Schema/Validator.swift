@@ -1,0 +1,151 @@
+import Foundation
+
+/// Checks a node tree against the schema, collecting every problem with its mark, and returns the
+/// typed value with defaults filled in.
+public struct Validator {
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// The mark of every value given in the spec, by dotted path (defaults have none).
+    public private(set) var marks: [String: Mark] = [:]
+
+    public init() {}
+
+    public mutating func validate(_ node: Node, as object: ObjectSchema) -> Value {
+        validate(node, .object(object), path: "") ?? .object([:])
+    }
+
+    mutating func fail(_ m: Mark, _ message: String, notes: [String] = []) -> Value? {
+        diagnostics.append(Diagnostic(m, message, notes: notes))
+        return nil
+    }
+
+    static func name(_ path: String) -> String { path.isEmpty ? "the spec" : "'\(path)'" }
+
+    mutating func validate(_ node: Node, _ type: SchemaType, path: String) -> Value? {
+        marks[path] = node.mark
+        let what = Validator.name(path)
+        switch type {
+        case .bool:
+            guard case let .scalar(s, true, m) = node, s == "true" || s == "false" else {
+                return fail(node.mark, "\(what) must be true or false (got \(node.kindDescription))")
+            }
+            _ = m
+            return .bool(s == "true")
+        case let .integer(lo, hi):
+            guard case let .scalar(s, true, m) = node, let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
+                if case let .scalar(s, true, _) = node, Double(s) != nil {
+                    return fail(node.mark, "\(what) must be a whole number (got \(s))")
+                }
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
+            if let lo, i < lo { return fail(m, "\(what) must be ≥ \(lo) (got \(i))") }
+            if let hi, i > hi { return fail(m, "\(what) must be ≤ \(hi) (got \(i))") }
+            return .int(i)
+        case let .number(lo, hi, ex):
+            guard case let .scalar(s, true, m) = node, let d = parseNumber(s) else {
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
+            let t = Value.number(d).canonicalJSON
+            if let lo, ex ? d <= lo : d < lo { return fail(m, "\(what) must be \(ex ? ">" : "≥") \(Value.number(lo).canonicalJSON) (got \(t))") }
+            if let hi, d > hi { return fail(m, "\(what) must be ≤ \(Value.number(hi).canonicalJSON) (got \(t))") }
+            return .number(d)
+        case .string, .path:
+            guard case let .scalar(s, _, _) = node else { return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))") }
+            if case .path = type, s.isEmpty { return fail(node.mark, "\(what) must be a non-empty path") }
+            return .string(s)
+        case let .choice(options):
+            guard case let .scalar(s, _, m) = node else {
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
+            guard options.contains(s) else {
+                return fail(m, "\(what) must be one of \(options.joined(separator: ", ")) (got '\(s)')\(didYouMean(s, options))")
+            }
+            return .string(s)
+        case let .list(inner, minCount):
+            let items: [Node]
+            if case let .sequence(l, _) = node { items = l } else if case .scalar = node { items = [node] } else {
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
+            if items.count < minCount { return fail(node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))") }
+            var out: [Value] = [], ok = true
+            for (i, item) in items.enumerated() {
+                if let v = validate(item, inner, path: "\(path)[\(i)]") { out.append(v) } else { ok = false }
+            }
+            return ok ? .list(out) : nil
+        case let .object(schema):
+            guard case let .mapping(entries, m) = node else {
+                return fail(node.mark, "\(what) must be a mapping of \(schema.name) keys (got \(node.kindDescription))")
+            }
+            return validateFields(entries, schema.fields, at: m, path: path, context: schema.name)
+        case let .variant(v):
+            var entries: [Node.Entry], m = node.mark, kindNode: Node
+            switch node {
+            case let .scalar(s, _, sm):
+                entries = []; kindNode = .scalar(s, plain: true, sm)
+            case let .mapping(e, mm):
+                entries = e; m = mm
+                kindNode = e.first { $0.key == "kind" }?.value ?? .scalar(v.defaultCase, plain: true, mm)
+            case .sequence:
+                return fail(node.mark, "\(what) must be \(type.summary) (got a list)")
+            }
+            let kindPath = path.isEmpty ? "kind" : path + ".kind"
+            guard let kind = validate(kindNode, .choice(v.cases.map(\.name)), path: kindPath)?.string,
+                  let c = v.case(kind) else { return nil }
+            entries.removeAll { $0.key == "kind" }
+            guard var fields = validateFields(entries, c.fields, at: m, path: path, context: "\(v.name) kind '\(kind)'")?.object else {
+                return nil
+            }
+            fields["kind"] = .string(kind)
+            return .object(fields)
+        case let .either(types):
+            // Pick the alternative whose shape matches the node; report that one's problems.
+            let shaped = types.first { t in
+                switch (t, node) {
+                case (.object, .mapping), (.variant, .mapping), (.list, .sequence): return true
+                case (.bool, .scalar), (.integer, .scalar), (.number, .scalar), (.string, .scalar), (.path, .scalar), (.choice, .scalar): return true
+                default: return false
+                }
+            }
+            guard let t = shaped else { return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))") }
+            return validate(node, t, path: path)
+        }
+    }
+
+    mutating func validateFields(_ entries: [Node.Entry], _ fields: [Field], at m: Mark, path: String, context: String) -> Value? {
+        var out: [String: Value] = [:], ok = true
+        let names = fields.map(\.name)
+        var misspelt = Set<String>()   // keys an unknown key probably meant: not reported missing as well
+        for e in entries {
+            let p = path.isEmpty ? e.key : path + "." + e.key
+            guard let f = fields.first(where: { $0.name == e.key }) else {
+                if let meant = suggestion(for: e.key, among: names) { misspelt.insert(meant) }
+                diagnostics.append(Diagnostic(e.keyMark, "unknown key '\(e.key)' in \(context)\(didYouMean(e.key, names))",
+                                              notes: ["valid keys: " + names.joined(separator: ", ")]))
+                ok = false
+                continue
+            }
+            if let v = validate(e.value, f.type, path: p) { out[e.key] = v } else { ok = false }
+        }
+        for f in fields where out[f.name] == nil && !entries.contains(where: { $0.key == f.name }) {
+            if let d = f.defaultValue {
+                // Defaults go through validation too, which fills the defaults nested inside them.
+                let p = path.isEmpty ? f.name : path + "." + f.name
+                let saved = marks
+                out[f.name] = validate(Node(d, mark: m), f.type, path: p) ?? d
+                marks = saved
+            } else if f.required && !misspelt.contains(f.name) {
+                diagnostics.append(Diagnostic(m, "missing key '\(f.name)' in \(context) (\(f.type.summary))"))
+                ok = false
+            }
+        }
+        return ok ? .object(out) : nil
+    }
+}
+
+/// A number as YAML writes it, or a fraction `a/b` (the thesis's noise multipliers 1/3, 2/3).
+func parseNumber(_ s: String) -> Double? {
+    let t = s.replacingOccurrences(of: "_", with: "")
+    if let d = Double(t), d.isFinite { return d }
+    let parts = t.split(separator: "/")
+    if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 { return a / b }
+    return nil
+}

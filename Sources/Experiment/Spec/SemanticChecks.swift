@@ -1,0 +1,98 @@
+import Foundation
+
+/// Rules that span several keys, checked after each run is validated against the schema.
+func semanticProblems(_ v: Value, marks: [String: Mark], file: String) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    func mark(_ p: String) -> Mark {
+        var q = p
+        while !q.isEmpty {
+            if let m = marks[q] { return m }
+            q = q.contains(".") ? String(q[..<q.lastIndex(of: ".")!]) : ""
+        }
+        return marks[""] ?? Mark(file: file, line: 1, column: 1)
+    }
+    func given(_ p: String) -> Bool { marks[p] != nil }
+
+    // Dataset.
+    let dataset = v[path: "dataset.name"]?.string ?? "fashion_mnist"
+    if dataset != "fashion_mnist", v[path: "dataset.path"] == nil {
+        out.append(Diagnostic(mark("dataset.name"), "dataset '\(dataset)' needs 'dataset.path' (its files cannot be downloaded here)"))
+    }
+    let classes = dataset == "cifar100" ? (v[path: "dataset.labels"]?.string == "fine" ? 100 : 20) : 10
+    let publicFraction = v[path: "dataset.public_fraction"]?.double ?? 0
+
+    // Learning-rate schedules, wherever they appear.
+    for prefix in ["train", "attack.perturbation.reference.train", "defence.pretrain.train", "detection.train"] {
+        guard let pw = v[path: prefix + ".learning_rate.piecewise"] else { continue }
+        let p = prefix + ".learning_rate.piecewise"
+        let b = pw["boundaries"]?.list, f = pw["fractions"]?.list, values = pw["values"]?.list ?? []
+        if (b == nil) == (f == nil) {
+            out.append(Diagnostic(mark(p), "'\(p)' needs exactly one of 'boundaries' (steps) or 'fractions' (of the total steps)"))
+            continue
+        }
+        let bounds = (b ?? f!).compactMap(\.double)
+        if values.count != bounds.count + 1 {
+            out.append(Diagnostic(mark(p + ".values"), "'\(p).values' needs \(bounds.count + 1) rates for \(bounds.count) boundaries (got \(values.count))"))
+        }
+        if zip(bounds, bounds.dropFirst()).contains(where: { $0 >= $1 }) {
+            out.append(Diagnostic(mark(p + (b != nil ? ".boundaries" : ".fractions")), "'\(p)' boundaries must increase"))
+        }
+    }
+
+    // Attack.
+    let poison = v[path: "attack.poison"]?.string ?? "none"
+    let amounts = ["fraction", "fraction_of_dataset", "count"].filter { v[path: "attack." + $0] != nil }
+    if poison == "none" {
+        for a in amounts { out.append(Diagnostic(mark("attack." + a), "'attack.\(a)' has no effect: 'attack.poison' is none")) }
+        if v[path: "attack.perturbation.kind"]?.string != "none" {
+            out.append(Diagnostic(mark("attack.perturbation"), "'attack.perturbation' has no effect: 'attack.poison' is none"))
+        }
+    } else {
+        if amounts.isEmpty {
+            out.append(Diagnostic(mark("attack.poison"), "a \(poison) attack needs how much to poison: one of 'fraction' (of the target class), 'fraction_of_dataset' or 'count'"))
+        } else if amounts.count > 1 {
+            out.append(Diagnostic(mark("attack." + amounts[1]), "give one of 'attack.fraction', 'attack.fraction_of_dataset' and 'attack.count', not \(amounts.map { "'\($0)'" }.joined(separator: " and "))"))
+        }
+        if poison == "dirty_label", amounts == ["fraction"] {
+            out.append(Diagnostic(mark("attack.fraction"), "BadNets (dirty_label) poisons random images of any class: use 'fraction_of_dataset' or 'count', not 'fraction' of the target class"))
+        }
+        if poison == "dirty_label", v[path: "attack.perturbation.kind"]?.string != "none" {
+            out.append(Diagnostic(mark("attack.perturbation"), "perturbations are for clean_label attacks; a dirty_label attack changes labels instead"))
+        }
+    }
+    if let t = v[path: "attack.target"]?.int, t >= classes {
+        out.append(Diagnostic(mark("attack.target"), "'attack.target' must be a class of \(dataset) (0…\(classes - 1); got \(t))"))
+    }
+    if v[path: "attack.trigger.pattern"]?.string == "image", v[path: "attack.trigger.file"] == nil {
+        out.append(Diagnostic(mark("attack.trigger.pattern"), "trigger pattern 'image' needs 'attack.trigger.file'"))
+    }
+    if let f = v[path: "attack.trigger.file"]?.string {
+        let base = (file as NSString).deletingLastPathComponent
+        let p = f.hasPrefix("/") ? f : (base as NSString).appendingPathComponent(f)
+        if !FileManager.default.fileExists(atPath: p) && !FileManager.default.fileExists(atPath: f) {
+            out.append(Diagnostic(mark("attack.trigger.file"), "trigger file '\(f)' does not exist"))
+        }
+    }
+    let kind = v[path: "attack.perturbation.kind"]?.string
+    if kind == "pgd", v[path: "attack.perturbation.reference.data"]?.string == "public", publicFraction == 0 {
+        out.append(Diagnostic(mark("attack.perturbation.reference.data"), "a black-box reference trains on the public split: set 'dataset.public_fraction' > 0"))
+    }
+    if kind == "pixel_interpolation", v[path: "attack.perturbation.source"]?.string == "public", publicFraction == 0 {
+        out.append(Diagnostic(mark("attack.perturbation.source"), "interpolation source 'public' needs 'dataset.public_fraction' > 0"))
+    }
+
+    // Defence.
+    if let d = v[path: "defence.kind"]?.string, d != "none" {
+        let lot = v[path: "defence.lot_size"]?.int ?? 1, mb = v[path: "defence.microbatches"]?.int ?? 1
+        if lot % mb != 0 {
+            out.append(Diagnostic(mark("defence.microbatches"), "'defence.lot_size' (\(lot)) must be a multiple of 'defence.microbatches' (\(mb))"))
+        }
+        if v[path: "defence.pretrain.dataset"]?.string == "public", publicFraction == 0 {
+            out.append(Diagnostic(mark("defence.pretrain"), "pre-training on the public split needs 'dataset.public_fraction' > 0"))
+        }
+        if v[path: "defence.pretrain.dataset"]?.string == "cifar100", v[path: "defence.pretrain.path"] == nil {
+            out.append(Diagnostic(mark("defence.pretrain.dataset"), "pre-training on cifar100 needs 'defence.pretrain.path'"))
+        }
+    }
+    return out
+}

@@ -1,0 +1,62 @@
+/// A YAML node that remembers where it was written.
+public indirect enum Node: Sendable {
+    /// A scalar's text; `plain` is false for quoted or block scalars (which are always strings).
+    case scalar(String, plain: Bool, Mark)
+    case sequence([Node], Mark)
+    /// Keys in document order; keys are scalars.
+    case mapping([Entry], Mark)
+
+    public struct Entry: Sendable {
+        public var key: String
+        public var keyMark: Mark
+        public var value: Node
+        public init(key: String, keyMark: Mark, value: Node) { self.key = key; self.keyMark = keyMark; self.value = value }
+    }
+
+    public var mark: Mark {
+        switch self {
+        case let .scalar(_, _, m), let .sequence(_, m), let .mapping(_, m): return m
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    public subscript(key: String) -> Node? {
+        guard case let .mapping(entries, _) = self else { return nil }
+        return entries.last { $0.key == key }?.value
+    }
+
+    public var entries: [Entry]? { if case let .mapping(e, _) = self { return e }; return nil }
+
+    /// A short description for messages: "a mapping", "a list", "'text'".
+    public var kindDescription: String {
+        switch self {
+        case let .scalar(s, plain, _): return plain && (s.isEmpty || s == "~" || s == "null") ? "nothing" : "'\(s)'"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+
+    /// Nodes in the tree (aliases counted at full size).
+    public var size: Int {
+        switch self {
+        case .scalar: return 1
+        case let .sequence(items, _): return items.reduce(1) { $0 + $1.size }
+        case let .mapping(entries, _): return entries.reduce(1) { $0 + $1.value.size + 1 }
+        }
+    }
+}
+
+extension Node {
+    /// A node holding `value` (used for defaults and `--set` values), every part marked `mark`.
+    public init(_ value: Value, mark: Mark) {
+        switch value {
+        case let .bool(b): self = .scalar(b ? "true" : "false", plain: true, mark)
+        case let .int(i): self = .scalar(String(i), plain: true, mark)
+        case .number: self = .scalar(value.canonicalJSON, plain: true, mark)
+        case let .string(s): self = .scalar(s, plain: false, mark)
+        case let .list(l): self = .sequence(l.map { Node($0, mark: mark) }, mark)
+        case let .object(o):
+            self = .mapping(o.keys.sorted().map { Entry(key: $0, keyMark: mark, value: Node(o[$0]!, mark: mark)) }, mark)
+        }
+    }
+}

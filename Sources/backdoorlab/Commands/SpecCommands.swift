@@ -1,0 +1,78 @@
+import ArgumentParser
+import Experiment
+import Foundation
+
+/// Options shared by the commands that read specs.
+struct SpecOptions: ParsableArguments {
+    @Argument(help: "A spec file or a folder of specs.") var path: String
+    @Option(help: "Overlay profiles/<name>.yaml of the spec folder (e.g. cpu, full).") var profile: String?
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: key.path=value (repeatable; narrows a sweep).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    /// Loads and validates; on problems prints them all and exits 65 (66 for a missing path).
+    func load() throws -> [LoadedSpec] {
+        let loader = SpecLoader(profile: profile, overrides: overrides)
+        do {
+            return try loader.load(path)
+        } catch let d as Diagnostics {
+            FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
+            let missing = d.items.count == 1 && d.items[0].message.hasPrefix("no such spec file")
+            throw ExitCode(missing ? 66 : 65)
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check specs: every error with file:line:column, exit 65 if any.")
+    @OptionGroup var spec: SpecOptions
+
+    func run() throws {
+        let specs = try spec.load()
+        let runs = specs.reduce(0) { $0 + $1.runs.count }
+        print("ok: \(specs.count) spec\(specs.count == 1 ? "" : "s"), \(runs) run\(runs == 1 ? "" : "s")")
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Dry run: the stage graph with FLOPs, time, memory, disk, and what is already cached.")
+    @OptionGroup var spec: SpecOptions
+    @Flag(help: "Print the plan as JSON.") var json = false
+    @Flag(help: "Print the plan as a Graphviz graph.") var dot = false
+    @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
+
+    func run() throws {
+        let specs = try spec.load()
+        var planner = Planner(rates: Rates.stored())
+        let plan = planner.plan(specs)
+        let dir = cache ?? ProcessInfo.processInfo.environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab"
+        let cached: (String) -> Bool = { FileManager.default.fileExists(atPath: "\(dir)/\($0)/manifest.json") }
+        if json { print(PlanOutput.json(plan, cached: cached), terminator: "") } else if dot { print(PlanOutput.dot(plan), terminator: "") } else {
+            print(PlanOutput.table(plan, cached: cached), terminator: "")
+        }
+    }
+}
+
+struct GrammarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grammar",
+        abstract: "Print or write the spec language reference and its JSON Schema (generated from the validator).")
+    @Option(help: "Write REFERENCE.md (keeping its hand-written preamble) and spec.schema.json into this folder.") var write: String?
+    @Flag(help: "Print the JSON Schema instead of the reference.") var schema = false
+
+    func run() throws {
+        let ref = (write ?? "grammar") + "/REFERENCE.md"
+        let existing = (try? String(contentsOfFile: ref, encoding: .utf8)) ?? "# Spec language reference\n"
+        let md = Grammar.markdown(preamble: Grammar.preamble(of: existing))
+        guard let dir = write else {
+            print(schema ? Grammar.jsonSchema() : md, terminator: "")
+            return
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try md.write(toFile: ref, atomically: true, encoding: .utf8)
+        try Grammar.jsonSchema().write(toFile: dir + "/spec.schema.json", atomically: true, encoding: .utf8)
+        print("wrote \(ref) and \(dir)/spec.schema.json")
+    }
+}

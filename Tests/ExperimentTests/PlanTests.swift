@@ -1,0 +1,166 @@
+import Experiment
+import Foundation
+import TestSupport
+import XCTest
+
+/// Writes spec files into a fresh folder and loads them.
+struct SpecFolder {
+    let dir = DatasetFiles.temporaryDirectory("backdoorlab-spec")
+    func write(_ name: String, _ text: String) {
+        let p = dir + "/" + name
+        try? FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+    }
+    func load(_ name: String? = nil, profile: String? = nil, set: [String] = [], env: [String: String] = [:]) throws -> [LoadedSpec] {
+        try SpecLoader(environment: env, profile: profile, overrides: set, displayRoot: dir).load(name.map { dir + "/" + $0 } ?? dir)
+    }
+    func plan(_ name: String? = nil, set: [String] = []) throws -> Plan {
+        var p = Planner(rates: .defaults)
+        return p.plan(try load(name, set: set))
+    }
+}
+
+let cleanLabel = """
+    dataset: {name: fashion_mnist}
+    model: {units_per_group: 1}
+    train: {epochs: 24, batch_size: 128, learning_rate: {piecewise: {fractions: [0.5, 0.75], values: [0.1, 0.01, 0.001]}}}
+    attack:
+      poison: clean_label
+      target: {sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}
+      fraction: {sweep: [0.004, 0.015, 0.06, 0.25, 1.0]}
+      perturbation: {kind: pgd, norm: l2, epsilon: 300, steps: 50, reference: {training: adversarial}}
+    """
+
+final class PlanTests: XCTestCase {
+    func testSweepOf10ClassesBy5FractionsSharesTheReferenceModel() throws {
+        let f = SpecFolder()
+        f.write("pgd.yaml", cleanLabel)
+        let plan = try f.plan()
+        XCTAssertEqual(plan.runs.count, 50)
+        XCTAssertEqual(plan.count(.dataset), 1)
+        XCTAssertEqual(plan.count(.train_reference), 1)
+        XCTAssertEqual(plan.count(.perturb), 10)
+        XCTAssertEqual(plan.count(.poison), 50)
+        XCTAssertEqual(plan.count(.train), 50)
+        XCTAssertEqual(plan.count(.evaluate), 50)
+        XCTAssertEqual(plan.count(.report), 1)
+        // Dependency order: every input is planned before its user.
+        var seen = Set<String>()
+        for s in plan.stages { for i in s.inputs { XCTAssert(seen.contains(i), "\(s.kind) before its input") }; seen.insert(s.key) }
+    }
+
+    func testIdenticalStagesAreSharedAcrossSpecs() throws {
+        let f = SpecFolder()
+        f.write("a.yaml", "title: one\nattack: {poison: dirty_label, count: 75}\n")
+        f.write("b.yaml", "title: two\nattack: {poison: dirty_label, count: 75}\nreport: {figure: {x: attack.count}}\n")
+        let plan = try f.plan()
+        XCTAssertEqual(plan.count(.train), 1)
+        XCTAssertEqual(plan.count(.evaluate), 1)
+        XCTAssertEqual(plan.count(.report), 2)
+    }
+
+    func keys(_ plan: Plan) -> [Stage.Kind: Set<String>] {
+        Dictionary(grouping: plan.stages, by: \.kind).mapValues { Set($0.map(\.key)) }
+    }
+
+    func testKeysChangeExactlyDownstreamOfAChange() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", """
+            attack:
+              poison: clean_label
+              fraction: 0.06
+              perturbation: {kind: pgd, epsilon: 300, steps: 10, reference: {train: {steps: 100}}}
+            train: {steps: 200}
+            """)
+        let base = keys(try f.plan())
+        // Unrelated: title, report figure, checkpoint interval.
+        for unrelated in ["title=changed", "report.figure.y=natural_accuracy", "train.checkpoint_every=7"] {
+            let k = keys(try f.plan(set: [unrelated]))
+            for kind in [Stage.Kind.dataset, .train_reference, .perturb, .poison, .train, .evaluate] {
+                XCTAssertEqual(k[kind], base[kind], "\(unrelated) changed \(kind)")
+            }
+        }
+        // The poison fraction: same reference and perturbation, new poison, train, evaluate.
+        let frac = keys(try f.plan(set: ["attack.fraction=0.25"]))
+        XCTAssertEqual(frac[.train_reference], base[.train_reference])
+        XCTAssertEqual(frac[.perturb], base[.perturb])
+        for kind in [Stage.Kind.poison, .train, .evaluate, .report] { XCTAssertNotEqual(frac[kind], base[kind], "\(kind)") }
+        // The perturbation's radius: everything from perturb on.
+        let eps = keys(try f.plan(set: ["attack.perturbation.epsilon=600"]))
+        XCTAssertEqual(eps[.train_reference], base[.train_reference])
+        for kind in [Stage.Kind.perturb, .poison, .train, .evaluate] { XCTAssertNotEqual(eps[kind], base[kind], "\(kind)") }
+        // The reference's training: everything from train_reference on, but not the dataset.
+        let ref = keys(try f.plan(set: ["attack.perturbation.reference.train.steps=101"]))
+        XCTAssertEqual(ref[.dataset], base[.dataset])
+        for kind in [Stage.Kind.train_reference, .perturb, .poison, .train] { XCTAssertNotEqual(ref[kind], base[kind], "\(kind)") }
+        // Victim training: train and evaluate only.
+        let tr = keys(try f.plan(set: ["train.steps=201"]))
+        for kind in [Stage.Kind.train_reference, .perturb, .poison] { XCTAssertEqual(tr[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.train, .evaluate] { XCTAssertNotEqual(tr[kind], base[kind], "\(kind)") }
+        // Writing a default explicitly changes nothing.
+        let same = keys(try f.plan(set: ["train.optimizer.momentum=0.9", "seed=0"]))
+        XCTAssertEqual(same, base)
+    }
+
+    func testExtendsProfilesSetAndEnvironment() throws {
+        let f = SpecFolder()
+        f.write("_base.yaml", "train: {steps: 100, batch_size: 50}\nmodel: {widths: [8, 16, 32]}\n")
+        f.write("s.yaml", "extends: _base.yaml\ntrain: {steps: 300}\ndataset: {name: cifar10, path: \"${env:DATA}/c10\"}\n")
+        f.write("profiles/cpu.yaml", "train: {batch_size: 10}\n")
+        let run = try f.load("s.yaml", profile: "cpu", set: ["model.units_per_group=2"], env: ["DATA": "/d"])[0].runs[0]
+        XCTAssertEqual(run.value[path: "train.steps"], .int(300))       // child over base
+        XCTAssertEqual(run.value[path: "train.batch_size"], .int(10))   // profile over both
+        XCTAssertEqual(run.value[path: "model.widths"], .list([.int(8), .int(16), .int(32)]))
+        XCTAssertEqual(run.value[path: "model.units_per_group"], .int(2))
+        XCTAssertEqual(run.value[path: "dataset.path"], .string("/d/c10"))
+        XCTAssertEqual(run.value[path: "train.optimizer.momentum"], .number(0.9))   // default filled
+    }
+
+    func testSetNarrowsASweep() throws {
+        let f = SpecFolder()
+        f.write("pgd.yaml", cleanLabel)
+        let plan = try f.plan("pgd.yaml", set: ["attack.target=3"])
+        XCTAssertEqual(plan.runs.count, 5)
+        XCTAssertEqual(plan.count(.perturb), 1)
+    }
+
+    func testThousandRunSweepValidates() throws {
+        let f = SpecFolder()
+        f.write("big.yaml", """
+            attack:
+              poison: dirty_label
+              target: {sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}
+              count: {sweep: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]}
+            seed: {sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}
+            """)
+        let specs = try f.load()
+        XCTAssertEqual(specs[0].runs.count, 1000)
+        XCTAssertEqual(specs[0].runs[999].label, "attack.target=9 attack.count=100 seed=9")
+    }
+
+    /// The full-scale thesis run: ResNet-32, 100 000 steps of batch 50, on CIFAR-10.
+    func testFullScaleTrainingFLOPsByHand() throws {
+        let f = SpecFolder()
+        f.write("full.yaml", "dataset: {name: cifar10, path: /nonexistent}\n")
+        let plan = try f.plan()
+        let train = try XCTUnwrap(plan.stages.first { $0.kind == .train })
+        // Forward multiply-adds per image (see ModelTests): 3×3 convolutions, two 1×1 projections, dense.
+        let macs = 32 * 32 * 27 * 16 + 10 * 32 * 32 * 144 * 16 + 16 * 16 * 144 * 32 + 9 * 16 * 16 * 288 * 32
+            + 8 * 8 * 288 * 64 + 9 * 8 * 8 * 576 * 64 + 16 * 16 * 16 * 32 + 8 * 8 * 32 * 64 + 64 * 10
+        XCTAssertEqual(train.cost.flops, 3 * 2 * Double(macs) * 50 * 100_000)
+    }
+
+    func testGrammarFilesAreCurrent() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let ref = try String(contentsOf: root.appendingPathComponent("grammar/REFERENCE.md"), encoding: .utf8)
+        XCTAssertEqual(ref, Grammar.markdown(preamble: Grammar.preamble(of: ref)), "run `backdoorlab grammar --write grammar`")
+        let schema = try String(contentsOf: root.appendingPathComponent("grammar/spec.schema.json"), encoding: .utf8)
+        XCTAssertEqual(schema, Grammar.jsonSchema(), "run `backdoorlab grammar --write grammar`")
+    }
+
+    func testExampleSpecsValidate() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let specs = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples").path)
+        XCTAssertGreaterThanOrEqual(specs.count, 2)
+    }
+}
