@@ -22,8 +22,9 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
+        .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),
         .target(name: "Experiment", dependencies: [
-            "CYAML", "Learning", "Datasets", .product(name: "Crypto", package: "swift-crypto"),
+            "CYAML", "Learning", "Datasets", "Backdoor", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "backdoorlab", dependencies: [
             "Tensor", "Datasets", "Learning", "Experiment",
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "TestSupport"], exclude: ["Specs"]),
+        .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]

@@ -27,7 +27,8 @@ public struct Planner {
     }
 
     @discardableResult
-    mutating func add(_ kind: Stage.Kind, _ params: [String: Value], inputs: [String], cost: Cost, origin: Mark, user: String) -> String {
+    mutating func add(_ kind: Stage.Kind, _ params: [String: Value], inputs: [String], cost: Cost, origin: Mark, user: String,
+                      runtime: [String: Value] = [:]) -> String {
         let p = Value.object(params)
         let key = Stage.key(kind: kind, parameters: p, inputs: inputs)
         if let i = index[key] {
@@ -35,7 +36,7 @@ public struct Planner {
             return key
         }
         index[key] = stages.count
-        stages.append(Stage(kind: kind, key: key, parameters: p, inputs: inputs, cost: cost, origin: origin, users: [user]))
+        stages.append(Stage(kind: kind, key: key, parameters: p, inputs: inputs, cost: cost, origin: origin, users: [user], runtime: runtime))
         return key
     }
 
@@ -193,7 +194,8 @@ public struct Planner {
             trainCost.flops += extra; trainCost.seconds += extra / (rates.inference * 1e9)
         }
         let trainKey = add(.train, trainParams, inputs: [datasetKey] + (poisonKey.map { [$0] } ?? []) + (pretrainKey.map { [$0] } ?? []),
-                           cost: trainCost, origin: run.mark("train"), user: user)
+                           cost: trainCost, origin: run.mark("train"), user: user,
+                           runtime: ["checkpoint_every": .int(spec.train.checkpointEvery)])
 
         // Evaluation: clean test set and, with an attack, the triggered one.
         let asr = spec.evaluate["attack_success_rate"]!
@@ -224,7 +226,9 @@ public struct Planner {
                                       "inspect": spec.detection["inspect"]!, "architecture": archValue(victim), "seed": .int(spec.seed)],
                             inputs: [datasetKey, pk], cost: c, origin: run.mark("detection"), user: user)
         }
-        return PlannedRun(file: run.file, label: run.label, train: trainKey, evaluate: evalKey, detect: detectKey)
+        return PlannedRun(file: run.file, label: run.label, point: run.point.map { ($0.key, $0.value) }, train: trainKey,
+                          evaluate: evalKey, detect: detectKey, poison: poisonKey, target: spec.poison == "none" ? nil : spec.target,
+                          poisonCount: spec.poisonCount, headline: asr["exclude"]!.string!)
     }
 
     func archValue(_ a: Architecture) -> Value {

@@ -17,6 +17,8 @@ public struct Stage: Sendable {
     public var origin: Mark
     /// Spec files and sweep points that need it.
     public var users: [String]
+    /// Settings that do not change the result (checkpoint interval), so are not part of the key.
+    public var runtime: [String: Value] = [:]
 
     public static func key(kind: Kind, parameters: Value, inputs: [String]) -> String {
         let text = "backdoorlab-stage\n\(kind.rawValue)\nv\(kind.version)\n\(parameters.canonicalJSON)\n" + inputs.joined(separator: "\n")
@@ -46,9 +48,16 @@ public struct Cost: Sendable, Codable, Equatable {
 public struct PlannedRun: Sendable {
     public var file: String
     public var label: String
+    /// Swept keys and their values at this run.
+    public var point: [(key: String, value: Value)]
     public var train: String
     public var evaluate: String
     public var detect: String?
+    public var poison: String?
+    public var target: Int?
+    public var poisonCount: Int
+    /// Which ASR the spec reports as `attack_success_rate`: labelled_target or classified_target.
+    public var headline: String
 }
 
 /// The DAG of stages for a set of specs, in dependency order, each stage once.

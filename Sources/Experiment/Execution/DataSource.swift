@@ -1,0 +1,35 @@
+import Datasets
+import Foundation
+
+/// Loads the datasets stages refer to, once per process.
+final class DataSource: @unchecked Sendable {
+    private var cache: [String: (train: Dataset, test: Dataset)] = [:]
+
+    func load(_ p: Value) throws -> (train: Dataset, test: Dataset) {
+        let name = p["name"]!.string!
+        let path = p["path"]?.string.flatMap { $0 == "default" ? nil : $0 }
+        let id = "\(name)|\(path ?? "")|\(p["labels"]?.string ?? "")"
+        if let d = cache[id] { return d }
+        let d: (Dataset, Dataset)
+        switch name {
+        case "fashion_mnist":
+            let dir = path ?? FashionMNIST.defaultDirectory
+            d = (try FashionMNIST.load(directory: dir, split: .train), try FashionMNIST.load(directory: dir, split: .test))
+        case "cifar10":
+            d = (try CIFAR.loadCIFAR10(directory: path!, split: .train), try CIFAR.loadCIFAR10(directory: path!, split: .test))
+        case "cifar100":
+            let l = CIFAR.Labels(rawValue: p["labels"]?.string ?? "coarse") ?? .coarse
+            d = (try CIFAR.loadCIFAR100(directory: path!, split: .train, labels: l), try CIFAR.loadCIFAR100(directory: path!, split: .test, labels: l))
+        default:
+            throw StageFailure("dataset '\(name)' has no loader in this version")
+        }
+        cache[id] = d
+        return d
+    }
+}
+
+/// A stage that could not finish, with the reason shown to the user.
+public struct StageFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,177 @@
+import Backdoor
+import Foundation
+
+/// Runs a plan's stages in dependency order against the cache.
+public final class Executor {
+    public struct Options: Sendable {
+        public var cache: Cache
+        public var resultsDirectory: String
+        public var keepGoing = false
+        /// (index, count): run only every count-th run of the plan, starting at index (job arrays).
+        public var shard: (Int, Int)?
+        public var quiet = false
+        public init(cache: Cache, resultsDirectory: String) { self.cache = cache; self.resultsDirectory = resultsDirectory }
+    }
+
+    public struct Summary: Sendable {
+        public var computed: [String] = [], fromCache: [String] = [], failed: [(String, String)] = [], skipped: [String] = []
+        public var recomputedCorrupt: [String] = []
+        public var runsFinished = 0, runsTotal = 0
+        public var ok: Bool { failed.isEmpty && skipped.isEmpty && runsFinished == runsTotal }
+    }
+
+    let plan: Plan
+    let options: Options
+    let progress: Progress
+    let runner: StageRunner
+
+    public init(plan: Plan, options: Options) {
+        self.plan = plan; self.options = options
+        progress = Progress(quiet: options.quiet)
+        runner = StageRunner(cache: options.cache, progress: progress, plan: plan)
+    }
+
+    /// The runs this process is responsible for (all, or its shard's).
+    public var selectedRuns: [PlannedRun] {
+        guard let (i, n) = options.shard else { return plan.runs }
+        return plan.runs.enumerated().filter { $0.offset % n == i }.map(\.element)
+    }
+
+    /// Stages needed by the selected runs (their inputs, transitively), plus report stages.
+    public var selectedStages: [Stage] {
+        var need = Set<String>()
+        func visit(_ k: String) { guard need.insert(k).inserted, let s = plan.stage(k) else { return }; s.inputs.forEach(visit) }
+        for r in selectedRuns { visit(r.evaluate); r.detect.map(visit) }
+        return plan.stages.filter { need.contains($0.key) || $0.kind == .report }
+    }
+
+    /// Problems that stop the plan before anything runs: stage kinds this version cannot compute.
+    public func unsupported() -> [Diagnostic] {
+        selectedStages.compactMap { s in
+            StageRunner.unsupported(s).map { Diagnostic(s.origin, "\($0); `run` needs it for \(s.users.first ?? "this spec")") }
+        }
+    }
+
+    public func run() -> Summary {
+        Interrupt.install()
+        var summary = Summary()
+        summary.runsTotal = selectedRuns.count
+        var failedKeys = Set<String>()
+        let stages = selectedStages
+        for (n, s) in stages.enumerated() {
+            if Interrupt.isRequested { summary.skipped.append(s.key); continue }
+            let title = "[\(n + 1)/\(stages.count)] \(s.kind.rawValue) \(s.shortKey)"
+            if s.kind == .report, !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) }) {
+                if options.shard == nil || s.inputs.contains(where: failedKeys.contains) { summary.skipped.append(s.key) }
+                if !options.quiet { print("- \(title): waiting for runs outside this shard") }
+                continue
+            }
+            if s.inputs.contains(where: failedKeys.contains) {
+                failedKeys.insert(s.key); summary.skipped.append(s.key)
+                if !options.quiet { print("- \(title): skipped, an input failed") }
+                continue
+            }
+            do {
+                let fromCache = try options.cache.withLock(s.key) { () throws -> Bool in
+                    do {
+                        if try options.cache.verified(s.key) != nil { return true }
+                    } catch let p as Cache.Problem {
+                        print("warning: \(p); recomputing")
+                        summary.recomputedCorrupt.append(s.key)
+                        options.cache.quarantine(s.key)
+                    }
+                    progress.begin(title)
+                    let start = Date()
+                    try compute(s, start: start)
+                    return false
+                }
+                if fromCache {
+                    summary.fromCache.append(s.key)
+                    if !options.quiet { print("✓ \(title) cached") }
+                } else {
+                    summary.computed.append(s.key)
+                    progress.finish(title, status: "✓")
+                }
+                if s.kind == .report { try writeResults(s) }
+            } catch is Interrupted {
+                progress.finish(title, status: "interrupted", ok: false)
+                summary.failed.append((s.key, "interrupted"))
+                failedKeys.insert(s.key)
+                break
+            } catch {
+                progress.finish(title, status: "✗", ok: false)
+                FileHandle.standardError.write(Data("error: \(s.kind.rawValue) \(s.shortKey) (\(s.origin.description)): \(error)\n".utf8))
+                summary.failed.append((s.key, "\(error)"))
+                failedKeys.insert(s.key)
+                if !options.keepGoing { break }
+            }
+        }
+        let done = Set(summary.computed + summary.fromCache)
+        summary.runsFinished = selectedRuns.filter { done.contains($0.evaluate) }.count
+        return summary
+    }
+
+    func compute(_ s: Stage, start: Date) throws {
+        _ = try options.cache.store(stage: s, seconds: 0) { dir in
+            switch s.kind {
+            case .dataset: try runner.runDataset(s, into: dir)
+            case .poison: try runner.runPoison(s, into: dir)
+            case .train: try runner.runTrain(s, into: dir)
+            case .evaluate: try runner.runEvaluate(s, into: dir)
+            case .report: try runner.runReport(s, runs: plan.runs, into: dir)
+            default: throw StageFailure(StageRunner.unsupported(s) ?? "not implemented")
+            }
+            try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
+        }
+        // A finished training stage no longer needs its checkpoint.
+        if s.kind == .train { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+    }
+
+    /// Copies a report's tables out of the cache into the results directory.
+    func writeResults(_ s: Stage) throws {
+        let dir = options.cache.directory(s.key)
+        let name = ((s.parameters["file"]!.string! as NSString).lastPathComponent as NSString).deletingPathExtension
+        let out = options.resultsDirectory
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
+        for f in ["results.csv", "results.json"] {
+            let dest = f == "results.csv" ? "\(out)/\(name).csv" : "\(out)/\(name)/results.json"
+            try? fm.removeItem(atPath: dest)
+            try fm.copyItem(atPath: dir + "/" + f, toPath: dest)
+        }
+        if !options.quiet { print("  results: \(out)/\(name).csv") }
+    }
+}
+
+extension StageRunner {
+    /// One CSV row and one JSON object per run of the spec.
+    func runReport(_ s: Stage, runs: [PlannedRun], into out: String) throws {
+        let file = s.parameters["file"]!.string!
+        let mine = runs.filter { $0.file == file }
+        let keys = mine.first?.point.map(\.key) ?? []
+        var csv = (keys + ["poisoned_images", "natural_accuracy", "attack_success_rate", "asr_excluding_labelled_target",
+                           "asr_excluding_classified_target", "train_key", "evaluate_key"]).joined(separator: ",") + "\n"
+        var json: [[String: Any]] = []
+        func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
+        for r in mine {
+            let m = try metrics(r.evaluate)
+            let headline = r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+            csv += (r.point.map { csvField($0.value.text) } + ["\(r.poisonCount)", f(m.naturalAccuracy), f(headline),
+                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), r.train, r.evaluate]).joined(separator: ",") + "\n"
+            var o: [String: Any] = ["spec": file, "point": Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
+                                    "poisoned_images": r.poisonCount, "natural_accuracy": m.naturalAccuracy,
+                                    "per_class_accuracy": m.perClassAccuracy, "stages": ["train": r.train, "evaluate": r.evaluate]]
+            if let h = headline { o["attack_success_rate"] = h }
+            if let a = m.attackSuccessRate { o["asr_excluding_labelled_target"] = a }
+            if let a = m.attackSuccessRateExcludingClassified { o["asr_excluding_classified_target"] = a }
+            if let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
+            if let t = r.target { o["target"] = t }
+            json.append(o)
+        }
+        try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
+        let d = try JSONSerialization.data(withJSONObject: ["spec": file, "runs": json], options: [.prettyPrinted, .sortedKeys])
+        try d.write(to: URL(fileURLWithPath: out + "/results.json"))
+    }
+}
+
+func csvField(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Experiment
+import Foundation
+import Tensor
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Execute specs: every stage in dependency order, cached; results as CSV and JSON.",
+        discussion: """
+        Finished stages are reused from the cache; a killed training stage resumes from its last checkpoint. \
+        Exit code 0 only when every run finished.
+        """)
+    @OptionGroup var spec: SpecOptions
+    @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
+    @Option(help: "Where results go: <dir>/<spec>.csv and <dir>/<spec>/results.json.") var results: String = "results"
+    @Option(help: "Run one slice of the plan's runs, I/N (0-based), for job arrays.") var shard: String?
+    @Flag(help: "Keep running other stages after one fails.") var keepGoing = false
+    @Option(help: "Worker threads (results are bit-identical for a fixed count).") var threads: Int?
+
+    func run() throws {
+        if let threads { Parallel.configure(threads: threads) }
+        let specs = try spec.load()
+        var planner = Planner(rates: Rates.stored())
+        let plan = planner.plan(specs)
+        var options = Executor.Options(cache: Cache.resolve(cache), resultsDirectory: results)
+        options.keepGoing = keepGoing
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] > 0, parts[0] >= 0, parts[0] < parts[1] else {
+                throw ValidationError("--shard takes I/N with 0 ≤ I < N (got '\(shard)')")
+            }
+            options.shard = (parts[0], parts[1])
+        }
+        let executor = Executor(plan: plan, options: options)
+        let refused = executor.unsupported()
+        if !refused.isEmpty {
+            FileHandle.standardError.write(Data(Diagnostics(refused).render(sources: SourceCache()).utf8))
+            throw ExitCode(65)
+        }
+        let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
+        print("\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))")
+        let s = executor.run()
+        print("\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished")
+        if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
+    }
+}
+
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cache", abstract: "Inspect and maintain the stage cache.",
+                                                    subcommands: [List.self, Verify.self, GC.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cache entries.")
+        @Option(help: "Cache directory.") var cache: String?
+        func run() throws {
+            let c = Cache.resolve(cache)
+            for k in c.keys() {
+                let m = FileManager.default.contents(atPath: c.directory(k) + "/manifest.json")
+                    .flatMap { try? JSONDecoder().decode(Cache.Manifest.self, from: $0) }
+                let size = (try? FileManager.default.contentsOfDirectory(atPath: c.directory(k)))?
+                    .compactMap { try? FileManager.default.attributesOfItem(atPath: c.directory(k) + "/" + $0)[.size] as? Int }.reduce(0, +) ?? 0
+                print("\(k.prefix(12))  \((m?.kind ?? "unfinished").padding(toLength: 16, withPad: " ", startingAt: 0))  \(PlanOutput.bytes(Double(size)).padding(toLength: 9, withPad: " ", startingAt: 0))  \(m?.created ?? "")")
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every entry against its checksums; exit 1 if any is corrupt.")
+        @Option(help: "Cache directory.") var cache: String?
+        func run() throws {
+            let c = Cache.resolve(cache)
+            var bad = 0
+            for k in c.keys() {
+                do { _ = try c.verified(k) } catch { print("corrupt: \(error)"); bad += 1 }
+            }
+            print("\(c.keys().count) entries, \(bad) corrupt")
+            if bad > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc", abstract: "Remove temporary and corrupt leftovers, and entries no spec given needs.")
+        @Option(help: "Cache directory.") var cache: String?
+        @Argument(help: "Specs or folders whose stages to keep; with none, only leftovers are removed.") var keep: [String] = []
+        func run() throws {
+            let c = Cache.resolve(cache)
+            let fm = FileManager.default
+            var removed = 0
+            for d in ["tmp", "corrupt"] where fm.fileExists(atPath: c.root + "/" + d) {
+                removed += (try? fm.contentsOfDirectory(atPath: c.root + "/" + d).count) ?? 0
+                try? fm.removeItem(atPath: c.root + "/" + d)
+            }
+            if !keep.isEmpty {
+                var needed = Set<String>()
+                for path in keep {
+                    let loader = SpecLoader()
+                    do {
+                        var p = Planner()
+                        needed.formUnion(p.plan(try loader.load(path)).stages.map(\.key))
+                    } catch let d as Diagnostics {
+                        FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
+                        throw ExitCode(65)
+                    }
+                }
+                for k in c.keys() where !needed.contains(k) && !c.isLocked(k) {
+                    try? fm.removeItem(atPath: c.directory(k)); removed += 1
+                }
+            }
+            print("removed \(removed) entries")
+        }
+    }
+}
