@@ -6,11 +6,15 @@ import XCTest
 final class CLITests: XCTestCase {
     struct Result { var code: Int32; var out: String; var err: String }
 
-    func run(_ args: [String]) throws -> Result {
-        let exe = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("backdoorlab")
+    static var executable: URL { Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("backdoorlab") }
+
+    func run(_ args: [String], env: [String: String] = [:]) throws -> Result { try CLITests.run(args, env: env) }
+
+    static func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
         let p = Process()
-        p.executableURL = exe
+        p.executableURL = CLITests.executable
         p.arguments = args
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()

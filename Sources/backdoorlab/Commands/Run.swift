@@ -19,7 +19,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
-        let specs = try spec.load()
+        let (specs, sources) = try spec.loadWithSources()
         var planner = Planner(rates: Rates.stored())
         let plan = planner.plan(specs)
         var options = Executor.Options(cache: Cache.resolve(cache), resultsDirectory: results)
@@ -34,7 +34,7 @@ struct Run: ParsableCommand {
         let executor = Executor(plan: plan, options: options)
         let refused = executor.unsupported()
         if !refused.isEmpty {
-            FileHandle.standardError.write(Data(Diagnostics(refused).render(sources: SourceCache()).utf8))
+            FileHandle.standardError.write(Data(Diagnostics(refused).render(sources: sources).utf8))
             throw ExitCode(65)
         }
         let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }

@@ -10,10 +10,12 @@ struct SpecOptions: ParsableArguments {
     var overrides: [String] = []
 
     /// Loads and validates; on problems prints them all and exits 65 (66 for a missing path).
-    func load() throws -> [LoadedSpec] {
+    func load() throws -> [LoadedSpec] { try loadWithSources().specs }
+
+    func loadWithSources() throws -> (specs: [LoadedSpec], sources: SourceCache) {
         let loader = SpecLoader(profile: profile, overrides: overrides)
         do {
-            return try loader.load(path)
+            return (try loader.load(path), loader.sources)
         } catch let d as Diagnostics {
             FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
             let missing = d.items.count == 1 && d.items[0].message.hasPrefix("no such spec file")

@@ -1,0 +1,136 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `backdoorlab run` end to end on a tiny dataset in the Fashion-MNIST format.
+final class RunTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() {
+        dir = DatasetFiles.temporaryDirectory("backdoorlab-run")
+        let data = dir + "/data"
+        try! FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for (split, n) in [("train", 300), ("t10k", 60)] {
+            DatasetFiles.write(DatasetFiles.idxImages(count: n, rows: 28, cols: 28) { i, p in UInt8((p / 28) % 10 == i % 10 ? 220 : (p * 7 + i) % 60) },
+                               to: "\(data)/\(split)-images-idx3-ubyte.gz", gzip: true)
+            DatasetFiles.write(DatasetFiles.idxLabels((0..<n).map { UInt8($0 % 10) }), to: "\(data)/\(split)-labels-idx1-ubyte.gz", gzip: true)
+        }
+        writeSpec(fractions: "[0.2, 0.4]")
+    }
+
+    func writeSpec(fractions: String) {
+        let spec = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 24, batch_size: 10, learning_rate: 0.05, checkpoint_every: 5}
+            attack: {poison: clean_label, target: 1, fraction: {sweep: \(fractions)}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+    }
+
+    func run(_ cache: String, env: [String: String] = [:], extra: [String] = []) throws -> CLITests.Result {
+        try CLITests.run(["run", dir + "/spec.yaml", "--cache", cache, "--results", dir + "/results"] + extra, env: env)
+    }
+
+    /// Kinds of the stages a run computed (not taken from the cache).
+    func computed(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.hasPrefix("✓ [") && !$0.contains(" cached") }
+            .map { String($0.split(separator: " ")[2]) }
+    }
+
+    func testSecondRunIsAllCachedAndAFractionChangeRecomputesOnlyItsStages() throws {
+        let cache = dir + "/cache"
+        let first = try run(cache)
+        XCTAssertEqual(first.code, 0, first.err)
+        XCTAssertEqual(computed(first.out).sorted(), ["dataset", "evaluate", "evaluate", "poison", "poison", "report", "train", "train"])
+        let csv = try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 3, csv)
+        XCTAssert(csv.hasPrefix("attack.fraction,poisoned_images,natural_accuracy,attack_success_rate,"), csv)
+
+        let again = try run(cache)
+        XCTAssertEqual(again.code, 0)
+        XCTAssertEqual(computed(again.out), [])
+        XCTAssert(again.out.contains("0 computed, 8 from cache"), again.out)
+
+        writeSpec(fractions: "[0.2, 0.6]")
+        let changed = try run(cache)
+        XCTAssertEqual(changed.code, 0, changed.err)
+        XCTAssertEqual(computed(changed.out).sorted(), ["evaluate", "poison", "report", "train"])
+    }
+
+    func testKilledTrainingResumesToTheSameBytes() throws {
+        let straight = try run(dir + "/cache-a")
+        XCTAssertEqual(straight.code, 0, straight.err)
+        let killed = try run(dir + "/cache-b", env: ["BACKDOORLAB_KILL_AT_STEP": "12"])
+        XCTAssertNotEqual(killed.code, 0)
+        let resumed = try run(dir + "/cache-b")
+        XCTAssertEqual(resumed.code, 0, resumed.err)
+        XCTAssert(resumed.out.contains("at step 10 of 24"), resumed.out)
+        let fm = FileManager.default
+        let trainDirs = { (c: String) in
+            try fm.contentsOfDirectory(atPath: c).filter { k in
+                (fm.contents(atPath: "\(c)/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"train\"") }) ?? false
+            }.sorted()
+        }
+        let a = try trainDirs(dir + "/cache-a"), b = try trainDirs(dir + "/cache-b")
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.count, 2)
+        for k in a {
+            XCTAssertEqual(fm.contents(atPath: "\(dir)/cache-a/\(k)/model.safetensors"), fm.contents(atPath: "\(dir)/cache-b/\(k)/model.safetensors"))
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8).isEmpty, false)
+    }
+
+    func testAFlippedByteIsReportedAndRecomputed() throws {
+        let cache = dir + "/cache"
+        XCTAssertEqual(try run(cache).code, 0)
+        let fm = FileManager.default
+        let key = try XCTUnwrap(try fm.contentsOfDirectory(atPath: cache).first { k in
+            fm.fileExists(atPath: "\(cache)/\(k)/model.safetensors")
+        })
+        let path = "\(cache)/\(key)/model.safetensors"
+        var bytes = [UInt8](fm.contents(atPath: path)!)
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let verify = try CLITests.run(["cache", "verify", "--cache", cache])
+        XCTAssertEqual(verify.code, 1)
+        XCTAssert(verify.out.contains("model.safetensors does not match its checksum"), verify.out)
+        let again = try run(cache)
+        XCTAssertEqual(again.code, 0, again.err)
+        XCTAssert(again.out.contains("warning: cache entry \(key.prefix(12)) is corrupt (model.safetensors does not match its checksum); recomputing"), again.out)
+        XCTAssertEqual(computed(again.out), ["train"])
+        XCTAssertEqual(try CLITests.run(["cache", "verify", "--cache", cache]).code, 0)
+    }
+
+    func testTwoRunsAtOnceComputeEveryStageOnce() throws {
+        let cache = dir + "/cache"
+        let exe = CLITests.executable
+        let procs = (0..<2).map { _ -> (Process, Pipe) in
+            let p = Process(), out = Pipe()
+            p.executableURL = exe
+            p.arguments = ["run", dir + "/spec.yaml", "--cache", cache, "--results", dir + "/results"]
+            p.standardOutput = out; p.standardError = FileHandle.nullDevice
+            return (p, out)
+        }
+        for (p, _) in procs { try p.run() }
+        var outputs: [String] = []
+        for (p, out) in procs {
+            outputs.append(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+        }
+        let all = outputs.flatMap(computed)
+        XCTAssertEqual(all.sorted(), ["dataset", "evaluate", "evaluate", "poison", "poison", "report", "train", "train"], outputs.joined())
+    }
+
+    func testUnimplementedStagesAreRefusedBeforeAnythingRuns() throws {
+        let spec = "attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: pgd, epsilon: 300}}\n"
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 65)
+        XCTAssert(r.err.contains("spec.yaml:1:60: error: stage 'train_reference' is not implemented in this version"), r.err)
+        XCTAssert(r.err.contains("error: stage 'perturb' is not implemented in this version"), r.err)
+        XCTAssert(r.err.contains("  attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: pgd, epsilon: 300}}\n"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
+    }
+}
