@@ -123,6 +123,20 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(all.sorted(), ["dataset", "evaluate", "evaluate", "poison", "poison", "report", "train", "train"], outputs.joined())
     }
 
+    func testShardsSplitTheRunsAndTogetherFinishThePlan() throws {
+        let cache = dir + "/cache"
+        let a = try run(cache, extra: ["--shard", "0/2"]), b = try run(cache, extra: ["--shard", "1/2"])
+        XCTAssertEqual(a.code, 0, a.err)
+        XCTAssertEqual(b.code, 0, b.err)
+        XCTAssertEqual(computed(a.out).filter { $0 == "train" }.count, 1)
+        XCTAssertEqual(computed(b.out).filter { $0 == "train" }.count, 1)
+        XCTAssert(a.out.contains("waiting for runs outside this shard"), a.out)
+        XCTAssertEqual(computed(b.out).filter { $0 == "report" }.count, 1)   // the last shard completes the report
+        let all = try run(cache)
+        XCTAssertEqual(computed(all.out), [])
+        XCTAssertEqual(try run(cache, extra: ["--shard", "2/2"]).code, 64)
+    }
+
     func testUnimplementedStagesAreRefusedBeforeAnythingRuns() throws {
         let spec = "attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: pgd, epsilon: 300}}\n"
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
