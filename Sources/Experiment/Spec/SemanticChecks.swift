@@ -63,6 +63,25 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String) -> [Diagn
     if let t = v[path: "attack.target"]?.int, t >= classes {
         out.append(Diagnostic(mark("attack.target"), "'attack.target' must be a class of \(dataset) (0…\(classes - 1); got \(t))"))
     }
+    let side = dataset == "fashion_mnist" ? 28 : 32
+    if let size = v[path: "attack.trigger.size"]?.int, size > side {
+        out.append(Diagnostic(mark("attack.trigger.size"), "'attack.trigger.size' (\(size)) is larger than the \(side)×\(side) images of \(dataset)"))
+    }
+    if let count = v[path: "attack.count"]?.int {
+        let images = v[path: "dataset.subset"]?.int.map { min($0, 60_000) } ?? (dataset == "fashion_mnist" ? 60_000 : 50_000)
+        let eligible = poison == "clean_label" ? images / classes : images - images / classes
+        if count > eligible {
+            out.append(Diagnostic(mark("attack.count"), "'attack.count' (\(count)) exceeds the \(eligible) images a \(poison) attack can poison here"))
+        }
+    }
+    for prefix in ["model", "attack.perturbation.reference.model"] {
+        guard let arch = v[path: prefix + ".arch"]?.string, arch != "resnet", let widths = v[path: prefix + ".widths"]?.list else { continue }
+        // VGG and the small CNN halve the image per block; past 1×1 there is nothing left to pool.
+        let halvings = arch == "vgg" ? widths.count : widths.count - 1
+        if side >> halvings < 1 {
+            out.append(Diagnostic(mark(prefix + ".widths"), "'\(prefix).widths' has \(widths.count) blocks, which pool \(side)×\(side) images below one pixel"))
+        }
+    }
     if v[path: "attack.trigger.pattern"]?.string == "image", v[path: "attack.trigger.file"] == nil {
         out.append(Diagnostic(mark("attack.trigger.pattern"), "trigger pattern 'image' needs 'attack.trigger.file'"))
     }
