@@ -138,3 +138,26 @@ np.save(os.path.join(npy_dir, "uint8_2x3x2.npy"), np.arange(12, dtype=np.uint8).
 np.save(os.path.join(npy_dir, "float32_4.npy"), np.array([0.5, -1.25, 3.0, 1e-3], dtype=np.float32))
 np.save(os.path.join(npy_dir, "int64_3.npy"), np.array([7, -1, 1 << 40], dtype=np.int64))
 print("fixtures written")
+
+# RDP accountant values from Google's dp-accounting (pip install dp-accounting==0.6.0).
+try:
+    import dp_accounting
+    from dp_accounting import rdp
+
+    rows = []
+    for q, sigma, steps, delta in [(0.04, 1.0, 10000, 1e-5), (0.04, 2 / 3, 10000, 1e-5), (0.04, 1 / 3, 10000, 1e-5),
+                                   (2000 / 30000, 1.0, 1500, 1e-5), (0.01, 1.1, 5000, 1e-6), (0.1, 4.0, 100, 1e-5)]:
+        acc = rdp.RdpAccountant()
+        acc.compose(dp_accounting.SelfComposedDpEvent(
+            dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma)), steps))
+        eps, order = acc.get_epsilon_and_optimal_order(delta)
+        rows.append({"q": q, "sigma": sigma, "steps": steps, "delta": delta, "epsilon": eps, "order": order})
+    single = []
+    for q, sigma, order in [(0.04, 1.0, 2.0), (0.04, 2 / 3, 1.5), (0.04, 1.0, 3.7), (0.3, 0.8, 12.0)]:
+        single.append({"q": q, "sigma": sigma, "order": order,
+                       "rdp": float(rdp.rdp_privacy_accountant._compute_rdp_poisson_subsampled_gaussian(q, sigma, [order])[0])})
+    with open(os.path.join(HERE, "rdp_accountant.json"), "w") as f:
+        json.dump({"epsilon": rows, "rdp": single}, f, indent=1)
+    print("accountant fixture written")
+except ImportError:
+    print("dp-accounting not installed: rdp_accountant.json left as it is")
