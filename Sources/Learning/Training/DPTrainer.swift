@@ -1,0 +1,118 @@
+import Datasets
+import Tensor
+
+/// Differentially private SGD (Abadi et al.), as the thesis uses it (ch. 5, §7.10).
+public struct DPConfig: Equatable, Sendable {
+    public enum Sampling: String, Sendable { case poisson, shuffle }
+    /// ℓ2 bound of each microbatch gradient; nil = no clipping and no noise (the SGD baseline).
+    public var clip: Float?
+    public var noiseMultiplier: Float
+    /// Expected images per lot (exact with shuffled lots).
+    public var lotSize: Int
+    public var microbatches: Int
+    public var sampling: Sampling
+
+    public init(clip: Float?, noiseMultiplier: Float, lotSize: Int, microbatches: Int, sampling: Sampling) {
+        self.clip = clip; self.noiseMultiplier = noiseMultiplier; self.lotSize = lotSize
+        self.microbatches = microbatches; self.sampling = sampling
+    }
+}
+
+/// One optimisation step at a time, for either trainer.
+public protocol TrainingLoop: AnyObject {
+    var step: Int { get }
+    @discardableResult func runStep() -> Float
+    func resume(at step: Int)
+}
+
+extension Trainer: TrainingLoop {}
+
+/// DP-SGD: each lot is split into microbatches; each microbatch's mean-loss gradient is clipped
+/// to ℓ2 norm C; the clipped gradients are summed, Gaussian noise N(0, σ²C²) is added, and the sum
+/// is divided by the number of microbatches. With one image per microbatch this is per-example
+/// clipping, and the division is by the lot size. Lots are Poisson samples (each image joins with
+/// probability lot/N, what the RDP accountant assumes) or consecutive slices of a shuffled order.
+/// Lots, augmentation and noise are functions of (seed, step), so a resumed run is bit-identical.
+public final class DPTrainer: TrainingLoop {
+    public let model: Model
+    public let optimizer: Optimizer
+    public let config: TrainingConfig
+    public let dp: DPConfig
+    public let dataset: Dataset
+    public private(set) var step = 0
+    let loss = CrossEntropyLoss()
+    private let root: RNG
+    private let trainable: [Parameter]
+    private let sums: [Tensor]
+    private let images = Tensor(zeros: [1])
+    private var labels: [Int32] = []
+    private var epochOrder: (epoch: Int, order: [Int]) = (-1, [])
+
+    public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dp: DPConfig, dataset: Dataset) {
+        self.model = model; self.optimizer = optimizer; self.config = config; self.dp = dp; self.dataset = dataset
+        root = RNG(seed: config.seed)
+        trainable = model.parameters.filter(\.trainable)
+        sums = trainable.map { Tensor(zeros: $0.value.shape) }
+    }
+
+    /// Sampling rate q of the accountant.
+    public var samplingRate: Double { min(1, Double(dp.lotSize) / Double(dataset.count)) }
+
+    /// The images of `step`'s lot.
+    public func lot(_ step: Int) -> [Int] {
+        switch dp.sampling {
+        case .poisson:
+            var r = root.split("lot").split(UInt64(step))
+            let q = Float(samplingRate)
+            return (0..<dataset.count).filter { _ in r.uniform() < q }
+        case .shuffle:
+            let n = dataset.count, b = dp.lotSize
+            return (0..<b).map { j in
+                let pos = step * b + j, e = pos / n
+                if epochOrder.epoch != e { var r = root.split("order").split(UInt64(e)); epochOrder = (e, r.permutation(n)) }
+                return epochOrder.order[pos % n]
+            }
+        }
+    }
+
+    public func resume(at step: Int) { self.step = step }
+
+    @discardableResult
+    public func runStep() -> Float {
+        let lot = lot(step)
+        for s in sums { s.zero() }
+        let m = dp.microbatches
+        var lossSum: Float = 0, used = 0
+        var augment = root.split("augment").split(UInt64(step))
+        for k in 0..<m {
+            let lo = k * lot.count / m, hi = (k + 1) * lot.count / m
+            guard hi > lo else { continue }
+            loadBatch(dataset, indices: lot[lo..<hi], augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
+            model.zeroGradients()
+            lossSum += loss.forward(model.forward(images, training: true), labels: labels) * Float(hi - lo)
+            used += hi - lo
+            model.backward(loss.backward())
+            var factor: Float = 1
+            if let c = dp.clip {
+                var sq: Double = 0
+                for p in trainable { let g = p.gradient.pointer; for i in 0..<p.gradient.count { sq += Double(g[i] * g[i]) } }
+                factor = min(1, c / Float(max(sq.squareRoot(), 1e-12)))
+            }
+            for (p, s) in zip(trainable, sums) {
+                let g = p.gradient.pointer, d = s.pointer
+                for i in 0..<s.count { d[i] += factor * g[i] }
+            }
+        }
+        // Noise on the clipped sum, then the average over microbatches.
+        var noise = root.split("noise").split(UInt64(step))
+        let std = (dp.clip ?? 0) * dp.noiseMultiplier
+        let scale = 1 / Float(m)
+        for (p, s) in zip(trainable, sums) {
+            let g = p.gradient.pointer, d = s.pointer
+            for i in 0..<s.count { g[i] = (d[i] + (std > 0 ? std * noise.normal() : 0)) * scale }
+        }
+        optimizer.step(trainable, learningRate: config.learningRate(step))
+        step += 1
+        return used == 0 ? 0 : lossSum / Float(used)
+    }
+}

@@ -1,0 +1,58 @@
+import Datasets
+import Learning
+import Tensor
+import TestSupport
+import XCTest
+
+final class DPTrainerTests: XCTestCase {
+    let arch = Architecture(kind: .resnet, inputShape: [8, 8, 1], classes: 4, stem: 4, widths: [4, 8], unitsPerGroup: 1)
+
+    func weights(_ m: Model) -> [Float] { m.parameters.flatMap(\.value.array) }
+
+    /// Without clipping or noise, one microbatch and shuffled lots, DP-SGD is exactly minibatch SGD.
+    func testWithoutClippingOrNoiseItIsPlainSGD() {
+        let data = tinyDataset()
+        let config = TrainingConfig(batchSize: 8, steps: 6, learningRate: .constant(0.05), augmentation: .standard, seed: 4)
+        let a = arch.build(); a.initialize(RNG(seed: 1))
+        let t = Trainer(model: a, optimizer: SGD(momentum: 0.9, weightDecay: 1e-3), config: config, dataset: data)
+        let b = arch.build(); b.initialize(RNG(seed: 1))
+        let d = DPTrainer(model: b, optimizer: SGD(momentum: 0.9, weightDecay: 1e-3), config: config,
+                          dp: DPConfig(clip: nil, noiseMultiplier: 0, lotSize: 8, microbatches: 1, sampling: .shuffle), dataset: data)
+        for _ in 0..<6 { t.runStep(); d.runStep() }
+        XCTAssertEqual(weights(a), weights(b))
+    }
+
+    /// With lr 1 and no momentum or decay, the update is the privatised gradient: its norm is at most C
+    /// without noise, and its spread is σC/M with noise.
+    func testClippingBoundsAndNoiseScale() {
+        let data = tinyDataset()
+        let config = TrainingConfig(batchSize: 8, steps: 1, learningRate: .constant(1), seed: 2)
+        let m = arch.build(); m.initialize(RNG(seed: 3))
+        let before = weights(m)
+        let d = DPTrainer(model: m, optimizer: SGD(momentum: 0), config: config,
+                          dp: DPConfig(clip: 1e-3, noiseMultiplier: 0, lotSize: 16, microbatches: 4, sampling: .shuffle), dataset: data)
+        d.runStep()
+        let change = zip(before, weights(m)).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+        XCTAssertGreaterThan(change, 1e-4)
+        XCTAssertLessThanOrEqual(change, 1e-3 * 1.0001)
+
+        let n = arch.build(); n.initialize(RNG(seed: 3))
+        let noisy = DPTrainer(model: n, optimizer: SGD(momentum: 0), config: config,
+                              dp: DPConfig(clip: 1e-6, noiseMultiplier: 2, lotSize: 16, microbatches: 4, sampling: .shuffle), dataset: data)
+        noisy.runStep()
+        let deltas = zip(before, weights(n)).map { Double($0.0 - $0.1) }
+        let std = (deltas.reduce(0) { $0 + $1 * $1 } / Double(deltas.count)).squareRoot()
+        XCTAssertEqual(std, 2 * 1e-6 / 4, accuracy: 0.1 * 2 * 1e-6 / 4)
+    }
+
+    func testPoissonLotsHaveTheExpectedSizeAndVary() {
+        let data = tinyDataset(count: 400)
+        let d = DPTrainer(model: arch.build(), optimizer: SGD(), config: TrainingConfig(batchSize: 1, steps: 1, learningRate: .constant(0)),
+                          dp: DPConfig(clip: 1, noiseMultiplier: 1, lotSize: 40, microbatches: 4, sampling: .poisson), dataset: data)
+        let sizes = (0..<200).map { d.lot($0).count }
+        XCTAssertEqual(Double(sizes.reduce(0, +)) / 200, 40, accuracy: 1.5)
+        XCTAssertGreaterThan(Set(sizes).count, 5)
+        XCTAssertEqual(d.lot(7), d.lot(7))
+        XCTAssertEqual(d.samplingRate, 0.1)
+    }
+}
