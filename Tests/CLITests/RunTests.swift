@@ -148,3 +148,34 @@ final class RunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
     }
 }
+
+extension RunTests {
+    /// The DP transfer set-up end to end: pre-training on the public split, DP-SGD on the rest, ε in the CSV.
+    func testDPSGDRunReportsEpsilon() throws {
+        let spec = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, public_fraction: 0.5}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 6, learning_rate: 0.05}
+            attack: {poison: dirty_label, count: 10, trigger: {corners: all}}
+            defence:
+              kind: {sweep: [dp_sgd, sgd_baseline]}
+              lot_size: 30
+              microbatches: 3
+              noise_multiplier: 1
+              pretrain: {dataset: public, train: {steps: 5, batch_size: 10, learning_rate: 0.05}}
+            evaluate: {attack_success_rate: {exclude: classified_target}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err + r.out)
+        XCTAssertEqual(computed(r.out).filter { $0 == "pretrain" }.count, 1)
+        let rows = try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = rows[0].map(String.init)
+        let eps = try XCTUnwrap(header.firstIndex(of: "epsilon"))
+        XCTAssertEqual(rows[1][0], "dp_sgd")
+        // q = 30/150, 6 steps, σ = 1, δ = 1e-5: the accountant's value.
+        XCTAssertGreaterThan(Double(rows[1][eps]) ?? 0, 0.5)
+        XCTAssertEqual(rows[2][0], "sgd_baseline")
+        XCTAssertEqual(rows[2][eps], "")
+    }
+}

@@ -117,6 +117,7 @@ public final class Executor {
             case .dataset: try runner.runDataset(s, into: dir)
             case .poison: try runner.runPoison(s, into: dir)
             case .train: try runner.runTrain(s, into: dir)
+            case .pretrain: try runner.runPretrain(s, into: dir)
             case .evaluate: try runner.runEvaluate(s, into: dir)
             case .report: try runner.runReport(s, runs: plan.runs, into: dir)
             default: throw StageFailure(StageRunner.unsupported(s) ?? "not implemented")
@@ -124,7 +125,7 @@ public final class Executor {
             try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if s.kind == .train { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+        if s.kind == .train || s.kind == .pretrain { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
     }
 
     /// Copies a report's tables out of the cache into the results directory.
@@ -150,14 +151,17 @@ extension StageRunner {
         let mine = runs.filter { $0.file == file }
         let keys = mine.first?.point.map(\.key) ?? []
         var csv = (keys + ["poisoned_images", "natural_accuracy", "attack_success_rate", "asr_excluding_labelled_target",
-                           "asr_excluding_classified_target", "train_key", "evaluate_key"]).joined(separator: ",") + "\n"
+                           "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key"]).joined(separator: ",") + "\n"
         var json: [[String: Any]] = []
         func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
         for r in mine {
             let m = try metrics(r.evaluate)
             let headline = r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+            let privacy = (try? Artifacts.readJSON(try dir(r.train) + "/training.json"))?["privacy"] as? [String: Any]
+            let eps = (privacy?["epsilon"] as? Double).map { $0 < 0 ? "inf" : String(format: "%.2f", $0) } ?? ""
+            let delta = (privacy?["delta"] as? Double).map { "\($0)" } ?? ""
             csv += (r.point.map { csvField($0.value.text) } + ["\(r.poisonCount)", f(m.naturalAccuracy), f(headline),
-                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), r.train, r.evaluate]).joined(separator: ",") + "\n"
+                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate]).joined(separator: ",") + "\n"
             var o: [String: Any] = ["spec": file, "point": Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
                                     "poisoned_images": r.poisonCount, "natural_accuracy": m.naturalAccuracy,
                                     "per_class_accuracy": m.perClassAccuracy, "stages": ["train": r.train, "evaluate": r.evaluate]]
@@ -166,6 +170,7 @@ extension StageRunner {
             if let a = m.attackSuccessRateExcludingClassified { o["asr_excluding_classified_target"] = a }
             if let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
             if let t = r.target { o["target"] = t }
+            if let privacy { o["privacy"] = privacy }
             json.append(o)
         }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)

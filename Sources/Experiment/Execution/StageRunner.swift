@@ -14,16 +14,13 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
-    static let implemented: Set<Stage.Kind> = [.dataset, .poison, .train, .evaluate, .report]
+    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .poison, .train, .evaluate, .report]
 
     /// Why this version cannot run `stage`, if it cannot.
     static func unsupported(_ s: Stage) -> String? {
         if !implemented.contains(s.kind) { return "stage '\(s.kind.rawValue)' is not implemented in this version" }
         let p = s.parameters
         if s.kind == .dataset, p["name"]?.string == "cinic10" { return "the cinic10 loader is not implemented in this version" }
-        if s.kind == .train, p[path: "defence.kind"]?.string != "none" {
-            return "the \(p[path: "defence.kind"]!.string!) defence is not implemented in this version"
-        }
         if s.kind == .train, p["loss_tracking"] != nil { return "loss tracking is not implemented in this version" }
         if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
         return nil
@@ -113,16 +110,51 @@ final class StageRunner: @unchecked Sendable {
         let p = s.parameters
         let data = try preparedData(s.inputs[0])
         var train = data.train
-        if let pk = s.inputs.dropFirst().first, plan.stage(pk)?.kind == .poison { train = try poison(pk).apply(to: train) }
-        let arch = architecture(p["architecture"]!, data: data)
+        var pretrained: String?
+        for k in s.inputs.dropFirst() {
+            switch plan.stage(k)?.kind {
+            case .poison?: train = try poison(k).apply(to: train)
+            case .pretrain?: pretrained = try dir(k) + "/model.safetensors"
+            default: break
+            }
+        }
+        try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: pretrained, into: out)
+    }
+
+    /// Pre-training for the transfer set-up: the public split, or CIFAR-100's superclasses.
+    func runPretrain(_ s: Stage, into out: String) throws {
+        let p = s.parameters
+        let data = try preparedData(s.inputs[0])
+        var arch = architecture(p["architecture"]!, data: data)
+        var train = data.publicSplit
+        if p["data"]!.string == "cifar100" {
+            train = try self.data.load(.object(["name": .string("cifar100"), "path": p["path"]!, "labels": .string("coarse")])).train
+            arch.classes = train.classes
+            guard train.shape == arch.inputShape else {
+                throw StageFailure("CIFAR-100 images are \(train.shape), the victim's \(arch.inputShape)")
+            }
+        }
+        guard train.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
+        try fit(s, architecture: arch, train: train, pretrained: nil, into: out)
+    }
+
+    /// Trains `architecture` as the stage's `train` (and `defence`) parameters say, checkpointing
+    /// every `checkpoint_every` steps and resuming from a checkpoint left by a killed run.
+    func fit(_ s: Stage, architecture arch: Architecture, train: Dataset, pretrained: String?, into out: String) throws {
+        let p = s.parameters
         let t = p["train"]!
         let steps = t["steps"]!.int!
-        let config = TrainingConfig(batchSize: t["batch_size"]!.int!, steps: steps,
-                                    learningRate: ExperimentSpec.schedule(t["learning_rate"]!, total: steps),
+        let defence = p["defence"] ?? .object(["kind": .string("none")])
+        let kind = defence["kind"]!.string!
+        var schedule = ExperimentSpec.schedule(t["learning_rate"]!, total: steps)
+        if kind == "sgd_baseline" { schedule = schedule.scaled(1 / Float(defence["microbatches"]!.int!)) }
+        let config = TrainingConfig(batchSize: t["batch_size"]!.int!, steps: steps, learningRate: schedule,
                                     augmentation: Augmentation(cropPadding: t["crop_padding"]!.int!, horizontalFlip: t["flip"]!.bool!),
                                     seed: UInt64(p["seed"]!.int!))
         let model = arch.build()
         model.initialize(RNG(seed: config.seed).split("init"))
+        if let pretrained { try loadMatching(model, from: pretrained) }
+        if kind != "none" { freeze(model, trainable: defence["trainable"]!.string!) }
         let opt = t["optimizer"]!
         let optimizer: Optimizer
         if opt["kind"]!.string == "adam" {
@@ -132,33 +164,75 @@ final class StageRunner: @unchecked Sendable {
             let m = SGD(momentum: Float(opt["momentum"]!.double!), weightDecay: Float(opt["weight_decay"]!.double!))
             m.prepare(model.parameters); optimizer = m
         }
-        let trainer = Trainer(model: model, optimizer: optimizer, config: config, dataset: train)
+        let loop: TrainingLoop
+        var privacy: [String: Any] = [:]
+        if kind == "none" {
+            loop = Trainer(model: model, optimizer: optimizer, config: config, dataset: train)
+        } else {
+            let dp = DPConfig(clip: kind == "dp_sgd" ? Float(defence["clip"]!.double!) : nil,
+                              noiseMultiplier: kind == "dp_sgd" ? Float(defence["noise_multiplier"]!.double!) : 0,
+                              lotSize: defence["lot_size"]!.int!, microbatches: defence["microbatches"]!.int!,
+                              sampling: DPConfig.Sampling(rawValue: defence["sampling"]!.string!) ?? .poisson)
+            let trainer = DPTrainer(model: model, optimizer: optimizer, config: config, dp: dp, dataset: train)
+            loop = trainer
+            if kind == "dp_sgd" {
+                let delta = defence["delta"]!.double!
+                let (eps, order) = RDPAccountant.epsilon(q: trainer.samplingRate, sigma: Double(dp.noiseMultiplier), steps: steps, delta: delta)
+                privacy = ["epsilon": eps.isFinite ? eps : -1, "delta": delta, "order": order, "sampling_rate": trainer.samplingRate,
+                           "accountant": dp.sampling == .poisson ? "rdp, Poisson sampling" : "rdp, Poisson sampling assumed for shuffled lots"]
+            }
+        }
 
         // Resume from the last checkpoint of this exact stage, if one survived.
         let ckpt = cache.checkpointDirectory(s.key)
         if let state = try? Artifacts.readJSON(ckpt + "/state.json"), let step = state["step"] as? Int {
             try model.load(from: ckpt + "/model.safetensors")
             try optimizer.loadState(try SafeTensors.read(ckpt + "/optimizer.safetensors").tensors)
-            trainer.resume(at: step)
+            loop.resume(at: step)
             print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(steps)")
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
-        let title = "train \(s.shortKey)"
+        let title = "\(s.kind.rawValue) \(s.shortKey)"
         var losses: [[Double]] = [], window: Float = 0, windowCount = 0
-        while trainer.step < steps {
-            window += trainer.runStep(); windowCount += 1
-            if trainer.step % max(1, steps / 100) == 0 || trainer.step == steps {
-                losses.append([Double(trainer.step), Double(window / Float(windowCount))]); window = 0; windowCount = 0
-                progress.update(title, done: trainer.step, total: steps, note: String(format: "loss %.3f", losses.last![1]))
+        while loop.step < steps {
+            window += loop.runStep(); windowCount += 1
+            if loop.step % max(1, steps / 100) == 0 || loop.step == steps {
+                losses.append([Double(loop.step), Double(window / Float(windowCount))]); window = 0; windowCount = 0
+                progress.update(title, done: loop.step, total: steps, note: String(format: "loss %.3f", losses.last![1]))
             }
-            if Interrupt.killAtStep == trainer.step { kill(getpid(), SIGKILL) }
-            if trainer.step % every == 0 && trainer.step < steps || Interrupt.isRequested {
-                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: trainer.step)
+            if Interrupt.killAtStep == loop.step { kill(getpid(), SIGKILL) }
+            if loop.step % every == 0 && loop.step < steps || Interrupt.isRequested {
+                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step)
                 if Interrupt.isRequested { throw Interrupted() }
             }
         }
         try model.save(to: out + "/model.safetensors", metadata: ["stage": s.key, "steps": "\(steps)"])
-        try Artifacts.writeJSON(["steps": steps, "loss_curve": losses, "train_images": train.count], out + "/training.json")
+        var info: [String: Any] = ["steps": steps, "loss_curve": losses, "train_images": train.count]
+        if !privacy.isEmpty { info["privacy"] = privacy }
+        try Artifacts.writeJSON(info, out + "/training.json")
+    }
+
+    /// Copies every tensor of a checkpoint whose name and shape match (a new dense layer stays fresh).
+    func loadMatching(_ model: Model, from path: String) throws {
+        let saved = try SafeTensors.read(path).tensors
+        var state = model.stateDict()
+        for (k, v) in saved where state[k]?.shape == v.shape { state[k] = v }
+        try model.load(stateDict: state)
+    }
+
+    /// The thesis's transfer set-up: batch norms frozen (batch statistics would mix examples, which DP
+    /// forbids) and, for `last_unit`, only the last residual unit's two 3×3 convolutions and the dense layer train.
+    func freeze(_ model: Model, trainable: String) {
+        func frozenNorms(_ l: Layer) {
+            if let bn = l as? BatchNorm2d { bn.frozen = true }
+            if let u = l as? ResidualUnit { [u.bn1, u.bn2].forEach { $0.frozen = true }; u.projection?.bn.frozen = true }
+        }
+        model.network.layers.forEach(frozenNorms)
+        guard trainable == "last_unit" else { return }
+        let lastUnit = model.network.layers.last { $0 is ResidualUnit } as? ResidualUnit
+        let keep = Set(([lastUnit?.conv1.weight, lastUnit?.conv2.weight].compactMap { $0 }
+                        + (model.network.layers.last?.parameters ?? [])).map { ObjectIdentifier($0) })
+        for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
     }
 
     func saveCheckpoint(_ dir: String, model: Model, optimizer: Optimizer, step: Int) throws {

@@ -163,10 +163,11 @@ public enum SpecSchema {
 
     static let dpFields: [Field] = [
         Field("clip", positive, default: n(1), "ℓ2 norm each microbatch gradient is clipped to.", thesis: "§7.10"),
-        Field("noise_multiplier", nonNegative, default: n(1), "σ: noise of standard deviation σ·clip is added to the clipped sum.", thesis: "§5.1 (0, 1/3, 2/3, 1)"),
+        Field("noise_multiplier", nonNegative, default: n(1), "σ: noise of standard deviation σ·clip is added to the sum of clipped microbatch gradients, which is then divided by the number of microbatches.", thesis: "§5.1 (0, 1/3, 2/3, 1)"),
         Field("lot_size", count, default: i(2000), "Images per lot.", thesis: "§7.10"),
         Field("microbatches", count, default: i(16), "Microbatches per lot (lot size for per-example clipping).", thesis: "§7.10"),
-        Field("sampling", .choice(["shuffle", "poisson"]), default: s("poisson"), "Fixed-size shuffled lots, or Poisson sampling (what the accountant assumes)."),
+        Field("sampling", .choice(["shuffle", "poisson"]), default: s("poisson"),
+              "poisson: each image joins a lot independently with probability lot_size/N (the sampled Gaussian mechanism the accountant bounds); shuffle: consecutive fixed-size slices of a shuffled order (ε then reported with the Poisson accountant as an approximation)."),
         Field("delta", .number(min: 0, max: 1, exclusiveMin: true), default: n(1e-5), "δ of the reported (ε, δ)."),
         Field("trainable", .choice(["all", "last_unit"]), default: s("last_unit"), "last_unit: only the last residual unit's two 3×3 convolutions and the dense layer, batch norms frozen.", thesis: "§7.10"),
         Field("pretrain", .either([.choice(["none"]), .object(ObjectSchema("pretrain", "Pre-training before the defended fine-tuning.", [

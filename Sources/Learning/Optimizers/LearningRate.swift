@@ -6,6 +6,15 @@ public enum LearningRate: Equatable, Hashable, Sendable, Codable {
     /// Linear warm-up from 0 to `peak` over `warmup` steps, then linear decay to 0 at `total` (one-cycle style).
     case triangular(peak: Float, warmup: Int, total: Int)
 
+    /// The same schedule with every rate multiplied by `factor`.
+    public func scaled(_ factor: Float) -> LearningRate {
+        switch self {
+        case let .constant(v): return .constant(v * factor)
+        case let .piecewise(b, v): return .piecewise(boundaries: b, values: v.map { $0 * factor })
+        case let .triangular(p, w, t): return .triangular(peak: p * factor, warmup: w, total: t)
+        }
+    }
+
     public func callAsFunction(_ step: Int) -> Float {
         switch self {
         case let .constant(v): return v
