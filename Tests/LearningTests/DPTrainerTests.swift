@@ -56,3 +56,38 @@ final class DPTrainerTests: XCTestCase {
         XCTAssertEqual(d.samplingRate, 0.1)
     }
 }
+
+extension DPTrainerTests {
+    /// The thesis's transfer set-up: last unit's convolutions and the dense layer learn, batch norms frozen.
+    func transferModel() -> Model {
+        let m = arch.build(); m.initialize(RNG(seed: 5))
+        for p in m.parameters { p.trainable = p.name.hasPrefix("layer2.0.conv") || p.name.hasPrefix("fc.") }
+        for l in m.network.layers {
+            if let b = l as? BatchNorm2d { b.frozen = true }
+            if let u = l as? ResidualUnit { u.bn1.frozen = true; u.bn2.frozen = true; u.projection?.bn.frozen = true }
+        }
+        return m
+    }
+
+    func testCachedFrozenFeaturesTrainLikeTheFullNetwork() {
+        let data = tinyDataset(count: 60)
+        let config = TrainingConfig(batchSize: 1, steps: 4, learningRate: .constant(0.1), seed: 6)
+        let dp = DPConfig(clip: 0.5, noiseMultiplier: 0.5, lotSize: 20, microbatches: 4, sampling: .poisson)
+        let a = transferModel(), b = transferModel()
+        let full = DPTrainer(model: a, optimizer: SGD(momentum: 0.9), config: config, dp: dp, dataset: data)
+        let cached = DPTrainer(model: b, optimizer: SGD(momentum: 0.9), config: config, dp: dp, dataset: data)
+        XCTAssertTrue(cached.cacheFrozenFeatures())
+        for _ in 0..<4 { full.runStep(); cached.runStep() }
+        assertClose(weights(b), weights(a), tolerance: 1e-5, "weights")
+        XCTAssertNotEqual(weights(b), weights(transferModel()))
+        // Augmentation or live batch statistics make the cache invalid: it is refused.
+        let aug = DPTrainer(model: transferModel(), optimizer: SGD(), config: TrainingConfig(batchSize: 1, steps: 1, learningRate: .constant(0.1), augmentation: .standard),
+                            dp: dp, dataset: data)
+        XCTAssertFalse(aug.cacheFrozenFeatures())
+        let live = transferModel()
+        (live.network.layers[2] as! BatchNorm2d).frozen = false
+        (live.network.layers[2] as! BatchNorm2d).gamma.trainable = false
+        (live.network.layers[2] as! BatchNorm2d).beta.trainable = false
+        XCTAssertFalse(DPTrainer(model: live, optimizer: SGD(), config: config, dp: dp, dataset: data).cacheFrozenFeatures())
+    }
+}

@@ -174,6 +174,8 @@ final class StageRunner: @unchecked Sendable {
                               lotSize: defence["lot_size"]!.int!, microbatches: defence["microbatches"]!.int!,
                               sampling: DPConfig.Sampling(rawValue: defence["sampling"]!.string!) ?? .poisson)
             let trainer = DPTrainer(model: model, optimizer: optimizer, config: config, dp: dp, dataset: train)
+            // Without augmentation the frozen layers' outputs never change: compute them once.
+            if trainer.cacheFrozenFeatures() { print("  \(s.shortKey): frozen layers' outputs cached for \(train.count) images") }
             loop = trainer
             if kind == "dp_sgd" {
                 let delta = defence["delta"]!.double!

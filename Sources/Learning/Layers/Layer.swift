@@ -25,6 +25,8 @@ extension Layer {
     /// Inference: y = layer(x).
     public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, training: false) }
     var hasTrainable: Bool { parameters.contains { $0.trainable } }
+    /// Whether any parameter of the layer learns.
+    public var hasTrainableParameters: Bool { hasTrainable }
 }
 
 /// Prefixes the names of a child's parameters and buffers (`prefix.name`).

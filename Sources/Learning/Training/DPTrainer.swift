@@ -47,12 +47,76 @@ public final class DPTrainer: TrainingLoop {
     private let images = Tensor(zeros: [1])
     private var labels: [Int32] = []
     private var epochOrder: (epoch: Int, order: [Int]) = (-1, [])
+    /// Outputs of the frozen layers before `firstTrainable`, per training image, when they can be reused.
+    private var features: Tensor?
+    private var firstTrainable = 0
+    private let featureBatch = Tensor(zeros: [1])
 
     public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dp: DPConfig, dataset: Dataset) {
         self.model = model; self.optimizer = optimizer; self.config = config; self.dp = dp; self.dataset = dataset
         root = RNG(seed: config.seed)
         trainable = model.parameters.filter(\.trainable)
         sums = trainable.map { Tensor(zeros: $0.value.shape) }
+    }
+
+    /// Computes, once, what the frozen leading layers make of every training image, so each
+    /// microbatch runs only the layers that learn. Valid when images are not augmented and the
+    /// leading layers hold no trainable parameters and no batch statistics (batch norms frozen);
+    /// returns false (and changes nothing) otherwise.
+    @discardableResult
+    public func cacheFrozenFeatures(batchSize: Int = 500) -> Bool {
+        let layers = model.network.layers
+        guard config.augmentation.isNone, let k = layers.firstIndex(where: { $0.hasTrainableParameters }), k > 0,
+              !layers[0..<k].contains(where: usesBatchStatistics) else { return false }
+        let shape = layers[0..<k].reduce([1] + dataset.shape) { $1.outputShape($0) }
+        let size = shape.dropFirst().reduce(1, *)
+        let f = Tensor(zeros: [dataset.count] + Array(shape.dropFirst()))
+        var r = RNG(seed: 0)
+        var start = 0
+        while start < dataset.count {
+            let idx = Array(start..<min(start + batchSize, dataset.count))
+            loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &r, into: images, labels: &labels)
+            var h = images
+            for l in layers[0..<k] { h = l.forward(h, training: false) }
+            (f.pointer + start * size).update(from: h.pointer, count: idx.count * size)
+            start += batchSize
+        }
+        features = f; firstTrainable = k
+        return true
+    }
+
+    private func usesBatchStatistics(_ l: Layer) -> Bool {
+        if let b = l as? BatchNorm2d { return !b.frozen }
+        if let u = l as? ResidualUnit { return [u.bn1, u.bn2, u.projection?.bn].contains { $0.map { !$0.frozen } ?? false } }
+        if let s = l as? Sequential { return s.layers.contains(where: usesBatchStatistics) }
+        return false
+    }
+
+    /// Forward and backward of one microbatch, through every layer or only those after the cached features.
+    private func forwardBackward(_ idx: ArraySlice<Int>, augment: inout RNG) -> Float {
+        guard let f = features else {
+            loadBatch(dataset, indices: idx, augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
+            model.zeroGradients()
+            let l = loss.forward(model.forward(images, training: true), labels: labels)
+            model.backward(loss.backward())
+            return l
+        }
+        let size = f.count / dataset.count
+        featureBatch.reshape([idx.count] + Array(f.shape.dropFirst()))
+        for (j, i) in idx.enumerated() { (featureBatch.pointer + j * size).update(from: f.pointer + i * size, count: size) }
+        if labels.count != idx.count { labels = Array(repeating: 0, count: idx.count) }
+        for (j, i) in idx.enumerated() { labels[j] = Int32(dataset.labels[i]) }
+        let layers = model.network.layers[firstTrainable...]
+        model.zeroGradients()
+        var h = featureBatch
+        for l in layers { h = l.forward(h, training: true) }
+        let value = loss.forward(h, labels: labels)
+        var g: Tensor? = loss.backward()
+        for (n, l) in layers.enumerated().reversed() {
+            l.needsInputGradient = n > 0
+            g = g.flatMap { l.backward($0) }
+        }
+        return value
     }
 
     /// Sampling rate q of the accountant.
@@ -87,11 +151,8 @@ public final class DPTrainer: TrainingLoop {
         for k in 0..<m {
             let lo = k * lot.count / m, hi = (k + 1) * lot.count / m
             guard hi > lo else { continue }
-            loadBatch(dataset, indices: lot[lo..<hi], augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
-            model.zeroGradients()
-            lossSum += loss.forward(model.forward(images, training: true), labels: labels) * Float(hi - lo)
+            lossSum += forwardBackward(lot[lo..<hi], augment: &augment) * Float(hi - lo)
             used += hi - lo
-            model.backward(loss.backward())
             var factor: Float = 1
             if let c = dp.clip {
                 var sq: Double = 0

@@ -21,6 +21,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Test accuracy to reach with --time-to-accuracy.") var target: Double = 0.91
     @Option(help: "Epoch budget with --time-to-accuracy.") var epochs: Double = 4
     @Option(help: "Fashion-MNIST directory.") var dataDir: String = FashionMNIST.defaultDirectory
+    @Flag(help: "Also measure DP-SGD against SGD (transfer set-up and per-example clipping).") var dp = false
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
@@ -33,6 +34,7 @@ struct Bench: ParsableCommand {
         report.training.append(trainingThroughput(shape: [28, 28, 1], batch: 128, units: 1))
         report.inference.append(inferenceThroughput(shape: [32, 32, 3], batch: 500, units: 5))
         report.convolutions = convolutionSpeeds(shape: [32, 32, 3], batch: 50)
+        if dp { report.privacy = dpThroughput() }
         try? report.store()
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -161,6 +163,45 @@ extension Bench {
                              forwardMs: f * 1e3, backwardMs: b * 1e3))
         }
         return out
+    }
+}
+
+extension Bench {
+    /// img/s of DP-SGD and of SGD on the same layers: the thesis's transfer set-up on ResNet-8 28×28×1
+    /// (lots of 2000, 16 microbatches, last unit + dense trainable, frozen-feature cache on and off),
+    /// and per-example clipping on the whole ResNet-32 3×32×32 at batch 128 (batch norms frozen in both).
+    func dpThroughput() -> [BenchReport.Privacy] {
+        func measure(_ setup: String, _ arch: Architecture, lot: Int, microbatches: Int, clip: Float?, lastUnitOnly: Bool,
+                     cache: Bool, steps: Int) -> BenchReport.Privacy {
+            let data = syntheticDataset(shape: arch.inputShape, count: max(lot * 2, 4000))
+            let model = arch.build()
+            model.initialize(RNG(seed: 0))
+            for l in model.network.layers {
+                if let b = l as? BatchNorm2d { b.frozen = true }
+                if let u = l as? ResidualUnit { u.bn1.frozen = true; u.bn2.frozen = true; u.projection?.bn.frozen = true }
+            }
+            if lastUnitOnly, let unit = model.network.layers.last(where: { $0 is ResidualUnit }) as? ResidualUnit {
+                let keep = Set(([unit.conv1.weight, unit.conv2.weight] + (model.network.layers.last?.parameters ?? [])).map(ObjectIdentifier.init))
+                for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
+            }
+            let trainer = DPTrainer(model: model, optimizer: SGD(momentum: 0.9), config: TrainingConfig(batchSize: lot, steps: steps + 1,
+                                    learningRate: .constant(0.01)), dp: DPConfig(clip: clip, noiseMultiplier: clip == nil ? 0 : 1,
+                                    lotSize: lot, microbatches: microbatches, sampling: .shuffle), dataset: data)
+            if cache { trainer.cacheFrozenFeatures() }
+            trainer.runStep()
+            let t = bestTime(repeats: 1) { for _ in 0..<steps { trainer.runStep() } }
+            return .init(setup: setup, imagesPerSecond: Double(lot * steps) / t)
+        }
+        let r8 = Architecture.resnet(inputShape: [28, 28, 1], classes: 10, unitsPerGroup: 1)
+        let r32 = Architecture.resnet(inputShape: [32, 32, 3], classes: 10, unitsPerGroup: 5)
+        return [
+            measure("resnet-8 28x28x1, last unit + dense, lot 2000: SGD (1 microbatch)", r8, lot: 2000, microbatches: 1, clip: nil, lastUnitOnly: true, cache: false, steps: 2),
+            measure("resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD (16 microbatches)", r8, lot: 2000, microbatches: 16, clip: 1, lastUnitOnly: true, cache: false, steps: 2),
+            measure("resnet-8 28x28x1, last unit + dense, lot 2000: SGD, frozen features cached", r8, lot: 2000, microbatches: 1, clip: nil, lastUnitOnly: true, cache: true, steps: 5),
+            measure("resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD, frozen features cached", r8, lot: 2000, microbatches: 16, clip: 1, lastUnitOnly: true, cache: true, steps: 5),
+            measure("resnet-32 32x32x3, whole network, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil, lastUnitOnly: false, cache: false, steps: 3),
+            measure("resnet-32 32x32x3, whole network, batch 128: DP-SGD per-example clipping", r32, lot: 128, microbatches: 128, clip: 1, lastUnitOnly: false, cache: false, steps: 2),
+        ]
     }
 }
 

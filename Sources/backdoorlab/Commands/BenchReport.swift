@@ -17,6 +17,8 @@ struct BenchReport: Codable {
     var training: [Throughput] = []
     var inference: [Throughput] = []
     var convolutions: [Convolution] = []
+    struct Privacy: Codable { var setup: String; var imagesPerSecond: Double }
+    var privacy: [Privacy] = []
 
     /// `$BACKDOORLAB_HOME/bench.json`, default `~/.backdoorlab/bench.json`.
     static var storePath: String {
@@ -48,6 +50,10 @@ struct BenchReport: Codable {
         s += "  layer                          fwd GFLOP/s  bwd GFLOP/s   fwd ms   bwd ms\n"
         for c in convolutions {
             s += String(format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops, c.forwardMs, c.backwardMs)
+        }
+        if !privacy.isEmpty {
+            s += "\nDP-SGD against SGD on the same trainable layers (img/s)\n"
+            for p in privacy { s += String(format: "  %-80@ %8.0f\n", p.setup, p.imagesPerSecond) }
         }
         return s
     }
