@@ -37,4 +37,17 @@ public struct Dataset: Sendable, Equatable {
         for l in labels where l >= 0 && l < classes { c[l] += 1 }
         return c
     }
+
+    /// Per-channel mean and standard deviation on the [0, 1] scale (the fixed input normalisation).
+    public func channelStatistics() -> (mean: [Float], std: [Float]) {
+        let c = channels
+        var s = [Double](repeating: 0, count: c), q = s
+        images.withUnsafeBufferPointer { px in
+            for i in 0..<px.count { let x = Double(px[i]) / 255; s[i % c] += x; q[i % c] += x * x }
+        }
+        let n = Double(max(1, images.count / c))
+        let mean = s.map { $0 / n }
+        let std = zip(q, mean).map { max(1e-6, ($0 / n) - $1 * $1).squareRoot() }
+        return (mean.map(Float.init), std.map(Float.init))
+    }
 }

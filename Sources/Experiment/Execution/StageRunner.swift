@@ -47,7 +47,7 @@ final class StageRunner: @unchecked Sendable {
         try Artifacts.writeIndices(victim, out + "/victim.npy")
         try Artifacts.writeIndices(publicIdx, out + "/public.npy")
         let v = train.subset(victim)
-        let (mean, std) = channelStatistics(v)
+        let (mean, std) = v.channelStatistics()
         try Artifacts.writeJSON(["name": p["name"]!.string!, "classes": train.classes, "class_names": train.classNames,
                                  "shape": train.shape, "victim_count": victim.count, "public_count": publicIdx.count,
                                  "mean": mean.map(Double.init), "std": std.map(Double.init)], out + "/meta.json")
@@ -277,17 +277,4 @@ final class StageRunner: @unchecked Sendable {
     func metrics(_ evaluateKey: String) throws -> AttackMetrics {
         try JSONDecoder().decode(AttackMetrics.self, from: Data(contentsOf: URL(fileURLWithPath: try dir(evaluateKey) + "/metrics.json")))
     }
-}
-
-/// Per-channel mean and standard deviation on the [0, 1] scale.
-func channelStatistics(_ d: Dataset) -> ([Float], [Float]) {
-    let c = d.channels
-    var s = [Double](repeating: 0, count: c), q = s
-    d.images.withUnsafeBufferPointer { px in
-        for i in 0..<px.count { let x = Double(px[i]) / 255; s[i % c] += x; q[i % c] += x * x }
-    }
-    let n = Double(max(1, d.images.count / c))
-    let mean = s.map { $0 / n }
-    let std = zip(q, mean).map { max(1e-6, ($0 / n) - $1 * $1).squareRoot() }
-    return (mean.map(Float.init), std.map(Float.init))
 }

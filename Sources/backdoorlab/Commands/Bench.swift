@@ -51,7 +51,7 @@ struct Bench: ParsableCommand {
             test = try FashionMNIST.load(directory: dataDir, split: .test)
         } catch let e as DatasetError { throw CLIError(message: e.description, code: 66) }
         var arch = Architecture.resnet(inputShape: train.shape, classes: 10, unitsPerGroup: 1)
-        (arch.mean, arch.std) = channelStatistics(train)
+        (arch.mean, arch.std) = train.channelStatistics()
         let r = try trainToAccuracy(arch: arch, train: train, test: test, epochs: epochs, batchSize: 128, peak: 0.1,
                                     weightDecay: 5e-4, augmentation: .none, seed: 0, target: target, log: !json)
         let verdict = r.reached ? "reached" : "did not reach"

@@ -53,20 +53,9 @@ struct ModelOptions: ParsableArguments {
         let kind = Architecture.Kind(rawValue: arch) ?? .resnet
         let w = widths.split(separator: ",").compactMap { Int($0) }
         var a = Architecture(kind: kind, inputShape: d.shape, classes: d.classes, widths: w, unitsPerGroup: units)
-        (a.mean, a.std) = channelStatistics(d)
+        (a.mean, a.std) = d.channelStatistics()
         return a
     }
-}
-
-/// Per-channel mean and standard deviation of a dataset on the [0, 1] scale.
-func channelStatistics(_ d: Dataset) -> ([Float], [Float]) {
-    let c = d.channels
-    var s = [Double](repeating: 0, count: c), q = s
-    for (i, v) in d.images.enumerated() { let x = Double(v) / 255; s[i % c] += x; q[i % c] += x * x }
-    let n = Double(d.images.count / c)
-    let mean = s.map { $0 / n }
-    let std = zip(q, mean).map { (($0 / n) - $1 * $1).squareRoot() }
-    return (mean.map(Float.init), std.map(Float.init))
 }
 
 struct TrainResult {
