@@ -35,6 +35,9 @@ public final class Trainer {
     private let images = Tensor(zeros: [1])
     private var labels: [Int32] = []
     private var indices: [Int] = []
+    /// Called on each batch before the step (images on the 0–255 scale, labels, step): adversarial
+    /// training replaces the images with adversarial ones here.
+    public var transformBatch: ((Tensor, [Int32], Int) -> Void)?
 
     public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dataset: Dataset) {
         self.model = model; self.optimizer = optimizer; self.config = config; self.dataset = dataset
@@ -61,6 +64,7 @@ public final class Trainer {
         indices = batchIndices(step)
         var r = augmentRNG.split(UInt64(step))
         loadBatch(dataset, indices: indices[...], augmentation: config.augmentation, rng: &r, into: images, labels: &labels)
+        transformBatch?(images, labels, step)
         model.zeroGradients()
         let logits = model.forward(images, training: true)
         let l = loss.forward(logits, labels: labels)
