@@ -138,14 +138,45 @@ final class RunTests: XCTestCase {
     }
 
     func testUnimplementedStagesAreRefusedBeforeAnythingRuns() throws {
-        let spec = "attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: pgd, epsilon: 300}}\n"
+        let spec = "attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: gan_interpolation, tau: 0.2}}\n"
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
         let r = try run(dir + "/cache")
         XCTAssertEqual(r.code, 65)
-        XCTAssert(r.err.contains("spec.yaml:1:60: error: stage 'train_reference' is not implemented in this version"), r.err)
-        XCTAssert(r.err.contains("error: stage 'perturb' is not implemented in this version"), r.err)
-        XCTAssert(r.err.contains("  attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: pgd, epsilon: 300}}\n"), r.err)
+        XCTAssert(r.err.contains("spec.yaml:1:60: error: stage 'train_gan' is not implemented in this version"), r.err)
+        XCTAssert(r.err.contains("error: stage 'encode' is not implemented in this version"), r.err)
+        XCTAssert(r.err.contains("  attack: {poison: clean_label, fraction: 0.1, perturbation: {kind: gan_interpolation, tau: 0.2}}\n"), r.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
+    }
+
+    /// Clean-label poisons made hard by PGD against an adversarially trained reference model, and by
+    /// Gaussian noise: one reference and one perturbation per class serve every fraction.
+    func testPerturbedCleanLabelAttacks() throws {
+        let spec = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 6, batch_size: 10, learning_rate: 0.05}
+            attack:
+              poison: clean_label
+              target: 1
+              fraction: {sweep: [0.2, 0.4]}
+              perturbation:
+                kind: pgd
+                epsilon: 300
+                steps: 3
+                reference: {training: adversarial, adversarial: {steps: 2}, train: {steps: 4, batch_size: 10, learning_rate: 0.05}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err + r.out)
+        XCTAssertEqual(computed(r.out).filter { $0 == "train_reference" }.count, 1)
+        XCTAssertEqual(computed(r.out).filter { $0 == "perturb" }.count, 1)
+        XCTAssertEqual(computed(r.out).filter { $0 == "train" }.count, 2)
+        let noise = spec.replacingOccurrences(of: "kind: pgd", with: "kind: gaussian_noise\n    sigma: 16")
+            .split(separator: "\n").filter { !$0.contains("epsilon") && !$0.contains("steps: 3") && !$0.contains("reference") }.joined(separator: "\n")
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(noise.utf8))
+        let n = try run(dir + "/cache")
+        XCTAssertEqual(n.code, 0, n.err + n.out)
+        XCTAssertEqual(computed(n.out).filter { $0 == "perturb" }.count, 1)
     }
 }
 

@@ -118,6 +118,8 @@ public final class Executor {
             case .poison: try runner.runPoison(s, into: dir)
             case .train: try runner.runTrain(s, into: dir)
             case .pretrain: try runner.runPretrain(s, into: dir)
+            case .train_reference: try runner.runReference(s, into: dir)
+            case .perturb: try runner.runPerturb(s, into: dir)
             case .evaluate: try runner.runEvaluate(s, into: dir)
             case .report: try runner.runReport(s, runs: plan.runs, into: dir)
             default: throw StageFailure(StageRunner.unsupported(s) ?? "not implemented")
@@ -125,7 +127,7 @@ public final class Executor {
             try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if s.kind == .train || s.kind == .pretrain { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+        if [.train, .pretrain, .train_reference].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
     }
 
     /// Copies a report's tables out of the cache into the results directory.

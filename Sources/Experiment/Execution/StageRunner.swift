@@ -14,7 +14,7 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
-    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .poison, .train, .evaluate, .report]
+    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .perturb, .poison, .train, .evaluate, .report]
 
     /// Why this version cannot run `stage`, if it cannot.
     static func unsupported(_ s: Stage) -> String? {
@@ -22,6 +22,7 @@ final class StageRunner: @unchecked Sendable {
         let p = s.parameters
         if s.kind == .dataset, p["name"]?.string == "cinic10" { return "the cinic10 loader is not implemented in this version" }
         if s.kind == .train, p["loss_tracking"] != nil { return "loss tracking is not implemented in this version" }
+        if s.kind == .perturb, p["kind"]?.string == "gan_interpolation" { return "GAN interpolation is not implemented in this version" }
         if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
         return nil
     }
@@ -84,7 +85,14 @@ final class StageRunner: @unchecked Sendable {
         } else {
             let available = data.train.indices(of: target).count
             guard count <= available else { throw StageFailure("asked to poison \(count) images of class \(target), which has \(available)") }
-            poison = Poisoning.cleanLabel(data.train, target: target, count: count, trigger: trig, seed: seed)
+            var perturbed: [Int: ArraySlice<UInt8>]?
+            if let pk = s.inputs.dropFirst().first {
+                let d = try dir(pk)
+                let idx = try Artifacts.readIndices(d + "/indices.npy"), px = try Artifacts.readImages(d + "/images.npy")
+                let size = data.train.imageSize
+                perturbed = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, px[($0 * size)..<(($0 + 1) * size)]) })
+            }
+            poison = Poisoning.cleanLabel(data.train, target: target, count: count, trigger: trig, seed: seed, perturbed: perturbed)
         }
         try Artifacts.writeIndices(poison.indices, out + "/indices.npy")
         try Artifacts.writeIndices(poison.labels, out + "/labels.npy")
@@ -121,6 +129,67 @@ final class StageRunner: @unchecked Sendable {
         try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: pretrained, into: out)
     }
 
+    static func pgd(_ p: Value) -> PGD {
+        PGD(norm: PGD.Norm(rawValue: p["norm"]!.string!) ?? .l2, epsilon: Float(p["epsilon"]!.double!), steps: p["steps"]!.int!,
+            stepSize: Float(p["step_size"]!.double!), randomStart: p["random_start"]!.bool!)
+    }
+
+    /// The model perturbations are crafted against: standard or PGD adversarial training, on the
+    /// victim's data or (black box) the public split.
+    func runReference(_ s: Stage, into out: String) throws {
+        let p = s.parameters
+        let data = try preparedData(s.inputs[0])
+        let train = p["data"]!.string == "public" ? data.publicSplit : data.train
+        guard train.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
+        let adversarial = p["training"]!.string == "adversarial" ? StageRunner.pgd(p["adversarial"]!) : nil
+        try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: nil, adversarial: adversarial, into: out)
+        // How robust it came out: accuracy on clean and on PGD-attacked test images (20 steps, same ε).
+        let model = architecture(p["architecture"]!, data: data).build()
+        try model.load(from: out + "/model.safetensors")
+        let sample = data.test.subset(Array(0..<min(1000, data.test.count)))
+        let clean = predict(model, on: sample).accuracy
+        var robust: Double?
+        if let a = adversarial {
+            var attack = a; attack.steps = 20; attack.stepSize = 2.5 * a.epsilon / 20
+            let px = Perturbations.pgd(sample, indices: Array(0..<sample.count), model: model, attack: attack, seed: 99)
+            var attacked = sample; attacked.images = px
+            robust = predict(model, on: attacked).accuracy
+        }
+        var info = try Artifacts.readJSON(out + "/training.json")
+        info["test_accuracy"] = clean
+        if let robust { info["adversarial_test_accuracy"] = robust }
+        try Artifacts.writeJSON(info, out + "/training.json")
+    }
+
+    /// Perturbed versions of every training image of the target class (shared by all fractions).
+    func runPerturb(_ s: Stage, into out: String) throws {
+        let p = s.parameters
+        let data = try preparedData(s.inputs[0])
+        let target = p["target"]!.int!, seed = UInt64(p["seed"]!.int!)
+        let indices = data.train.indices(of: target)
+        let images: [UInt8]
+        switch p["kind"]!.string! {
+        case "gaussian_noise":
+            images = Perturbations.gaussianNoise(data.train, indices: indices, sigma: Float(p["sigma"]!.double!), seed: seed)
+        case "pixel_interpolation":
+            let source = p["source"]!.string == "public" ? data.publicSplit : data.train
+            guard source.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
+            images = Perturbations.pixelInterpolation(data.train, indices: indices, tau: Float(p["tau"]!.double!), source: source, seed: seed)
+        case "pgd":
+            let refStage = plan.stage(s.inputs[1])!
+            let model = architecture(refStage.parameters["architecture"]!, data: data).build()
+            try model.load(from: try dir(s.inputs[1]) + "/model.safetensors")
+            let title = "perturb \(s.shortKey)"
+            images = Perturbations.pgd(data.train, indices: indices, model: model, attack: StageRunner.pgd(p), seed: seed) { done, total in
+                self.progress.update(title, done: min(done, total), total: total)
+            }
+        default:
+            throw StageFailure("perturbation '\(p["kind"]!.string!)' is not implemented in this version")
+        }
+        try Artifacts.writeIndices(indices, out + "/indices.npy")
+        try Artifacts.writeImages(images, count: indices.count, shape: data.train.shape, out + "/images.npy")
+    }
+
     /// Pre-training for the transfer set-up: the public split, or CIFAR-100's superclasses.
     func runPretrain(_ s: Stage, into out: String) throws {
         let p = s.parameters
@@ -140,7 +209,7 @@ final class StageRunner: @unchecked Sendable {
 
     /// Trains `architecture` as the stage's `train` (and `defence`) parameters say, checkpointing
     /// every `checkpoint_every` steps and resuming from a checkpoint left by a killed run.
-    func fit(_ s: Stage, architecture arch: Architecture, train: Dataset, pretrained: String?, into out: String) throws {
+    func fit(_ s: Stage, architecture arch: Architecture, train: Dataset, pretrained: String?, adversarial: PGD? = nil, into out: String) throws {
         let p = s.parameters
         let t = p["train"]!
         let steps = t["steps"]!.int!
@@ -167,7 +236,9 @@ final class StageRunner: @unchecked Sendable {
         let loop: TrainingLoop
         var privacy: [String: Any] = [:]
         if kind == "none" {
-            loop = Trainer(model: model, optimizer: optimizer, config: config, dataset: train)
+            let trainer = Trainer(model: model, optimizer: optimizer, config: config, dataset: train)
+            if let adversarial { AdversarialTraining.install(adversarial, on: trainer, seed: config.seed) }
+            loop = trainer
         } else {
             let dp = DPConfig(clip: kind == "dp_sgd" ? Float(defence["clip"]!.double!) : nil,
                               noiseMultiplier: kind == "dp_sgd" ? Float(defence["noise_multiplier"]!.double!) : 0,
