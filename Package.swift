@@ -27,7 +27,7 @@ let package = Package(
             "CYAML", "Learning", "Datasets", "Backdoor", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "backdoorlab", dependencies: [
-            "Tensor", "Datasets", "Learning", "Experiment",
+            "Tensor", "Datasets", "Learning", "Backdoor", "Experiment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

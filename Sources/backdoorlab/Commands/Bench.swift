@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Backdoor
 import Learning
 import Tensor
 
@@ -22,6 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Epoch budget with --time-to-accuracy.") var epochs: Double = 4
     @Option(help: "Fashion-MNIST directory.") var dataDir: String = FashionMNIST.defaultDirectory
     @Flag(help: "Also measure DP-SGD against SGD (transfer set-up and per-example clipping).") var dp = false
+    @Flag(help: "Also measure ℓ2 PGD (ResNet-32, 3×32×32, batch 100; 100-step rate from 10 timed steps).") var pgd = false
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
@@ -35,6 +37,7 @@ struct Bench: ParsableCommand {
         report.inference.append(inferenceThroughput(shape: [32, 32, 3], batch: 500, units: 5))
         report.convolutions = convolutionSpeeds(shape: [32, 32, 3], batch: 50)
         if dp { report.privacy = dpThroughput() }
+        if pgd { report.pgd = pgdThroughput() }
         try? report.store()
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -167,6 +170,17 @@ extension Bench {
 }
 
 extension Bench {
+    /// Images per second of 100-step ℓ2 PGD on ResNet-32 at 3×32×32, batch 100 (each step is a forward and an input-gradient backward).
+    func pgdThroughput() -> Double {
+        let model = Architecture.resnet(inputShape: [32, 32, 3], classes: 10, unitsPerGroup: 5).build()
+        model.initialize(RNG(seed: 0))
+        let data = syntheticDataset(shape: [32, 32, 3], count: 100)
+        let attack = PGD(norm: .l2, epsilon: 300, steps: 10)
+        _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: PGD(norm: .l2, epsilon: 300, steps: 1), seed: 0)
+        let t = bestTime(repeats: 1) { _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: attack, seed: 2) }
+        return 100 / (t * 10)
+    }
+
     /// img/s of DP-SGD and of SGD on the same layers: the thesis's transfer set-up on ResNet-8 28×28×1
     /// (lots of 2000, 16 microbatches, last unit + dense trainable, frozen-feature cache on and off),
     /// and per-example clipping on the whole ResNet-32 3×32×32 at batch 128 (batch norms frozen in both).

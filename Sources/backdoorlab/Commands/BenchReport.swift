@@ -19,6 +19,8 @@ struct BenchReport: Codable {
     var convolutions: [Convolution] = []
     struct Privacy: Codable { var setup: String; var imagesPerSecond: Double }
     var privacy: [Privacy] = []
+    /// Images per second of 100-step ℓ2 PGD, ResNet-32 3×32×32, batch 100.
+    var pgd: Double?
 
     /// `$BACKDOORLAB_HOME/bench.json`, default `~/.backdoorlab/bench.json`.
     static var storePath: String {
@@ -51,6 +53,7 @@ struct BenchReport: Codable {
         for c in convolutions {
             s += String(format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops, c.forwardMs, c.backwardMs)
         }
+        if let pgd { s += String(format: "\n100-step ℓ2 PGD, resnet-32 3x32x32, batch 100: %.2f img/s\n", pgd) }
         if !privacy.isEmpty {
             s += "\nDP-SGD against SGD on the same trainable layers (img/s)\n"
             for p in privacy { s += String(format: "  %-80@ %8.0f\n", p.setup, p.imagesPerSecond) }
