@@ -125,12 +125,15 @@ public enum Conv2D {
 
     /// Given dy, accumulates dW (and dBias) when they are given and writes dx when it is given.
     /// Each worker sums its images' dW separately; the partial sums are added in worker order.
+    /// With `perExample`, each image's own dW (then dBias) is written to `perExample + n·(patch·K + K)`
+    /// instead of being summed into `dWeight` (DP-SGD's per-example clipping).
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
                                 dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-                                scratch: ConvScratch) {
+                                scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil) {
         let workers = min(Parallel.threads, g.batch)
-        let chunk = scratch.imagesPerChunk(g)
+        let chunk = perExample != nil ? 1 : scratch.imagesPerChunk(g)
+        let each = perExample.map { SharedPointer($0) }
         let wCount = g.patch * g.outChannels, k = g.outChannels
         let partials = dWeight != nil
         scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: partials ? wCount + k : 0)
@@ -139,14 +142,17 @@ public enum Conv2D {
         let inImage = g.height * g.width * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels
         Parallel.forEach(workers) { w in
             let cols = scratch.columns(w)
-            let dW = partials ? scratch.weightPartial(w) : nil
-            dW?.update(repeating: 0, count: wCount + k)
+            let shared = partials ? scratch.weightPartial(w) : nil
+            shared?.update(repeating: 0, count: wCount + k)
             let range = Parallel.range(w, of: workers, total: g.batch)
             var n0 = range.lowerBound
             while n0 < range.upperBound {
                 var sub = g; sub.batch = min(chunk, range.upperBound - n0)
                 let xi = UnsafePointer(xs.p + n0 * inImage), dyo = UnsafePointer(dys.p + n0 * outImage)
-                if let dW {
+                // Per-example: this image's own slot, zeroed; otherwise the worker's running sum.
+                let dW = each.map { $0.p + n0 * (wCount + k) } ?? shared
+                if let e = each { e.p.advanced(by: n0 * (wCount + k)).update(repeating: 0, count: wCount + k) }
+                if partials, let dW {
                     let a: UnsafePointer<Float>
                     if g.isPointwise { a = xi } else { im2col(sub, xi, cols); a = UnsafePointer(cols) }
                     // dW[patch, K] += colsᵀ · dy
@@ -172,7 +178,7 @@ public enum Conv2D {
                 n0 += sub.batch
             }
         }
-        guard let dWeight else { return }
+        guard let dWeight, perExample == nil else { return }
         for w in 0..<workers {
             let p = scratch.weightPartial(w)
             for i in 0..<wCount { dWeight[i] += p[i] }

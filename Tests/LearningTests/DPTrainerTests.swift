@@ -91,3 +91,32 @@ extension DPTrainerTests {
         XCTAssertFalse(DPTrainer(model: live, optimizer: SGD(), config: config, dp: dp, dataset: data).cacheFrozenFeatures())
     }
 }
+
+extension DPTrainerTests {
+    /// Batched per-example gradients clip and sum exactly what a loop over single images does.
+    func testBatchedPerExampleClippingMatchesTheLoop() {
+        let data = tinyDataset(count: 60)
+        let config = TrainingConfig(batchSize: 1, steps: 3, learningRate: .constant(0.1), augmentation: .standard, seed: 8)
+        let dp = DPConfig(clip: 0.05, noiseMultiplier: 0.3, lotSize: 12, microbatches: 12, sampling: .poisson)
+        for lastUnit in [false, true] {
+            func model() -> Model {
+                let m = lastUnit ? transferModel() : arch.build()
+                if !lastUnit {
+                    m.initialize(RNG(seed: 5))
+                    for l in m.network.layers {   // every conv and dense learns; batch norms frozen
+                        if let b = l as? BatchNorm2d { b.frozen = true }
+                        if let u = l as? ResidualUnit { u.bn1.frozen = true; u.bn2.frozen = true; u.projection?.bn.frozen = true }
+                    }
+                }
+                return m
+            }
+            let a = model(), b = model()
+            let loop = DPTrainer(model: a, optimizer: SGD(momentum: 0.9), config: config, dp: dp, dataset: data)
+            loop.batchedPerExample = false
+            let batched = DPTrainer(model: b, optimizer: SGD(momentum: 0.9), config: config, dp: dp, dataset: data)
+            for _ in 0..<3 { loop.runStep(); batched.runStep() }
+            assertClose(weights(b), weights(a), tolerance: 1e-5, "last unit only: \(lastUnit)")
+            XCTAssertNotEqual(weights(b), weights(model()))
+        }
+    }
+}

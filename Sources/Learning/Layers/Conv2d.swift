@@ -7,6 +7,9 @@ public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     public var needsInputGradient = true
+    /// When set, `backward` writes each example's own gradient here, [N, k·k·in·out + out]
+    /// (weight, then bias), instead of summing into `weight.gradient` (per-example clipping).
+    public var perExampleGradients: Tensor?
     let workspace: Workspace
     private var input: Tensor?
     private var output: Tensor?
@@ -41,7 +44,11 @@ public final class Conv2d: Layer {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = geometry(x.shape)
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
-        if weight.trainable || dx != nil {
+        if let pe = perExampleGradients, weight.trainable {
+            pe.reshape([g.batch, weight.value.count + outChannels])
+            Conv2D.backward(g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer, dWeight: weight.gradient.pointer,
+                            dBias: nil, dx: dx?.pointer, scratch: workspace.convolution, perExample: pe.pointer)
+        } else if weight.trainable || dx != nil {
             Conv2D.backward(g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer,
                             dWeight: weight.trainable ? weight.gradient.pointer : nil,
                             dBias: bias.flatMap { $0.trainable ? $0.gradient.pointer : nil },

@@ -6,6 +6,9 @@ public final class Linear: Layer {
     public let inputs, outputs: Int
     public let weight: Parameter, bias: Parameter
     public var needsInputGradient = true
+    /// When set, `backward` writes each example's own gradient here, [N, inputs·outputs + outputs]
+    /// (weight, then bias), instead of summing into the parameters' gradients.
+    public var perExampleGradients: Tensor?
     private var input: Tensor?, output: Tensor?, inputGradient: Tensor?
 
     public init(inputs: Int, outputs: Int) {
@@ -29,7 +32,17 @@ public final class Linear: Layer {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
         let n = x.shape[0]
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
-        if weight.trainable {
+        if let pe = perExampleGradients, weight.trainable {
+            // Per example: dW = xᵢ ⊗ dyᵢ, db = dyᵢ.
+            let w = inputs * outputs
+            pe.reshape([n, w + outputs])
+            for i in 0..<n {
+                let xi = x.pointer + i * inputs, gi = dy.pointer + i * outputs, o = pe.pointer + i * (w + outputs)
+                for a in 0..<inputs { let v = xi[a]; let row = o + a * outputs; for b in 0..<outputs { row[b] = v * gi[b] } }
+                (o + w).update(from: gi, count: outputs)
+            }
+            if let dx { gemm(n, inputs, outputs, dy.pointer, weight.value.pointer, transB: true, dx.pointer) }
+        } else if weight.trainable {
             Dense.backward(batch: n, inputs: inputs, outputs: outputs, x: x.pointer, weight: weight.value.pointer,
                            dy: dy.pointer, dWeight: weight.gradient.pointer, dBias: bias.gradient.pointer, dx: dx?.pointer)
         } else if let dx {

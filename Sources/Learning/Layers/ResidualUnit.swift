@@ -26,7 +26,7 @@ public final class ResidualUnit: Layer {
         for (n, l) in namedChildren { rename(l, prefix: n) }
     }
 
-    var namedChildren: [(String, Layer)] {
+    public var namedChildren: [(String, Layer)] {
         var c: [(String, Layer)] = [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)]
         if let p = projection { c += [("shortcut.0", p.conv), ("shortcut.1", p.bn)] }
         return c

@@ -26,6 +26,16 @@ public final class Model {
     @discardableResult public func backward(_ dLogits: Tensor) -> Tensor? { network.backward(dLogits) }
 
     public var parameters: [Parameter] { network.parameters }
+
+    /// Every layer that is not a container, in order (residual units opened up).
+    public var leafLayers: [Layer] {
+        func open(_ l: Layer) -> [Layer] {
+            if let s = l as? Sequential { return s.layers.flatMap(open) }
+            if let u = l as? ResidualUnit { return u.namedChildren.map(\.1) }
+            return [l]
+        }
+        return open(network)
+    }
     public var buffers: [Buffer] { network.buffers }
     public func zeroGradients() { for p in parameters { p.gradient.zero() } }
 

@@ -47,6 +47,8 @@ public final class DPTrainer: TrainingLoop {
     private let images = Tensor(zeros: [1])
     private var labels: [Int32] = []
     private var epochOrder: (epoch: Int, order: [Int]) = (-1, [])
+    /// Per-example clipping through batched per-example gradients (off: a loop over single images, the reference).
+    public var batchedPerExample = true
     /// Outputs of the frozen layers before `firstTrainable`, per training image, when they can be reused.
     private var features: Tensor?
     private var firstTrainable = 0
@@ -92,13 +94,76 @@ public final class DPTrainer: TrainingLoop {
         return false
     }
 
+    /// Layers whose per-example gradients cover every trainable parameter, with their buffers; nil when
+    /// some trainable parameter (a batch norm's) has no per-example path, so microbatches of one are looped.
+    private lazy var perExampleLayers: [(layer: Layer, weight: Parameter, bias: Parameter?, buffer: Tensor)]? = {
+        var out: [(Layer, Parameter, Parameter?, Tensor)] = [], covered = Set<ObjectIdentifier>()
+        for l in model.leafLayers {
+            if let c = l as? Conv2d, c.weight.trainable {
+                let t = Tensor(zeros: [1]); c.perExampleGradients = nil
+                out.append((c, c.weight, c.bias.flatMap { $0.trainable ? $0 : nil }, t))
+            } else if let d = l as? Linear, d.weight.trainable {
+                out.append((d, d.weight, d.bias.trainable ? d.bias : nil, Tensor(zeros: [1])))
+            } else { continue }
+            covered.insert(ObjectIdentifier(out.last!.1)); out.last!.2.map { covered.insert(ObjectIdentifier($0)) }
+        }
+        return trainable.allSatisfy { covered.contains(ObjectIdentifier($0)) } ? out : nil
+    }()
+
+    private func attachPerExample(_ on: Bool) {
+        for e in perExampleLayers ?? [] {
+            if let c = e.layer as? Conv2d { c.perExampleGradients = on ? e.buffer : nil }
+            if let d = e.layer as? Linear { d.perExampleGradients = on ? e.buffer : nil }
+        }
+    }
+
+    /// Per-example clipping in batches: one forward and backward for up to `chunk` images, each
+    /// image's gradient kept apart, clipped, and added into `sums`.
+    private func perExampleStep(_ lot: [Int], augment: inout RNG, chunk: Int = 128) -> Float {
+        guard let layers = perExampleLayers, let c = dp.clip else { return 0 }
+        let sumOf = Dictionary(uniqueKeysWithValues: zip(trainable.map(ObjectIdentifier.init), sums))
+        var total: Float = 0, start = 0
+        attachPerExample(true)
+        defer { attachPerExample(false) }
+        while start < lot.count {
+            let idx = lot[start..<min(start + chunk, lot.count)]
+            total += forwardBackward(idx, augment: &augment, each: true) * Float(idx.count)
+            let n = idx.count
+            var sq = [Double](repeating: 0, count: n)
+            for e in layers {
+                let w = e.weight.value.count, stride = e.buffer.count / n, b = e.bias != nil ? stride - w : 0
+                for i in 0..<n {
+                    let g = e.buffer.pointer + i * stride
+                    var s: Float = 0
+                    for k in 0..<(w + b) { s += g[k] * g[k] }
+                    sq[i] += Double(s)
+                }
+            }
+            let factor = sq.map { min(1, c / Float(max($0.squareRoot(), 1e-12))) }
+            for e in layers {
+                let w = e.weight.value.count, stride = e.buffer.count / n
+                let dw = sumOf[ObjectIdentifier(e.weight)]!.pointer
+                let db = e.bias.map { sumOf[ObjectIdentifier($0)]!.pointer }
+                for i in 0..<n {
+                    let g = e.buffer.pointer + i * stride, f = factor[i]
+                    for k in 0..<w { dw[k] += f * g[k] }
+                    if let db { for k in 0..<(stride - w) { db[k] += f * g[w + k] } }
+                }
+            }
+            start += chunk
+        }
+        return total / Float(max(lot.count, 1))
+    }
+
     /// Forward and backward of one microbatch, through every layer or only those after the cached features.
-    private func forwardBackward(_ idx: ArraySlice<Int>, augment: inout RNG) -> Float {
+    /// `each`: every example's loss gradient at full weight (per-example gradients), not the batch mean's.
+    private func forwardBackward(_ idx: ArraySlice<Int>, augment: inout RNG, each: Bool = false) -> Float {
+        let ones = each ? [Float](repeating: 1, count: idx.count) : nil
         guard let f = features else {
             loadBatch(dataset, indices: idx, augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
             model.zeroGradients()
             let l = loss.forward(model.forward(images, training: true), labels: labels)
-            model.backward(loss.backward())
+            model.backward(loss.backward(weights: ones))
             return l
         }
         let size = f.count / dataset.count
@@ -111,7 +176,7 @@ public final class DPTrainer: TrainingLoop {
         var h = featureBatch
         for l in layers { h = l.forward(h, training: true) }
         let value = loss.forward(h, labels: labels)
-        var g: Tensor? = loss.backward()
+        var g: Tensor? = loss.backward(weights: ones)
         for (n, l) in layers.enumerated().reversed() {
             l.needsInputGradient = n > 0
             g = g.flatMap { l.backward($0) }
@@ -148,6 +213,10 @@ public final class DPTrainer: TrainingLoop {
         let m = dp.microbatches
         var lossSum: Float = 0, used = 0
         var augment = root.split("augment").split(UInt64(step))
+        if batchedPerExample, m >= lot.count, dp.clip != nil, perExampleLayers != nil {
+            // Microbatches of one image: batched per-example gradients instead of a loop of single images.
+            lossSum = perExampleStep(lot, augment: &augment) * Float(lot.count); used = lot.count
+        } else {
         for k in 0..<m {
             let lo = k * lot.count / m, hi = (k + 1) * lot.count / m
             guard hi > lo else { continue }
@@ -163,6 +232,7 @@ public final class DPTrainer: TrainingLoop {
                 let g = p.gradient.pointer, d = s.pointer
                 for i in 0..<s.count { d[i] += factor * g[i] }
             }
+        }
         }
         // Noise on the clipped sum, then the average over microbatches.
         var noise = root.split("noise").split(UInt64(step))
