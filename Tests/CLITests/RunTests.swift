@@ -210,3 +210,28 @@ extension RunTests {
         XCTAssertEqual(rows[2][eps], "")
     }
 }
+
+extension RunTests {
+    func testDetectionByFilteringReportsFoundPoisonsAndAGrid() throws {
+        let spec = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 4, batch_size: 10, learning_rate: 0.05}
+            attack: {poison: dirty_label, count: 20}
+            detection: {enabled: true, clean_images: 60, inspect: 30, train: {steps: 10, batch_size: 10, learning_rate: 0.05}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err + r.out)
+        XCTAssertEqual(computed(r.out).filter { $0 == "detect" }.count, 1)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/results/spec/results.json"))) as! [String: Any]
+        let det = try XCTUnwrap(((json["runs"] as! [[String: Any]])[0])["detection"] as? [String: Any])
+        XCTAssertEqual(det["inspect"] as? Int, 30)
+        XCTAssertEqual(det["poisons"] as? Int, 20)
+        XCTAssertEqual(det["expected_by_chance"] as? Double, 3)
+        let fm = FileManager.default
+        let key = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { fm.fileExists(atPath: "\(dir)/cache/\($0)/lowest.png") })
+        let png = [UInt8](fm.contents(atPath: "\(dir)/cache/\(key)/lowest.png")!)
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+}

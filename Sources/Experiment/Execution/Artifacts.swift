@@ -19,6 +19,7 @@ enum Artifacts {
         guard case let .uint8(v) = try NPY.read(path).values else { throw StageFailure("\(path): expected uint8 images") }
         return v
     }
+    static func writeBytes(_ b: [UInt8], _ path: String) throws { try Data(b).write(to: URL(fileURLWithPath: path)) }
     static func writeJSON(_ object: Any, _ path: String) throws {
         let d = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try d.write(to: URL(fileURLWithPath: path))

@@ -120,6 +120,7 @@ public final class Executor {
             case .pretrain: try runner.runPretrain(s, into: dir)
             case .train_reference: try runner.runReference(s, into: dir)
             case .perturb: try runner.runPerturb(s, into: dir)
+            case .detect: try runner.runDetect(s, into: dir)
             case .evaluate: try runner.runEvaluate(s, into: dir)
             case .report: try runner.runReport(s, runs: plan.runs, into: dir)
             default: throw StageFailure(StageRunner.unsupported(s) ?? "not implemented")
@@ -127,7 +128,7 @@ public final class Executor {
             try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if [.train, .pretrain, .train_reference].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+        if [.train, .pretrain, .train_reference, .detect].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
     }
 
     /// Copies a report's tables out of the cache into the results directory.
@@ -173,6 +174,9 @@ extension StageRunner {
             if let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
             if let t = r.target { o["target"] = t }
             if let privacy { o["privacy"] = privacy }
+            if let dk = r.detect, let det = try? Artifacts.readJSON(try dir(dk) + "/detection.json") {
+                o["detection"] = det.filter { $0.key != "lowest" }
+            }
             json.append(o)
         }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)

@@ -14,7 +14,7 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
-    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .perturb, .poison, .train, .evaluate, .report]
+    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .perturb, .poison, .train, .evaluate, .detect, .report]
 
     /// Why this version cannot run `stage`, if it cannot.
     static func unsupported(_ s: Stage) -> String? {
@@ -127,6 +127,34 @@ final class StageRunner: @unchecked Sendable {
             }
         }
         try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: pretrained, into: out)
+    }
+
+    /// Detection by filtering (§3.2, appendix A.1): a classifier trained on a small trusted clean
+    /// set ranks every training image by the probability it gives the image's label; how many
+    /// poisons are among the lowest `inspect`, against the count chance would put there.
+    func runDetect(_ s: Stage, into out: String) throws {
+        let p = s.parameters
+        let data = try preparedData(s.inputs[0])
+        let poison = try self.poison(s.inputs[1])
+        let poisoned = poison.apply(to: data.train)
+        let isPoison = Set(poison.indices)
+        var order = RNG(seed: UInt64(p["seed"]!.int!)).split("detection-clean")
+        let clean = order.permutation(poisoned.count).filter { !isPoison.contains($0) }.prefix(p["clean_images"]!.int!)
+        try fit(s, architecture: architecture(p["architecture"]!, data: data), train: poisoned.subset(Array(clean)), pretrained: nil, into: out)
+        let model = architecture(p["architecture"]!, data: data).build()
+        try model.load(from: out + "/model.safetensors")
+        let prob = predict(model, on: poisoned).labelProbability
+        let ranked = prob.indices.sorted { (prob[$0], $0) < (prob[$1], $1) }
+        let k = min(p["inspect"]!.int!, ranked.count)
+        let found = ranked.prefix(k).filter(isPoison.contains).count
+        let expected = Double(k) * Double(isPoison.count) / Double(max(poisoned.count, 1))
+        let accuracy = predict(model, on: data.test).accuracy
+        try Artifacts.writeJSON(["inspect": k, "poisons": isPoison.count, "found": found, "expected_by_chance": expected,
+                                 "ratio_to_chance": expected > 0 ? Double(found) / expected : 0, "filter_test_accuracy": accuracy,
+                                 "lowest": Array(ranked.prefix(k))], out + "/detection.json")
+        // The 20 lowest-ranked images, poisons framed in red (thesis appendix A.1).
+        let png = PNG.grid(poisoned, indices: Array(ranked.prefix(20)), columns: 10) { isPoison.contains($0) ? [220, 30, 30] : [200, 200, 200] }
+        try Artifacts.writeBytes(png, out + "/lowest.png")
     }
 
     static func pgd(_ p: Value) -> PGD {
