@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
         .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),
+        .target(name: "Reports", dependencies: []),
         .target(name: "Experiment", dependencies: [
-            "CYAML", "Learning", "Datasets", "Backdoor", .product(name: "Crypto", package: "swift-crypto"),
+            "CYAML", "Learning", "Datasets", "Backdoor", "Reports", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "backdoorlab", dependencies: [
             "Tensor", "Datasets", "Learning", "Backdoor", "Experiment",

@@ -235,3 +235,29 @@ extension RunTests {
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
 }
+
+extension RunTests {
+    func testLossTrackingWritesQuartilesAndAFigure() throws {
+        let spec = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 8, batch_size: 10, learning_rate: 0.05, checkpoint_every: 3}
+            attack: {poison: clean_label, fraction: 0.3, target: 2, perturbation: {kind: gaussian_noise, sigma: 20}}
+            loss_tracking: {enabled: true, every: 4}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let killed = try run(dir + "/cache", env: ["BACKDOORLAB_KILL_AT_STEP": "7"])
+        XCTAssertNotEqual(killed.code, 0)
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err + r.out)
+        let fm = FileManager.default
+        let key = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { fm.fileExists(atPath: "\(dir)/cache/\($0)/loss_tracking.csv") })
+        let csv = try String(contentsOfFile: "\(dir)/cache/\(key)/loss_tracking.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv[0], "step,group,q25,median,q75")
+        // Steps 0, 4 and 8 for each of the three groups; step 4 came from before the kill.
+        XCTAssertEqual(csv.count, 1 + 3 * 3, csv.joined(separator: "\n"))
+        XCTAssert(csv.contains { $0.hasPrefix("4,poisoned_without_trigger,") })
+        let svg = try String(contentsOfFile: "\(dir)/cache/\(key)/loss_tracking.svg", encoding: .utf8)
+        XCTAssert(svg.hasPrefix("<svg") && svg.contains("poisoned without trigger"))
+    }
+}

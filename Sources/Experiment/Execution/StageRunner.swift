@@ -2,6 +2,7 @@ import Backdoor
 import Datasets
 import Foundation
 import Learning
+import Reports
 import Tensor
 
 /// Computes the stages this version implements, from their parameters and input entries.
@@ -21,7 +22,6 @@ final class StageRunner: @unchecked Sendable {
         if !implemented.contains(s.kind) { return "stage '\(s.kind.rawValue)' is not implemented in this version" }
         let p = s.parameters
         if s.kind == .dataset, p["name"]?.string == "cinic10" { return "the cinic10 loader is not implemented in this version" }
-        if s.kind == .train, p["loss_tracking"] != nil { return "loss tracking is not implemented in this version" }
         if s.kind == .perturb, p["kind"]?.string == "gan_interpolation" { return "GAN interpolation is not implemented in this version" }
         if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
         return nil
@@ -119,14 +119,58 @@ final class StageRunner: @unchecked Sendable {
         let data = try preparedData(s.inputs[0])
         var train = data.train
         var pretrained: String?
+        var poisonSets: (poisoned: Dataset, untriggered: Dataset)?
         for k in s.inputs.dropFirst() {
             switch plan.stage(k)?.kind {
-            case .poison?: train = try poison(k).apply(to: train)
+            case .poison?:
+                let poison = try self.poison(k)
+                // The same images as trained on, and as they were before the trigger (perturbed, if they were).
+                var untriggered = train.subset(poison.indices)
+                untriggered.labels = poison.labels
+                if let pk = plan.stage(k)?.inputs.dropFirst().first {
+                    let d = try dir(pk)
+                    let idx = try Artifacts.readIndices(d + "/indices.npy"), px = try Artifacts.readImages(d + "/images.npy")
+                    let at = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, $0) }), size = train.imageSize
+                    for (j, i) in poison.indices.enumerated() {
+                        if let r = at[i] { untriggered.images.replaceSubrange((j * size)..<((j + 1) * size), with: px[(r * size)..<((r + 1) * size)]) }
+                    }
+                }
+                train = poison.apply(to: train)
+                poisonSets = (train.subset(poison.indices), untriggered)
             case .pretrain?: pretrained = try dir(k) + "/model.safetensors"
             default: break
             }
         }
-        try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: pretrained, into: out)
+        var track: ((Int, Model) -> [String: Any])?
+        if p["loss_tracking"] != nil, let sets = poisonSets {
+            var r = RNG(seed: UInt64(p["seed"]!.int!)).split("loss-tracking-sample")
+            let sample = train.subset(Array(r.permutation(train.count).prefix(1000)))
+            track = { step, model in
+                func q(_ d: Dataset) -> [Double] { let x = quartiles(predict(model, on: d).losses); return [x.q25, x.median, x.q75] }
+                return ["step": step, "all": q(sample), "poisoned": q(sets.poisoned), "poisoned_without_trigger": q(sets.untriggered)]
+            }
+        }
+        try fit(s, architecture: architecture(p["architecture"]!, data: data), train: train, pretrained: pretrained, track: track,
+                trackEvery: p[path: "loss_tracking.every"]?.int ?? 0, into: out)
+    }
+
+    /// loss_tracking.csv and loss_tracking.svg (fig 4-1: medians with interquartile bands).
+    func writeLossTracking(_ records: [[String: Any]], into out: String) throws {
+        var csv = "step,group,q25,median,q75\n"
+        var series: [LinePlot.Series] = []
+        for g in ["all", "poisoned", "poisoned_without_trigger"] {
+            let rows = records.compactMap { r -> (Double, [Double])? in
+                guard let st = r["step"] as? Int, let v = r[g] as? [Double] else { return nil }
+                return (Double(st), v)
+            }
+            for (st, v) in rows { csv += "\(Int(st)),\(g),\(v[0]),\(v[1]),\(v[2])\n" }
+            series.append(.init(name: g.replacingOccurrences(of: "_", with: " "), x: rows.map(\.0), y: rows.map { $0.1[1] },
+                                band: (rows.map { $0.1[0] }, rows.map { $0.1[2] })))
+        }
+        try csv.write(toFile: out + "/loss_tracking.csv", atomically: true, encoding: .utf8)
+        let plot = LinePlot(title: "Loss during training (median, interquartile band)", xLabel: "step", yLabel: "cross-entropy loss",
+                            logY: true, series: series)
+        try plot.svg.write(toFile: out + "/loss_tracking.svg", atomically: true, encoding: .utf8)
     }
 
     /// Detection by filtering (§3.2, appendix A.1): a classifier trained on a small trusted clean
@@ -237,7 +281,8 @@ final class StageRunner: @unchecked Sendable {
 
     /// Trains `architecture` as the stage's `train` (and `defence`) parameters say, checkpointing
     /// every `checkpoint_every` steps and resuming from a checkpoint left by a killed run.
-    func fit(_ s: Stage, architecture arch: Architecture, train: Dataset, pretrained: String?, adversarial: PGD? = nil, into out: String) throws {
+    func fit(_ s: Stage, architecture arch: Architecture, train: Dataset, pretrained: String?, adversarial: PGD? = nil,
+             track: ((Int, Model) -> [String: Any])? = nil, trackEvery: Int = 0, into out: String) throws {
         let p = s.parameters
         let t = p["train"]!
         let steps = t["steps"]!.int!
@@ -286,7 +331,9 @@ final class StageRunner: @unchecked Sendable {
 
         // Resume from the last checkpoint of this exact stage, if one survived.
         let ckpt = cache.checkpointDirectory(s.key)
+        var records: [[String: Any]] = []
         if let state = try? Artifacts.readJSON(ckpt + "/state.json"), let step = state["step"] as? Int {
+            records = state["loss_tracking"] as? [[String: Any]] ?? []
             try model.load(from: ckpt + "/model.safetensors")
             try optimizer.loadState(try SafeTensors.read(ckpt + "/optimizer.safetensors").tensors)
             loop.resume(at: step)
@@ -295,15 +342,17 @@ final class StageRunner: @unchecked Sendable {
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
         let title = "\(s.kind.rawValue) \(s.shortKey)"
         var losses: [[Double]] = [], window: Float = 0, windowCount = 0
+        if let track, records.isEmpty, loop.step == 0 { records.append(track(0, model)) }
         while loop.step < steps {
             window += loop.runStep(); windowCount += 1
+            if let track, trackEvery > 0, loop.step % trackEvery == 0 || loop.step == steps { records.append(track(loop.step, model)) }
             if loop.step % max(1, steps / 100) == 0 || loop.step == steps {
                 losses.append([Double(loop.step), Double(window / Float(windowCount))]); window = 0; windowCount = 0
                 progress.update(title, done: loop.step, total: steps, note: String(format: "loss %.3f", losses.last![1]))
             }
             if Interrupt.killAtStep == loop.step { kill(getpid(), SIGKILL) }
             if loop.step % every == 0 && loop.step < steps || Interrupt.isRequested {
-                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step)
+                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step, extra: track == nil ? [:] : ["loss_tracking": records])
                 if Interrupt.isRequested { throw Interrupted() }
             }
         }
@@ -311,6 +360,7 @@ final class StageRunner: @unchecked Sendable {
         var info: [String: Any] = ["steps": steps, "loss_curve": losses, "train_images": train.count]
         if !privacy.isEmpty { info["privacy"] = privacy }
         try Artifacts.writeJSON(info, out + "/training.json")
+        if track != nil { try writeLossTracking(records, into: out) }
     }
 
     /// Copies every tensor of a checkpoint whose name and shape match (a new dense layer stays fresh).
@@ -336,14 +386,14 @@ final class StageRunner: @unchecked Sendable {
         for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
     }
 
-    func saveCheckpoint(_ dir: String, model: Model, optimizer: Optimizer, step: Int) throws {
+    func saveCheckpoint(_ dir: String, model: Model, optimizer: Optimizer, step: Int, extra: [String: Any] = [:]) throws {
         let fm = FileManager.default
         let tmp = dir + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: tmp)
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         try model.save(to: tmp + "/model.safetensors")
         try SafeTensors.write(optimizer.state, to: tmp + "/optimizer.safetensors")
-        try Artifacts.writeJSON(["step": step], tmp + "/state.json")
+        try Artifacts.writeJSON(extra.merging(["step": step]) { $1 }, tmp + "/state.json")
         // Swap in the new checkpoint whole: a kill at any point leaves the old one or the new one.
         let old = dir + ".old-\(getpid())"
         try? fm.removeItem(atPath: old)

@@ -1,0 +1,93 @@
+import Foundation
+
+/// A line plot with optional shaded bands, as SVG (the thesis's loss curves with interquartile ranges).
+public struct LinePlot: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var x: [Double], y: [Double]
+        /// Lower and upper edge of a shaded band (e.g. the 25th and 75th percentiles).
+        public var band: (lower: [Double], upper: [Double])?
+        public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil) {
+            self.name = name; self.x = x; self.y = y; self.band = band
+        }
+    }
+    public var title: String, xLabel: String, yLabel: String
+    public var logY: Bool
+    public var series: [Series]
+
+    public init(title: String, xLabel: String, yLabel: String, logY: Bool = false, series: [Series]) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logY = logY; self.series = series
+    }
+
+    static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+
+    public var svg: String {
+        let w = 640.0, h = 400.0, left = 70.0, right = 170.0, top = 40.0, bottom = 50.0
+        func t(_ v: Double) -> Double { logY ? log10(max(v, 1e-6)) : v }
+        let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }.map(t)
+        let x0 = xs.min() ?? 0, x1 = max(xs.max() ?? 1, x0 + 1e-9)
+        var y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
+        if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
+        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (w - left - right) }
+        func py(_ y: Double) -> Double { h - bottom - (t(y) - y0) / (y1 - y0) * (h - top - bottom) }
+        func f(_ v: Double) -> String { String(Int((v * 10).rounded())) .withDecimal }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        s += "<text x=\"\(f(w / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>\n"
+        s += "<line x1=\"\(f(left))\" y1=\"\(f(h - bottom))\" x2=\"\(f(w - right))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
+        s += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
+        for k in 0...4 {
+            let xv = x0 + (x1 - x0) * Double(k) / 4, yv = y0 + (y1 - y0) * Double(k) / 4
+            let ylabel = logY ? shortNumber(pow(10, yv)) : shortNumber(yv)
+            s += "<text x=\"\(f(px(xv)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(shortNumber(xv))</text>\n"
+            let yp = h - bottom - (yv - y0) / (y1 - y0) * (h - top - bottom)
+            s += "<text x=\"\(f(left - 6))\" y=\"\(f(yp + 4))\" text-anchor=\"end\">\(ylabel)</text>\n"
+        }
+        s += "<text x=\"\(f((left + w - right) / 2))\" y=\"\(f(h - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        s += "<text transform=\"translate(16,\(f((top + h - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        for (i, se) in series.enumerated() {
+            let c = LinePlot.colours[i % LinePlot.colours.count]
+            if let b = se.band, !se.x.isEmpty {
+                let upper = zip(se.x, b.upper).map { "\(f(px($0))),\(f(py($1)))" }
+                let lower = zip(se.x, b.lower).reversed().map { "\(f(px($0))),\(f(py($1)))" }
+                s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(c)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
+            }
+            let pts = zip(se.x, se.y).map { "\(f(px($0))),\(f(py($1)))" }.joined(separator: " ")
+            s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
+            let ly = top + 10 + Double(i) * 18
+            s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
+            s += "<text x=\"\(f(w - right + 38))\" y=\"\(f(ly + 4))\">\(escape(se.name))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
+}
+
+func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+}
+
+func shortNumber(_ v: Double) -> String {
+    if v == 0 { return "0" }
+    if abs(v) >= 1000 || abs(v) < 0.01 { return String(format: "%.1e", v) }
+    return String(format: abs(v) >= 10 ? "%.0f" : "%.2f", v)
+}
+
+extension String {
+    /// "123" (tenths) → "12.3".
+    var withDecimal: String {
+        let neg = hasPrefix("-"), d = neg ? String(dropFirst()) : self
+        let p = d.count > 1 ? d : "0" + d
+        return (neg ? "-" : "") + p.dropLast() + "." + p.suffix(1)
+    }
+}
+
+/// Median and quartiles of a sample.
+public func quartiles(_ v: [Float]) -> (q25: Double, median: Double, q75: Double) {
+    guard !v.isEmpty else { return (0, 0, 0) }
+    let s = v.sorted().map(Double.init)
+    func q(_ p: Double) -> Double {
+        let pos = p * Double(s.count - 1), lo = Int(pos), hi = min(lo + 1, s.count - 1)
+        return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
+    }
+    return (q(0.25), q(0.5), q(0.75))
+}
