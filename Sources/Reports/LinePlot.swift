@@ -22,7 +22,7 @@ public struct LinePlot: Sendable {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
     public var svg: String {
-        let w = 640.0, h = 400.0, left = 70.0, right = 170.0, top = 40.0, bottom = 50.0
+        let w = 700.0, h = 400.0, left = 70.0, right = 210.0, top = 40.0, bottom = 50.0
         func t(_ v: Double) -> Double { logY ? log10(max(v, 1e-6)) : v }
         let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }.map(t)
         let x0 = xs.min() ?? 0, x1 = max(xs.max() ?? 1, x0 + 1e-9)
@@ -68,6 +68,7 @@ func escape(_ s: String) -> String {
 
 func shortNumber(_ v: Double) -> String {
     if v == 0 { return "0" }
+    if v == v.rounded() && abs(v) < 1e7 { return String(Int(v)) }
     if abs(v) >= 1000 || abs(v) < 0.01 { return String(format: "%.1e", v) }
     return String(format: abs(v) >= 10 ? "%.0f" : "%.2f", v)
 }
