@@ -96,7 +96,27 @@ final class StageRunner: @unchecked Sendable {
         }
         try Artifacts.writeIndices(poison.indices, out + "/indices.npy")
         try Artifacts.writeIndices(poison.labels, out + "/labels.npy")
+        try writeExamples(data.train, poison: poison, perturbedFrom: s.inputs.dropFirst().first, into: out)
         try Artifacts.writeImages(poison.images, count: poison.indices.count, shape: data.train.shape, out + "/images.npy")
+    }
+
+    /// examples.png: up to ten poisons, one per column — original, perturbed (when a perturbation
+    /// made them), and as trained on with the trigger (thesis fig 3-4, 3-10, appendix A.3).
+    func writeExamples(_ d: Dataset, poison: Poison, perturbedFrom perturbKey: String?, into out: String) throws {
+        let n = min(10, poison.indices.count)
+        guard n > 0 else { return }
+        let size = d.imageSize
+        var rows: [[UInt8]] = [poison.indices.prefix(n).flatMap { Array(d.image($0)) }]
+        if let pk = perturbKey {
+            let dirp = try dir(pk)
+            let idx = try Artifacts.readIndices(dirp + "/indices.npy"), px = try Artifacts.readImages(dirp + "/images.npy")
+            let at = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, $0) })
+            rows.append(poison.indices.prefix(n).flatMap { i in at[i].map { Array(px[($0 * size)..<(($0 + 1) * size)]) } ?? Array(d.image(i)) })
+        }
+        rows.append(Array(poison.images.prefix(n * size)))
+        let grid = Dataset(name: "examples", height: d.height, width: d.width, channels: d.channels, images: rows.flatMap { $0 },
+                           labels: Array(repeating: 0, count: rows.count * n), classNames: ["x"])
+        try Artifacts.writeBytes(PNG.grid(grid, indices: Array(0..<(rows.count * n)), columns: n) { _ in [255, 255, 255] }, out + "/examples.png")
     }
 
     func poison(_ key: String) throws -> Poison {
