@@ -40,3 +40,11 @@ enum FileIO {
 }
 
 func FileIOExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+extension FileIO {
+    static func list(_ dir: String) throws -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
+            throw DatasetError(dir, .unreadable("cannot list: \(error.localizedDescription)"))
+        }
+    }
+}

@@ -20,6 +20,8 @@ final class DataSource: @unchecked Sendable {
         case "cifar100":
             let l = CIFAR.Labels(rawValue: p["labels"]?.string ?? "coarse") ?? .coarse
             d = (try CIFAR.loadCIFAR100(directory: path!, split: .train, labels: l), try CIFAR.loadCIFAR100(directory: path!, split: .test, labels: l))
+        case "cinic10":
+            d = (try CINIC.load(directory: path!, split: "train"), try CINIC.load(directory: path!, split: "test"))
         default:
             throw StageFailure("dataset '\(name)' has no loader in this version")
         }

@@ -21,7 +21,6 @@ final class StageRunner: @unchecked Sendable {
     static func unsupported(_ s: Stage) -> String? {
         if !implemented.contains(s.kind) { return "stage '\(s.kind.rawValue)' is not implemented in this version" }
         let p = s.parameters
-        if s.kind == .dataset, p["name"]?.string == "cinic10" { return "the cinic10 loader is not implemented in this version" }
         if s.kind == .perturb, p["kind"]?.string == "gan_interpolation" { return "GAN interpolation is not implemented in this version" }
         if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
         return nil
