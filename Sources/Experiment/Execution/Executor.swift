@@ -140,8 +140,11 @@ public final class Executor {
         try fm.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
         for f in ["results.csv", "results.json"] {
             let dest = f == "results.csv" ? "\(out)/\(name).csv" : "\(out)/\(name)/results.json"
-            try? fm.removeItem(atPath: dest)
-            try fm.copyItem(atPath: dir + "/" + f, toPath: dest)
+            // Copy beside the destination, then rename over it: concurrent runs never see half a file or collide.
+            let tmp = dest + ".tmp-\(getpid())"
+            try? fm.removeItem(atPath: tmp)
+            try fm.copyItem(atPath: dir + "/" + f, toPath: tmp)
+            guard rename(tmp, dest) == 0 else { throw StageFailure("cannot write \(dest)") }
         }
         if !options.quiet { print("  results: \(out)/\(name).csv") }
     }
