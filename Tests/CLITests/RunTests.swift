@@ -261,3 +261,21 @@ extension RunTests {
         XCTAssert(svg.hasPrefix("<svg") && svg.contains("poisoned without trigger"))
     }
 }
+
+extension RunTests {
+    func testCacheListAndGarbageCollection() throws {
+        let cache = dir + "/cache"
+        XCTAssertEqual(try run(cache).code, 0)
+        let ls = try CLITests.run(["cache", "ls", "--cache", cache])
+        XCTAssertEqual(ls.out.split(separator: "\n").count, 8, ls.out)
+        XCTAssert(ls.out.contains(" train "), ls.out)
+        let keep = try CLITests.run(["cache", "gc", "--cache", cache, dir + "/spec.yaml"])
+        XCTAssertEqual(keep.out, "removed 0 entries\n")
+        writeSpec(fractions: "[0.2]")
+        let gc = try CLITests.run(["cache", "gc", "--cache", cache, dir + "/spec.yaml"])
+        // The 0.4 run's poison, train and evaluate, and the old report.
+        XCTAssertEqual(gc.out, "removed 4 entries\n", gc.out)
+        let again = try run(cache)
+        XCTAssertEqual(computed(again.out), ["report"])
+    }
+}
