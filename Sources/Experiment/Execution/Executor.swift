@@ -170,11 +170,13 @@ extension StageRunner {
                     f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate]).joined(separator: ",") + "\n"
             var o: [String: Any] = ["spec": file, "point": Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
                                     "poisoned_images": r.poisonCount, "natural_accuracy": m.naturalAccuracy,
-                                    "per_class_accuracy": m.perClassAccuracy, "stages": ["train": r.train, "evaluate": r.evaluate]]
+                                    "stages": ["train": r.train, "evaluate": r.evaluate]]
+            let perClass = plan.stage(r.evaluate)?.parameters["per_class"]?.bool ?? true
+            if perClass { o["per_class_accuracy"] = m.perClassAccuracy }
             if let h = headline { o["attack_success_rate"] = h }
             if let a = m.attackSuccessRate { o["asr_excluding_labelled_target"] = a }
             if let a = m.attackSuccessRateExcludingClassified { o["asr_excluding_classified_target"] = a }
-            if let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
+            if perClass, let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
             if let t = r.target { o["target"] = t }
             if let privacy { o["privacy"] = privacy }
             if let dk = r.detect, let det = try? Artifacts.readJSON(try dir(dk) + "/detection.json") {

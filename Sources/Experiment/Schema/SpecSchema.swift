@@ -198,7 +198,7 @@ public enum SpecSchema {
         Field("every", count, default: i(500), "Steps between records.", thesis: "fig 4-1"),
     ])
 
-    static let report = ObjectSchema("report", "How results are tabulated.", [
+    static let report = ObjectSchema("report", "How results are tabulated. `run` writes every run's metrics as CSV and JSON; the figure described here is recorded with the results for the figure-drawing `report` command, which this version does not have yet.", [
         Field("figure", .object(ObjectSchema("figure", "One plot.", [
             Field("x", .string, default: s("attack.fraction"), "Swept key on the x axis."),
             Field("y", .choice(["attack_success_rate", "natural_accuracy"]), default: s("attack_success_rate"), "Metric."),
