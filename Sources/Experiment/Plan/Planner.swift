@@ -187,6 +187,16 @@ public struct Planner {
         }
         if spec.lossTracking["enabled"]!.bool! { trainParams["loss_tracking"] = spec.lossTracking }
         var trainCost = trainingCost(victim, steps: steps, batch: batch, trainableFlops: trainable)
+        if defenceKind != "none", spec.defence["trainable"]!.string == "last_unit", spec.train.augmentation.isNone {
+            // Without augmentation the frozen layers run once over the training set (DPTrainer caches
+            // their outputs); each step runs only the last unit and the dense layer, forward and backward.
+            let f = shapeFacts(victim)
+            let flops = Double(d.victimCount) * Double(f.forward - f.lastUnit) + Double(steps * batch) * 3 * Double(f.lastUnit)
+            trainCost.flops = flops
+            // The widest convolutions dominate here, the core's fastest: use the best measured training rate.
+            trainCost.seconds = flops / ((rates.training.map(\.gflops).max() ?? 100) * 1e9)
+            trainCost.memoryBytes += Double(d.victimCount * f.activations / 8 * 4)
+        }
         if spec.lossTracking["enabled"]!.bool! {
             // Each record evaluates the poisoned samples with and without the trigger, and a sample of all images.
             let records = Double(steps / spec.lossTracking["every"]!.int!)
