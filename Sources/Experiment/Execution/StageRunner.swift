@@ -307,8 +307,9 @@ final class StageRunner: @unchecked Sendable {
         let steps = t["steps"]!.int!
         let defence = p["defence"] ?? .object(["kind": .string("none")])
         let kind = defence["kind"]!.string!
-        var schedule = ExperimentSpec.schedule(t["learning_rate"]!, total: steps)
-        if kind == "sgd_baseline" { schedule = schedule.scaled(1 / Float(defence["microbatches"]!.int!)) }
+        // The planner states the rate's scale in the parameters (so it is part of the key); 1 for the
+        // SGD baseline, whose averaged gradient equals the thesis's summed-loss gradient ÷ microbatches.
+        let schedule = ExperimentSpec.schedule(t["learning_rate"]!, total: steps).scaled(Float(p["learning_rate_scale"]?.double ?? 1))
         let config = TrainingConfig(batchSize: t["batch_size"]!.int!, steps: steps, learningRate: schedule,
                                     augmentation: Augmentation(cropPadding: t["crop_padding"]!.int!, horizontalFlip: t["flip"]!.bool!),
                                     seed: UInt64(p["seed"]!.int!))

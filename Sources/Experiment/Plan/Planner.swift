@@ -184,6 +184,7 @@ public struct Planner {
         if defenceKind != "none" {
             if spec.defence["trainable"]!.string == "last_unit" { trainable = shapeFacts(victim).lastUnit }
             batch = spec.defence["lot_size"]!.int!
+            trainParams["learning_rate_scale"] = .number(1)
         }
         if spec.lossTracking["enabled"]!.bool! { trainParams["loss_tracking"] = spec.lossTracking }
         var trainCost = trainingCost(victim, steps: steps, batch: batch, trainableFlops: trainable)

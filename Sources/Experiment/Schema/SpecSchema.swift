@@ -158,7 +158,7 @@ public enum SpecSchema {
     static let defence = Variant("defence", "Training-time defence.", default: "none", [
         .init("none", "Plain training."),
         .init("dp_sgd", "Differentially private SGD in a transfer set-up (thesis ch. 5).", dpFields),
-        .init("sgd_baseline", "The DP set-up without clipping or noise: same lots, layers and schedule, rate divided by the microbatch count (§7.10).", dpFields),
+        .init("sgd_baseline", "The DP set-up without clipping or noise: same lots, layers, schedule and aggregation (the lot's mean gradient), which is the thesis's rate ÷ microbatches on summed microbatch losses (§7.10).", dpFields),
     ])
 
     static let dpFields: [Field] = [
