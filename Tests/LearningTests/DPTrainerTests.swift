@@ -120,3 +120,27 @@ extension DPTrainerTests {
         }
     }
 }
+
+extension DPTrainerTests {
+    /// With the trained unit's batch norms on batch statistics, examples would mix inside a batch,
+    /// so per-example clipping loops over single images; the running statistics move.
+    func testLiveBatchNormsFallBackToTheLoopAndUpdateStatistics() {
+        let data = tinyDataset(count: 60)
+        let config = TrainingConfig(batchSize: 1, steps: 2, learningRate: .constant(0.1), seed: 8)
+        let dp = DPConfig(clip: 0.05, noiseMultiplier: 0.3, lotSize: 12, microbatches: 12, sampling: .poisson)
+        func model() -> Model {
+            let m = transferModel()
+            let u = m.network.layers.last { $0 is ResidualUnit } as! ResidualUnit
+            for bn in [u.bn1, u.bn2] { bn.frozen = false; bn.gamma.trainable = false; bn.beta.trainable = false }
+            return m
+        }
+        let a = model(), b = model()
+        let before = a.stateDict()["layer2.0.bn2.running_mean"]!.array
+        let batched = DPTrainer(model: a, optimizer: SGD(), config: config, dp: dp, dataset: data)
+        let loop = DPTrainer(model: b, optimizer: SGD(), config: config, dp: dp, dataset: data)
+        loop.batchedPerExample = false
+        for _ in 0..<2 { batched.runStep(); loop.runStep() }
+        XCTAssertEqual(weights(a), weights(b))
+        XCTAssertNotEqual(a.stateDict()["layer2.0.bn2.running_mean"]!.array, before)
+    }
+}

@@ -316,7 +316,9 @@ final class StageRunner: @unchecked Sendable {
         let model = arch.build()
         model.initialize(RNG(seed: config.seed).split("init"))
         if let pretrained { try loadMatching(model, from: pretrained) }
-        if kind != "none" { freeze(model, trainable: defence["trainable"]!.string!) }
+        if kind != "none" {
+            freeze(model, trainable: defence["trainable"]!.string!, batchStatistics: defence["batch_norm"]?.string == "batch_statistics")
+        }
         let opt = t["optimizer"]!
         let optimizer: Optimizer
         if opt["kind"]!.string == "adam" {
@@ -393,7 +395,7 @@ final class StageRunner: @unchecked Sendable {
 
     /// The thesis's transfer set-up: batch norms frozen (batch statistics would mix examples, which DP
     /// forbids) and, for `last_unit`, only the last residual unit's two 3×3 convolutions and the dense layer train.
-    func freeze(_ model: Model, trainable: String) {
+    func freeze(_ model: Model, trainable: String, batchStatistics: Bool = false) {
         func frozenNorms(_ l: Layer) {
             if let bn = l as? BatchNorm2d { bn.frozen = true }
             if let u = l as? ResidualUnit { [u.bn1, u.bn2].forEach { $0.frozen = true }; u.projection?.bn.frozen = true }
@@ -401,6 +403,12 @@ final class StageRunner: @unchecked Sendable {
         model.network.layers.forEach(frozenNorms)
         guard trainable == "last_unit" else { return }
         let lastUnit = model.network.layers.last { $0 is ResidualUnit } as? ResidualUnit
+        if batchStatistics, let u = lastUnit {
+            // Normalise by each microbatch's statistics, with γ and β still fixed.
+            for bn in [u.bn1, u.bn2] + (u.projection.map { [$0.bn] } ?? []) {
+                bn.frozen = false; bn.gamma.trainable = false; bn.beta.trainable = false
+            }
+        }
         let keep = Set(([lastUnit?.conv1.weight, lastUnit?.conv2.weight].compactMap { $0 }
                         + (model.network.layers.last?.parameters ?? [])).map { ObjectIdentifier($0) })
         for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }

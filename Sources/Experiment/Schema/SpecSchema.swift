@@ -170,6 +170,8 @@ public enum SpecSchema {
               "poisson: each image joins a lot independently with probability lot_size/N (the sampled Gaussian mechanism the accountant bounds); shuffle: consecutive fixed-size slices of a shuffled order (ε then reported with the Poisson accountant as an approximation)."),
         Field("delta", .number(min: 0, max: 1, exclusiveMin: true), default: n(1e-5), "δ of the reported (ε, δ)."),
         Field("trainable", .choice(["all", "last_unit"]), default: s("last_unit"), "last_unit: only the last residual unit's two 3×3 convolutions and the dense layer, batch norms frozen.", thesis: "§7.10"),
+        Field("batch_norm", .choice(["frozen", "batch_statistics"]), default: s("frozen"),
+              "Batch norms of the trained unit: frozen (running statistics, fully private), or normalising each microbatch by its own statistics with γ, β fixed and running statistics updated (what a PyTorch model in train mode with frozen parameters does; the running-statistics updates are not privatised). Layers before it stay frozen."),
         Field("pretrain", .either([.choice(["none"]), .object(ObjectSchema("pretrain", "Pre-training before the defended fine-tuning.", [
             Field("dataset", .choice(["public", "cifar100"]), default: s("public"), "The public split, or CIFAR-100's superclasses.", thesis: "§7.10"),
             Field("path", .path, "cifar100: its directory."),

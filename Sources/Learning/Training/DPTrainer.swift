@@ -107,7 +107,9 @@ public final class DPTrainer: TrainingLoop {
             } else { continue }
             covered.insert(ObjectIdentifier(out.last!.1)); out.last!.2.map { covered.insert(ObjectIdentifier($0)) }
         }
-        return trainable.allSatisfy { covered.contains(ObjectIdentifier($0)) } ? out : nil
+        // Batch statistics over a batch would mix examples: then single images are looped instead.
+        let live = model.leafLayers.contains { ($0 as? BatchNorm2d).map { !$0.frozen } ?? false }
+        return !live && trainable.allSatisfy { covered.contains(ObjectIdentifier($0)) } ? out : nil
     }()
 
     private func attachPerExample(_ on: Bool) {
