@@ -30,7 +30,7 @@ public struct LinePlot: Sendable {
         if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (w - left - right) }
         func py(_ y: Double) -> Double { h - bottom - (t(y) - y0) / (y1 - y0) * (h - top - bottom) }
-        func f(_ v: Double) -> String { String(Int((v * 10).rounded())) .withDecimal }
+        func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(f(w / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>\n"
@@ -71,15 +71,6 @@ func shortNumber(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e7 { return String(Int(v)) }
     if abs(v) >= 1000 || abs(v) < 0.01 { return String(format: "%.1e", v) }
     return String(format: abs(v) >= 10 ? "%.0f" : "%.2f", v)
-}
-
-extension String {
-    /// "123" (tenths) → "12.3".
-    var withDecimal: String {
-        let neg = hasPrefix("-"), d = neg ? String(dropFirst()) : self
-        let p = d.count > 1 ? d : "0" + d
-        return (neg ? "-" : "") + p.dropLast() + "." + p.suffix(1)
-    }
 }
 
 /// Median and quartiles of a sample.

@@ -84,13 +84,7 @@ final class StageRunner: @unchecked Sendable {
         } else {
             let available = data.train.indices(of: target).count
             guard count <= available else { throw StageFailure("asked to poison \(count) images of class \(target), which has \(available)") }
-            var perturbed: [Int: ArraySlice<UInt8>]?
-            if let pk = s.inputs.dropFirst().first {
-                let d = try dir(pk)
-                let idx = try Artifacts.readIndices(d + "/indices.npy"), px = try Artifacts.readImages(d + "/images.npy")
-                let size = data.train.imageSize
-                perturbed = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, px[($0 * size)..<(($0 + 1) * size)]) })
-            }
+            let perturbed = try s.inputs.dropFirst().first.map { try perturbedImages($0, imageSize: data.train.imageSize) }
             poison = Poisoning.cleanLabel(data.train, target: target, count: count, trigger: trig, seed: seed, perturbed: perturbed)
         }
         try Artifacts.writeIndices(poison.indices, out + "/indices.npy")
@@ -107,15 +101,20 @@ final class StageRunner: @unchecked Sendable {
         let size = d.imageSize
         var rows: [[UInt8]] = [poison.indices.prefix(n).flatMap { Array(d.image($0)) }]
         if let pk = perturbKey {
-            let dirp = try dir(pk)
-            let idx = try Artifacts.readIndices(dirp + "/indices.npy"), px = try Artifacts.readImages(dirp + "/images.npy")
-            let at = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, $0) })
-            rows.append(poison.indices.prefix(n).flatMap { i in at[i].map { Array(px[($0 * size)..<(($0 + 1) * size)]) } ?? Array(d.image(i)) })
+            let perturbed = try perturbedImages(pk, imageSize: size)
+            rows.append(poison.indices.prefix(n).flatMap { Array(perturbed[$0] ?? d.image($0)) })
         }
         rows.append(Array(poison.images.prefix(n * size)))
         let grid = Dataset(name: "examples", height: d.height, width: d.width, channels: d.channels, images: rows.flatMap { $0 },
                            labels: Array(repeating: 0, count: rows.count * n), classNames: ["x"])
         try Artifacts.writeBytes(PNG.grid(grid, indices: Array(0..<(rows.count * n)), columns: n) { _ in [255, 255, 255] }, out + "/examples.png")
+    }
+
+    /// A perturb stage's images, by victim-set index.
+    func perturbedImages(_ key: String, imageSize size: Int) throws -> [Int: ArraySlice<UInt8>] {
+        let d = try dir(key)
+        let idx = try Artifacts.readIndices(d + "/indices.npy"), px = try Artifacts.readImages(d + "/images.npy")
+        return Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, px[($0 * size)..<(($0 + 1) * size)]) })
     }
 
     func poison(_ key: String) throws -> Poison {
@@ -147,11 +146,9 @@ final class StageRunner: @unchecked Sendable {
                 var untriggered = train.subset(poison.indices)
                 untriggered.labels = poison.labels
                 if let pk = plan.stage(k)?.inputs.dropFirst().first {
-                    let d = try dir(pk)
-                    let idx = try Artifacts.readIndices(d + "/indices.npy"), px = try Artifacts.readImages(d + "/images.npy")
-                    let at = Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, $0) }), size = train.imageSize
+                    let perturbed = try perturbedImages(pk, imageSize: train.imageSize), size = train.imageSize
                     for (j, i) in poison.indices.enumerated() {
-                        if let r = at[i] { untriggered.images.replaceSubrange((j * size)..<((j + 1) * size), with: px[(r * size)..<((r + 1) * size)]) }
+                        if let img = perturbed[i] { untriggered.images.replaceSubrange((j * size)..<((j + 1) * size), with: img) }
                     }
                 }
                 train = poison.apply(to: train)
