@@ -38,7 +38,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "TestSupport"], exclude: ["Specs"]),
         .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["backdoorlab", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["backdoorlab", "TestSupport"], exclude: ["Slurm"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -77,6 +77,7 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(a.count, 2)
         for k in a {
             XCTAssertEqual(fm.contents(atPath: "\(dir)/cache-a/\(k)/model.safetensors"), fm.contents(atPath: "\(dir)/cache-b/\(k)/model.safetensors"))
+            XCTAssertEqual(fm.contents(atPath: "\(dir)/cache-a/\(k)/training.json"), fm.contents(atPath: "\(dir)/cache-b/\(k)/training.json"))
         }
         XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8).isEmpty, false)
     }

@@ -9,6 +9,8 @@ public final class Executor {
         public var keepGoing = false
         /// (index, count): run only every count-th run of the plan, starting at index (job arrays).
         public var shard: (Int, Int)?
+        /// Only these stages (one task of a job array, see `Waves`); runs are those whose evaluation is among them.
+        public var stageKeys: Set<String>?
         public var quiet = false
         public init(cache: Cache, resultsDirectory: String) { self.cache = cache; self.resultsDirectory = resultsDirectory }
     }
@@ -33,12 +35,14 @@ public final class Executor {
 
     /// The runs this process is responsible for (all, or its shard's).
     public var selectedRuns: [PlannedRun] {
+        if let keys = options.stageKeys { return plan.runs.filter { keys.contains($0.evaluate) } }
         guard let (i, n) = options.shard else { return plan.runs }
         return plan.runs.enumerated().filter { $0.offset % n == i }.map(\.element)
     }
 
     /// Stages needed by the selected runs (their inputs, transitively), plus report stages.
     public var selectedStages: [Stage] {
+        if let keys = options.stageKeys { return plan.stages.filter { keys.contains($0.key) } }
         var need = Set<String>()
         func visit(_ k: String) { guard need.insert(k).inserted, let s = plan.stage(k) else { return }; s.inputs.forEach(visit) }
         for r in selectedRuns { visit(r.evaluate); r.detect.map(visit) }
@@ -72,6 +76,10 @@ public final class Executor {
                 continue
             }
             do {
+                // A job-array task takes its inputs from earlier waves; say so plainly if one is missing.
+                if options.stageKeys != nil, let missing = s.inputs.first(where: { !options.cache.contains($0) && !summary.computed.contains($0) }) {
+                    throw StageFailure("its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished")
+                }
                 let fromCache = try options.cache.withLock(s.key) { () throws -> Bool in
                     do {
                         if try options.cache.verified(s.key) != nil { return true }
@@ -90,6 +98,7 @@ public final class Executor {
                     if !options.quiet { print("✓ \(title) cached") }
                 } else {
                     summary.computed.append(s.key)
+                    options.cache.clearFailure(s.key)
                     progress.finish(title, status: "✓")
                 }
                 if s.kind == .report { try writeResults(s) }
@@ -103,6 +112,7 @@ public final class Executor {
                 FileHandle.standardError.write(Data("error: \(s.kind.rawValue) \(s.shortKey) (\(s.origin.description)): \(error)\n".utf8))
                 summary.failed.append((s.key, "\(error)"))
                 failedKeys.insert(s.key)
+                options.cache.recordFailure(s.key, message: "\(error)", log: ProcessInfo.processInfo.environment["BACKDOORLAB_LOG"])
                 if !options.keepGoing { break }
             }
         }

@@ -351,8 +351,13 @@ final class StageRunner: @unchecked Sendable {
         // Resume from the last checkpoint of this exact stage, if one survived.
         let ckpt = cache.checkpointDirectory(s.key)
         var records: [[String: Any]] = []
+        var losses: [[Double]] = [], window: Float = 0, windowCount = 0
         if let state = try? Artifacts.readJSON(ckpt + "/state.json"), let step = state["step"] as? Int {
             records = state["loss_tracking"] as? [[String: Any]] ?? []
+            // The loss curve and its half-filled averaging window resume too, so training.json matches an uninterrupted run.
+            // JSON keeps 15 digits: exact for these Float losses once rounded back to Float.
+            losses = (state["loss_curve"] as? [[Double]] ?? []).map { $0.count == 2 ? [$0[0], Double(Float($0[1]))] : $0 }
+            if let w = state["loss_window"] as? [Double], w.count == 2 { window = Float(w[0]); windowCount = Int(w[1]) }
             try model.load(from: ckpt + "/model.safetensors")
             try optimizer.loadState(try SafeTensors.read(ckpt + "/optimizer.safetensors").tensors)
             loop.resume(at: step)
@@ -360,7 +365,6 @@ final class StageRunner: @unchecked Sendable {
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
         let title = "\(s.kind.rawValue) \(s.shortKey)"
-        var losses: [[Double]] = [], window: Float = 0, windowCount = 0
         if let track, records.isEmpty, loop.step == 0 { records.append(track(0, model)) }
         while loop.step < steps {
             window += loop.runStep(); windowCount += 1
@@ -371,7 +375,9 @@ final class StageRunner: @unchecked Sendable {
             }
             if Interrupt.killAtStep == loop.step { kill(getpid(), SIGKILL) }
             if loop.step % every == 0 && loop.step < steps || Interrupt.isRequested {
-                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step, extra: track == nil ? [:] : ["loss_tracking": records])
+                var extra: [String: Any] = ["loss_curve": losses, "loss_window": [Double(window), Double(windowCount)]]
+                if track != nil { extra["loss_tracking"] = records }
+                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step, extra: extra)
                 if Interrupt.isRequested { throw Interrupted() }
             }
         }

@@ -16,6 +16,10 @@ struct Run: ParsableCommand {
     @Option(help: "Run one slice of the plan's runs, I/N (0-based), for job arrays.") var shard: String?
     @Flag(help: "Keep running other stages after one fails.") var keepGoing = false
     @Option(help: "Worker threads (results are bit-identical for a fixed count).") var threads: Int?
+    @Option(help: ArgumentHelp("Run one task of a job array, W.I (wave W, task I), as `submit` lays them out.", valueName: "W.I"))
+    var task: String?
+    @Option(help: "Refuse to run unless the plan's digest is this (set by `submit`, so a changed spec cannot mix into a running array).")
+    var planDigest: String?
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
@@ -30,6 +34,20 @@ struct Run: ParsableCommand {
                 throw ValidationError("--shard takes I/N with 0 ≤ I < N (got '\(shard)')")
             }
             options.shard = (parts[0], parts[1])
+        }
+        if task != nil || planDigest != nil {
+            let waves = Waves(plan)
+            if let planDigest, planDigest != waves.digest {
+                throw CLIError(message: "the plan of \(spec.path) has changed since it was submitted (digest \(waves.digest.prefix(12)), expected \(planDigest.prefix(12))); submit it again", code: 65)
+            }
+            if let task {
+                let parts = task.split(separator: ".").compactMap { Int($0) }
+                guard parts.count == 2, let t = waves.task(wave: parts[0], index: parts[1]) else {
+                    throw ValidationError("--task takes W.I naming a task of the plan's \(waves.waves.count) waves (got '\(task)')")
+                }
+                guard shard == nil else { throw ValidationError("--task and --shard cannot be combined") }
+                options.stageKeys = Set(t.stages)
+            }
         }
         let executor = Executor(plan: plan, options: options)
         let refused = executor.unsupported()

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Where a stage stands, read from the cache alone (so it works while other processes run).
+public enum StageState: Sendable, Equatable {
+    case done
+    /// A process holds the stage's lock; `step` is its last checkpoint, if it has one.
+    case running(step: Int?)
+    /// Not running, but a checkpoint survived an interruption: the next run resumes there.
+    case interrupted(step: Int)
+    /// The last attempt failed; `log` is where its output went, when known.
+    case failed(message: String, log: String?)
+    case waiting
+
+    public var label: String {
+        switch self {
+        case .done: return "done"
+        case .running: return "running"
+        case .interrupted: return "interrupted"
+        case .failed: return "failed"
+        case .waiting: return "waiting"
+        }
+    }
+}
+
+extension Cache {
+    func failureFile(_ key: String) -> String { "\(root)/failed/\(key).json" }
+
+    /// Notes that `key` failed, with the log that holds its output (`$BACKDOORLAB_LOG`, set by job scripts).
+    public func recordFailure(_ key: String, message: String, log: String?) {
+        try? FileManager.default.createDirectory(atPath: root + "/failed", withIntermediateDirectories: true)
+        var o: [String: Any] = ["message": message, "time": ISO8601DateFormatter().string(from: Date()), "host": ProcessInfo.processInfo.hostName]
+        if let log { o["log"] = log }
+        try? Artifacts.writeJSON(o, failureFile(key))
+    }
+
+    public func clearFailure(_ key: String) { try? FileManager.default.removeItem(atPath: failureFile(key)) }
+
+    /// The step of the checkpoint a training stage left, if any.
+    public func checkpointStep(_ key: String) -> Int? {
+        (try? Artifacts.readJSON(checkpointDirectory(key) + "/state.json"))?["step"] as? Int
+    }
+
+    public func state(_ key: String) -> StageState {
+        if contains(key) { return .done }
+        if isLocked(key) { return .running(step: checkpointStep(key)) }
+        if let f = try? Artifacts.readJSON(failureFile(key)) {
+            return .failed(message: f["message"] as? String ?? "unknown error", log: f["log"] as? String)
+        }
+        if let step = checkpointStep(key) { return .interrupted(step: step) }
+        return .waiting
+    }
+}
