@@ -116,7 +116,16 @@ func inverse(_ perm: [Int]) -> [Int] {
     return inv
 }
 
-extension Model {
+/// Something with named parameters and buffers that can be saved and loaded as a safetensors file
+/// (classifiers, and a GAN's generator and critic).
+public protocol StateHolder: AnyObject {
+    var parameters: [Parameter] { get }
+    var buffers: [Buffer] { get }
+}
+
+extension Model: StateHolder {}
+
+extension StateHolder {
     /// Parameters and running statistics in PyTorch's layout and names (conv weights [out, in, kh, kw]).
     public func stateDict() -> [String: Tensor] {
         var d: [String: Tensor] = [:]
