@@ -129,6 +129,8 @@ public final class Executor {
             case .train: try runner.runTrain(s, into: dir)
             case .pretrain: try runner.runPretrain(s, into: dir)
             case .train_reference: try runner.runReference(s, into: dir)
+            case .train_gan: try runner.runTrainGAN(s, into: dir)
+            case .encode: try runner.runEncode(s, into: dir)
             case .perturb: try runner.runPerturb(s, into: dir)
             case .detect: try runner.runDetect(s, into: dir)
             case .evaluate: try runner.runEvaluate(s, into: dir)
@@ -138,7 +140,7 @@ public final class Executor {
             try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if [.train, .pretrain, .train_reference, .detect].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+        if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
     }
 
     /// Copies a report's tables out of the cache into the results directory.

@@ -15,13 +15,12 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
-    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .perturb, .poison, .train, .evaluate, .detect, .report]
+    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .train_gan, .encode, .perturb, .poison, .train, .evaluate, .detect, .report]
 
     /// Why this version cannot run `stage`, if it cannot.
     static func unsupported(_ s: Stage) -> String? {
         if !implemented.contains(s.kind) { return "stage '\(s.kind.rawValue)' is not implemented in this version" }
         let p = s.parameters
-        if s.kind == .perturb, p["kind"]?.string == "gan_interpolation" { return "GAN interpolation is not implemented in this version" }
         if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
         return nil
     }
@@ -254,9 +253,11 @@ final class StageRunner: @unchecked Sendable {
         let p = s.parameters
         let data = try preparedData(s.inputs[0])
         let target = p["target"]!.int!, seed = UInt64(p["seed"]!.int!)
-        let indices = data.train.indices(of: target)
+        var indices = data.train.indices(of: target)
         let images: [UInt8]
         switch p["kind"]!.string! {
+        case "gan_interpolation":
+            (indices, images) = try ganInterpolation(s, data: data, into: out)
         case "gaussian_noise":
             images = Perturbations.gaussianNoise(data.train, indices: indices, sigma: Float(p["sigma"]!.double!), seed: seed)
         case "pixel_interpolation":
@@ -418,13 +419,20 @@ final class StageRunner: @unchecked Sendable {
     }
 
     func saveCheckpoint(_ dir: String, model: Model, optimizer: Optimizer, step: Int, extra: [String: Any] = [:]) throws {
+        try swapCheckpoint(dir) { tmp in
+            try model.save(to: tmp + "/model.safetensors")
+            try SafeTensors.write(optimizer.state, to: tmp + "/optimizer.safetensors")
+            try Artifacts.writeJSON(extra.merging(["step": step]) { $1 }, tmp + "/state.json")
+        }
+    }
+
+    /// Writes a checkpoint's files with `write` into a fresh directory, then swaps it in for `dir`.
+    func swapCheckpoint(_ dir: String, write: (String) throws -> Void) throws {
         let fm = FileManager.default
         let tmp = dir + ".tmp-\(getpid())"
         try? fm.removeItem(atPath: tmp)
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        try model.save(to: tmp + "/model.safetensors")
-        try SafeTensors.write(optimizer.state, to: tmp + "/optimizer.safetensors")
-        try Artifacts.writeJSON(extra.merging(["step": step]) { $1 }, tmp + "/state.json")
+        try write(tmp)
         // Swap in the new checkpoint whole: a kill at any point leaves the old one or the new one.
         let old = dir + ".old-\(getpid())"
         try? fm.removeItem(atPath: old)

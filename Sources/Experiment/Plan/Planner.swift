@@ -139,25 +139,30 @@ public struct Planner {
                 let gan = p["gan"]!, enc = p["encode"]!
                 let classes: [Value] = gan["classes"]!.string == "all" ? (0..<d.classes).map(Value.int)
                     : [.int(spec.target), .int((spec.target + 1) % d.classes)]
-                // DCGAN-style generator and critic: forward FLOPs per image, from their layer shapes (see train_gan).
-                let (g, c) = ganFlops(d.shape, latent: gan["latent"]!.int!)
-                let ganSteps = gan["steps"]!.int!, critic = gan["critic_steps"]!.int!, batch = gan["batch_size"]!.int!
-                // Each critic step: G forward, critic on real and fake (forward+backward), and the penalty's double backward (≈ 2 more passes).
-                let perGen = Double(critic * batch) * (g + 3 * 2 * c + 2 * 2 * c) + Double(batch) * 3 * (g + c)
-                let ganCost = Double(ganSteps) * perGen
+                // WGAN-GP on the chosen classes; its cost from the generator's and critic's layer shapes.
+                var config = WGAN.Config()
+                config.latent = gan["latent"]!.int!; config.kernel = gan["kernel"]!.int!; config.steps = gan["steps"]!.int!
+                config.criticSteps = gan["critic_steps"]!.int!; config.batchSize = gan["batch_size"]!.int!
+                let ganCost = Double(config.steps) * WGAN.flopsPerStep(config, imageShape: d.shape)
                 let ganKey = add(.train_gan, ["gan": gan, "classes": .list(classes), "seed": .int(spec.seed)], inputs: [datasetKey],
                                  cost: Cost(flops: ganCost, seconds: ganCost / (rates.training(for: d.shape) * 1e9),
-                                            memoryBytes: 5e8, diskBytes: 2e7),
-                                 origin: run.mark("attack.perturbation.gan"), user: user)
-                let encodeImages = Double(classCount * 2)
-                let encCost = encodeImages * Double(enc["steps"]!.int!) * 3 * g
-                let encKey = add(.encode, ["encode": enc, "classes": .list(classes), "seed": .int(spec.seed)], inputs: [datasetKey, ganKey],
+                                            memoryBytes: Double(config.batchSize) * imageBytes * 4 * 40 + 2e8, diskBytes: 2e7),
+                                 origin: run.mark("attack.perturbation.gan"), user: user,
+                                 runtime: ["checkpoint_every": .int(max(1, config.steps / 20))])
+                // Only the images that become poisons are encoded, with as many images of other classes to move towards.
+                let g = Double(Generator(latent: config.latent, imageShape: d.shape, kernel: config.kernel).flopsPerImage)
+                let n = spec.poisonCount
+                let encCost = Double(2 * n) * Double(enc["steps"]!.int!) * 3 * g
+                let encKey = add(.encode, ["encode": enc, "classes": .list(classes), "target": .int(spec.target), "count": .int(n),
+                                           "seed": .int(spec.seed)], inputs: [datasetKey, ganKey],
                                  cost: Cost(flops: encCost, seconds: encCost / (rates.training(for: d.shape) * 1e9), memoryBytes: 3e8,
-                                            diskBytes: encodeImages * Double(gan["latent"]!.int!) * 4),
+                                            diskBytes: Double(2 * n * gan["latent"]!.int!) * 4),
                                  origin: run.mark("attack.perturbation.encode"), user: user)
                 inputs += [ganKey, encKey]
+                params["count"] = .int(n)
                 params["tau"] = p["tau"]!
-                cost.flops = Double(classCount) * g
+                cost = Cost(flops: Double(n) * g, seconds: Double(n) * g / (rates.inference * 1e9), memoryBytes: 2e8,
+                            diskBytes: Double(n) * imageBytes)
             }
             perturbKey = add(.perturb, params, inputs: inputs, cost: cost, origin: origin, user: user)
         }
@@ -269,14 +274,6 @@ public struct Planner {
                 "random_start": p["random_start"]!]
     }
 
-    func ganFlops(_ shape: [Int], latent: Int) -> (generator: Double, critic: Double) {
-        let h = shape[0], c = shape[2], q = h / 4
-        // z → dense q×q×128 → 5×5 transposed conv to 2q×2q×64 → 5×5 transposed conv to h×h×c.
-        let g = latent * q * q * 128 + (2 * q) * (2 * q) * 64 * 128 * 25 + h * h * c * 64 * 25
-        // Two 5×5 stride-2 convolutions (c → 64 → 128) and a dense output.
-        let d = (h / 2) * (h / 2) * 64 * c * 25 + q * q * 128 * 64 * 25 + q * q * 128
-        return (2 * Double(g), 2 * Double(d))
-    }
 }
 
 /// ℓ2 radii in thesis units are for 32×32×3 images; on other sizes they scale with √(values / 3072).

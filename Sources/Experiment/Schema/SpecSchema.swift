@@ -99,11 +99,14 @@ public enum SpecSchema {
         Field("penalty", nonNegative, default: n(10), "Gradient-penalty weight."),
         Field("batch_size", count, default: i(256), "Images per step."),
         Field("learning_rate", positive, default: n(0.0001), "Adam rate (β = 0.5, 0.9)."),
+        Field("kernel", count, default: i(5), "Convolution kernel size of generator and critic (DCGAN: 5; 3 costs a third)."),
     ])
 
     static let encode = ObjectSchema("encode", "Latent inversion z = argmin ‖x − G(z)‖₂.", [
         Field("steps", count, default: i(1000), "Gradient steps.", thesis: "§3.3.1"),
         Field("step_size", positive, default: n(0.1), "Step size.", thesis: "§3.3.1"),
+        Field("optimizer", .choice(["gradient_descent", "adam"]), default: s("gradient_descent"),
+              "Plain gradient descent on ‖x − G(z)‖₂ (the thesis) or Adam (β = 0.9, 0.999)."),
     ])
 
     static let perturbation = Variant("perturbation", "How poisoned images are made hard to classify before the trigger.", default: "none", [

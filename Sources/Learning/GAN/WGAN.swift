@@ -32,6 +32,9 @@ public final class WGAN {
         let rng = RNG(seed: config.seed)
         generator.initialize(rng.split("generator"))
         critic.initialize(rng.split("critic"))
+        // Slots exist from the start, so a checkpoint's optimizer state loads into them.
+        generatorOptimizer.prepare(generator.parameters)
+        criticOptimizer.prepare(critic.parameters)
         let b = config.batchSize
         both = Tensor(zeros: [2 * b] + imageShape); xhat = Tensor(zeros: [b] + imageShape)
         z = Tensor(zeros: [b, config.latent]); dScores = Tensor(zeros: [2 * b, 1]); dGenerator = Tensor(zeros: [b, 1])
