@@ -180,6 +180,26 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(computed(n.out).filter { $0 == "perturb" }.count, 1)
     }
 
+    /// `report` after a run: metrics, a figure over the swept fraction, and a verdict per expectation (exit 1 on a failure).
+    func testReportGivesVerdictsAndAFigure() throws {
+        try (String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8) + "\n" + """
+            expect:
+              - {finding: accuracy is a probability, metric: natural_accuracy, is: ">=", value: 0}
+              - {finding: ASR above 200 %, is: ">", value: 2}
+            """).write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        let before = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
+        XCTAssertEqual(before.code, 0, before.err)
+        XCTAssert(before.out.contains("not run  "), before.out)
+        XCTAssertEqual(try run(dir + "/cache").code, 0)
+        let after = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
+        XCTAssertEqual(after.code, 1, after.err)
+        let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        XCTAssert(md.contains("Expectations: 1 holds, 1 fails, 0 not run."), md)
+        XCTAssert(md.contains("- **fails** — ASR above 200 % ("), md)
+        XCTAssert(md.contains("![spec](spec.svg)"), md)
+        XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
+    }
+
     /// GAN interpolation end to end: one GAN and one encoding shared by a τ sweep, figures written,
     /// and a GAN training killed mid-way resumes to the same generator.
     func testGANInterpolationSharesTheGANAndResumes() throws {

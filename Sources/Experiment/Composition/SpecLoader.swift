@@ -26,6 +26,8 @@ public struct ResolvedRun: Sendable {
 public struct LoadedSpec: Sendable {
     public var file: String
     public var runs: [ResolvedRun]
+    /// The findings its own `expect:` block states.
+    public var expectations: [Expectation] = []
 }
 
 /// Reads spec files and folders: `extends`, profiles, `--set`, `${env:NAME}`, sweeps, validation.
@@ -69,7 +71,10 @@ public struct SpecLoader {
             do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics { problems += d.items } catch let d as Diagnostic { problems.append(d) }
         }
         if !problems.isEmpty { throw Diagnostics(problems) }
-        return out
+        // Specs that expectations compare against join the plan, so their runs are run and reported too.
+        let (expectationProblems, extra) = checkExpectations(out)
+        if !expectationProblems.isEmpty { throw Diagnostics(expectationProblems) }
+        return out + extra
     }
 
     func display(_ path: String) -> String {
@@ -101,7 +106,9 @@ public struct SpecLoader {
         guard let ext = entries.first(where: { $0.key == "extends" }) else { return node }
         guard case let .scalar(rel, _, em) = ext.value else { throw Diagnostic(ext.value.mark, "'extends' must be a file path (got \(ext.value.kindDescription))") }
         let basePath = rel.hasPrefix("/") ? rel : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(rel)
-        let base = try composed(basePath, from: em, chain: chain + [canonical])
+        var base = try composed(basePath, from: em, chain: chain + [canonical])
+        // A base's findings are its own: they do not pass to the specs built on it.
+        if case let .mapping(be, bm) = base { base = .mapping(be.filter { $0.key != "expect" }, bm) }
         node = .mapping(entries.filter { $0.key != "extends" }, m)
         return merge(base, node)
     }
@@ -122,7 +129,9 @@ public struct SpecLoader {
         var problems: [Diagnostic] = []
         node = substituteEnvironment(node, &problems)
         if !problems.isEmpty { throw Diagnostics(problems) }
-        return try expand(node, file: display(path))
+        var spec = try expand(node, file: display(path))
+        spec.expectations = expectations(of: spec, path: path)
+        return spec
     }
 
     /// `key.path=value`: the value is parsed as YAML and replaces (or narrows a sweep at) that key.

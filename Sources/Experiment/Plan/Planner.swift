@@ -244,7 +244,7 @@ public struct Planner {
         }
         return PlannedRun(file: run.file, label: run.label, point: run.point.map { ($0.key, $0.value) }, train: trainKey,
                           evaluate: evalKey, detect: detectKey, poison: poisonKey, target: spec.poison == "none" ? nil : spec.target,
-                          poisonCount: spec.poisonCount, headline: asr["exclude"]!.string!)
+                          poisonCount: spec.poisonCount, headline: asr["exclude"]!.string!, value: run.value)
     }
 
     func archValue(_ a: Architecture) -> Value {

@@ -58,6 +58,8 @@ public struct PlannedRun: Sendable {
     public var poisonCount: Int
     /// Which ASR the spec reports as `attack_success_rate`: labelled_target or classified_target.
     public var headline: String
+    /// The run's whole validated spec (for expectations that select runs by any setting).
+    public var value: Value
 }
 
 /// The DAG of stages for a set of specs, in dependency order, each stage once.

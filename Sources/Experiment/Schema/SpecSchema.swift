@@ -203,12 +203,33 @@ public enum SpecSchema {
         Field("every", count, default: i(500), "Steps between records.", thesis: "fig 4-1"),
     ])
 
-    static let report = ObjectSchema("report", "How results are tabulated. `run` writes every run's metrics as CSV and JSON; the figure described here is recorded with the results for the figure-drawing `report` command, which this version does not have yet.", [
+    static let report = ObjectSchema("report", "How results are drawn. `run` writes every run's metrics as CSV and JSON; `report` draws the figure described here (an SVG line plot) when its x key is swept.", [
         Field("figure", .object(ObjectSchema("figure", "One plot.", [
             Field("x", .string, default: s("attack.fraction"), "Swept key on the x axis."),
             Field("y", .choice(["attack_success_rate", "natural_accuracy"]), default: s("attack_success_rate"), "Metric."),
             Field("series", .string, default: s("attack.target"), "Swept key that makes one line per value."),
         ])), "The spec's figure."),
+    ])
+
+    /// Metrics an expectation can compare (read from the cache after the runs).
+    public static let expectationMetrics = ["attack_success_rate", "natural_accuracy", "epsilon", "detection_enrichment", "trigger_reliance"]
+
+    static let expectation = ObjectSchema("expectation", "A finding stated before the runs and checked after them: `left is right`, run by run.", [
+        Field("finding", .string, required: true, "The finding in words, as the report prints it."),
+        Field("metric", .choice(expectationMetrics), default: s("attack_success_rate"),
+              "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking)."),
+        Field("runs", .path, "Spec file whose runs are the left side (relative to this file); default this spec."),
+        Field("where", .list(.string, minCount: 1), "key=value selectors narrowing the left runs, on any setting (e.g. attack.target=0, attack.perturbation.kind=pgd)."),
+        Field("is", .choice([">=", ">", "<=", "<", "increasing", "decreasing"]), required: true,
+              "The comparison; increasing/decreasing: along `along`, run after run."),
+        Field("than", .path, "Spec file whose runs are the right side; default the left side's spec."),
+        Field("than_where", .list(.string, minCount: 1), "key=value selectors narrowing the right runs."),
+        Field("value", .number(min: nil, max: nil, exclusiveMin: false), "A constant right side instead of runs."),
+        Field("times", .number(min: 0, max: nil, exclusiveMin: false), default: n(1), "The right side is multiplied by this…"),
+        Field("plus", .number(min: nil, max: nil, exclusiveMin: false), default: n(0), "…and this is added (ASR 0.10 = 10 points)."),
+        Field("pair_by", .string, "Setting pairing left and right runs (one comparison per value, e.g. attack.target)."),
+        Field("aggregate", .choice(["every", "mean"]), default: s("every"), "every: each pair must hold; mean: compare the means over the pairs."),
+        Field("along", .string, "Setting ordering the runs for increasing/decreasing (e.g. attack.perturbation.epsilon)."),
     ])
 
     /// A whole experiment.
@@ -225,6 +246,7 @@ public enum SpecSchema {
         Field("evaluate", .object(evaluate), default: .object([:]), "Metrics."),
         Field("detection", .object(detection), default: .object([:]), "Detection by filtering."),
         Field("loss_tracking", .object(lossTracking), default: .object([:]), "Loss tracking."),
+        Field("expect", .list(.object(expectation), minCount: 1), "Findings checked after the runs by `report` (not inherited through `extends`)."),
         Field("report", .object(report), default: .object([:]), "Report."),
     ])
 }

@@ -1,0 +1,103 @@
+import Foundation
+
+/// A finding stated in a spec's `expect:` block, checked against the runs' metrics after they ran.
+public struct Expectation: Sendable {
+    /// Runs of one spec file narrowed by `key=value` selectors on any setting (e.g. attack.target=0).
+    public struct Side: Sendable {
+        public var file: String
+        public var selectors: [(key: String, value: String)]
+        func matches(_ r: PlannedRun) -> Bool {
+            r.file == file && selectors.allSatisfy { r.value[path: $0.key]?.text == $0.value }
+        }
+    }
+
+    public var finding: String
+    public var metric: String
+    public var comparison: String
+    public var left: Side
+    public var right: Side?
+    public var value: Double?
+    public var times: Double, plus: Double
+    public var pairBy: String?, along: String?
+    public var mean: Bool
+    /// The spec that states it, and where.
+    public var spec: String
+    public var mark: Mark
+
+    public enum Verdict: Sendable, Equatable {
+        case holds(String), fails(String), notRun(String)
+        public var label: String {
+            switch self { case .holds: return "holds"; case .fails: return "fails"; case .notRun: return "not run" }
+        }
+        public var detail: String {
+            switch self { case let .holds(d), let .fails(d), let .notRun(d): return d }
+        }
+    }
+
+    /// Checks the expectation; `metric` gives a run's value of a metric, nil when the run has not finished.
+    public func evaluate(_ runs: [PlannedRun], metric value: (PlannedRun, String) -> Double?) -> Verdict {
+        let l = runs.filter(left.matches)
+        func format(_ v: Double) -> String {
+            ["attack_success_rate", "natural_accuracy"].contains(metric) ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+        }
+        func point(_ r: PlannedRun, _ key: String) -> Value? { r.value[path: key] }
+        func average(_ rs: [PlannedRun]) -> Double?? {
+            let vs = rs.map { value($0, metric) }
+            if vs.contains(where: { $0 == nil }) { return .some(nil) }
+            return vs.isEmpty ? nil : .some(vs.reduce(0) { $0 + $1! } / Double(vs.count))
+        }
+        func missing(_ rs: [PlannedRun]) -> Verdict {
+            .notRun("\(rs.filter { value($0, metric) == nil }.count) of \(rs.count) runs have no result yet")
+        }
+        if comparison == "increasing" || comparison == "decreasing", let along {
+            let sorted = l.sorted { a, b in
+                let (x, y) = (point(a, along), point(b, along))
+                if let p = x?.double, let q = y?.double { return p < q }
+                return (x?.text ?? "") < (y?.text ?? "")
+            }
+            let vs = sorted.map { value($0, metric) }
+            guard !vs.contains(where: { $0 == nil }) else { return missing(sorted) }
+            let v = vs.map { $0! }
+            let ok = zip(v, v.dropFirst()).allSatisfy { comparison == "increasing" ? $1 > $0 : $1 < $0 }
+            let text = zip(sorted, v).map { "\(point($0, along)?.text ?? "?") → \(format($1))" }.joined(separator: ", ")
+            return ok ? .holds(text) : .fails(text)
+        }
+        let r = right.map { side in runs.filter(side.matches) } ?? []
+        // Pairs of (label, left runs, right runs): one per value of pair_by, or one pair of everything.
+        var pairs: [(String, [PlannedRun], [PlannedRun])] = []
+        if let pairBy {
+            var seen: [String] = []
+            for run in l { if let t = point(run, pairBy)?.text, !seen.contains(t) { seen.append(t) } }
+            for t in seen { pairs.append(("\(pairBy)=\(t)", l.filter { point($0, pairBy)?.text == t }, r.filter { point($0, pairBy)?.text == t })) }
+        } else {
+            pairs = [("", l, r)]
+        }
+        var lefts: [Double] = [], rights: [Double] = [], parts: [String] = []
+        for (label, lr, rr) in pairs {
+            guard let a = average(lr) else { return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)") }
+            guard let a else { return missing(lr) }
+            var b: Double
+            if let v = self.value { b = v } else {
+                guard let m = average(rr) else { return .notRun("no right-hand run for \(label.isEmpty ? "the comparison" : label)") }
+                guard let m else { return missing(rr) }
+                b = m
+            }
+            lefts.append(a); rights.append(b)
+            let rhs = (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b) + (plus == 0 ? "" : " + " + format(plus))
+            parts.append((label.isEmpty ? "" : label + ": ") + "\(format(a)) vs \(rhs)")
+        }
+        func holds(_ a: Double, _ b: Double) -> Bool {
+            let rhs = b * times + plus
+            switch comparison { case ">=": return a >= rhs; case ">": return a > rhs; case "<=": return a <= rhs; default: return a < rhs }
+        }
+        let ok: Bool
+        if mean {
+            let a = lefts.reduce(0, +) / Double(lefts.count), b = rights.reduce(0, +) / Double(rights.count)
+            parts.append("mean \(format(a)) vs \(format(b * times + plus))")
+            ok = holds(a, b)
+        } else {
+            ok = zip(lefts, rights).allSatisfy(holds)
+        }
+        return ok ? .holds(parts.joined(separator: "; ")) : .fails(parts.joined(separator: "; "))
+    }
+}

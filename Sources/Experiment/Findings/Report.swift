@@ -1,0 +1,83 @@
+import Foundation
+import Reports
+
+/// `report`: per spec, its runs' metrics, figures, cost, and the verdict on each expectation, as one
+/// markdown file with its figures beside it.
+public struct Report {
+    public var markdown = ""
+    /// Figures to write: file name → contents.
+    public var files: [String: Data] = [:]
+    public var verdicts: [(Expectation, Expectation.Verdict)] = []
+
+    public init(specs: [LoadedSpec], plan: Plan, cache: Cache, title: String) {
+        let metrics = RunMetrics(cache: cache)
+        var body = "", summary = "| spec | runs finished | expectations | measured compute | planned |\n|---|---|---|---|---|\n"
+        for spec in specs {
+            let runs = plan.runs.filter { $0.file == spec.file }
+            let first = spec.runs.first?.value
+            let name = ((spec.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            body += "\n## \(first?["title"]?.string ?? name)\n\n`\(spec.file)`"
+            if let t = first?["thesis"]?.string { body += " — thesis: \(t)" }
+            body += "\n\n| run | natural accuracy | attack success rate | ε |\n|---|---|---|---|\n"
+            for r in runs {
+                func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
+                let eps = metrics.value(r, "epsilon").map { $0.isInfinite ? "∞" : String(format: "%.2f", $0) } ?? "—"
+                body += "| \(r.label.isEmpty ? "—" : r.label) | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) | \(eps) |\n"
+            }
+            // Cost: every stage this spec needs, shared ones included.
+            let stages = plan.stages.filter { s in s.users.contains { $0 == spec.file || $0.hasPrefix(spec.file + " [") } }
+            let measured = metrics.seconds(stages.map(\.key)), planned = stages.reduce(0) { $0 + $1.cost.seconds }
+            body += "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(stages.filter { cache.contains($0.key) }.count) of \(stages.count)); the plan estimated \(PlanOutput.duration(planned)) for all.\n"
+            if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
+                files["\(name).svg"] = Data(plot.utf8)
+                body += "\n![\(name)](\(name).svg)\n"
+            }
+            for s in stages where cache.contains(s.key) {
+                let dir = cache.directory(s.key)
+                for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".png") || f.hasSuffix(".svg") {
+                    let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                    guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
+                    files[out] = d
+                    body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
+                }
+            }
+            var counts: [String: Int] = [:]
+            if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
+            for e in spec.expectations {
+                let v = e.evaluate(plan.runs) { metrics.value($0, $1) }
+                verdicts.append((e, v))
+                counts[v.label, default: 0] += 1
+                body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))") + "\n"
+            }
+            let finished = runs.filter { cache.contains($0.evaluate) }.count
+            let verdictText = ["holds", "fails", "not run"].compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
+            summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(planned)) |\n"
+        }
+        let tally = ["holds", "fails", "not run"].map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
+        markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + body
+    }
+
+    /// The spec's `report.figure`: y against the swept x, one line per value of `series` (when both are swept).
+    static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
+        guard let fig = spec.runs.first?.value[path: "report.figure"] ?? .object([:]) as Value?,
+              let first = spec.runs.first else { return nil }
+        let x = fig["x"]?.string ?? "attack.fraction", y = fig["y"]?.string ?? "attack_success_rate", seriesKey = fig["series"]?.string ?? "attack.target"
+        guard first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
+        func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }
+        var groups: [(String, [PlannedRun])] = []
+        for r in runs {
+            let label = pointValue(r, seriesKey).map { "\(seriesKey) \($0.text)" } ?? "runs"
+            if let i = groups.firstIndex(where: { $0.0 == label }) { groups[i].1.append(r) } else { groups.append((label, [r])) }
+        }
+        let series = groups.compactMap { label, rs -> LinePlot.Series? in
+            let pts = rs.compactMap { r -> (Double, Double)? in
+                guard let xv = pointValue(r, x)?.double, let yv = metrics.value(r, y) else { return nil }
+                return (xv, 100 * yv)
+            }.sorted { $0.0 < $1.0 }
+            return pts.isEmpty ? nil : LinePlot.Series(name: label, x: pts.map(\.0), y: pts.map(\.1))
+        }
+        guard !series.isEmpty else { return nil }
+        let title = spec.runs.first?.value["title"]?.string ?? spec.file
+        return LinePlot(title: title, xLabel: x, yLabel: y.replacingOccurrences(of: "_", with: " ") + " (%)", series: series).svg
+    }
+}

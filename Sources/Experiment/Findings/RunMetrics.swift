@@ -1,0 +1,52 @@
+import Backdoor
+import Foundation
+
+/// A finished run's metrics, read from the cache (nil while the stage that makes one is missing).
+public struct RunMetrics {
+    public let cache: Cache
+    public init(cache: Cache) { self.cache = cache }
+
+    func json(_ key: String?, _ file: String) -> [String: Any]? {
+        guard let key, cache.contains(key), let d = FileManager.default.contents(atPath: cache.directory(key) + "/" + file) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: d)) as? [String: Any]
+    }
+
+    public func attack(_ r: PlannedRun) -> AttackMetrics? {
+        guard cache.contains(r.evaluate), let d = FileManager.default.contents(atPath: cache.directory(r.evaluate) + "/metrics.json") else { return nil }
+        return try? JSONDecoder().decode(AttackMetrics.self, from: d)
+    }
+
+    /// One of `SpecSchema.expectationMetrics` for run `r`.
+    public func value(_ r: PlannedRun, _ metric: String) -> Double? {
+        switch metric {
+        case "attack_success_rate":
+            guard let m = attack(r) else { return nil }
+            return r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+        case "natural_accuracy": return attack(r)?.naturalAccuracy
+        case "epsilon":
+            guard let p = json(r.train, "training.json")?["privacy"] as? [String: Any], let e = p["epsilon"] as? Double else { return nil }
+            return e < 0 ? .infinity : e
+        case "detection_enrichment": return json(r.detect, "detection.json")?["ratio_to_chance"] as? Double
+        case "trigger_reliance": return triggerReliance(r)
+        default: return nil
+        }
+    }
+
+    /// Median loss of the poisons without the trigger ÷ with it, at the last recorded step (fig 4-1).
+    func triggerReliance(_ r: PlannedRun) -> Double? {
+        guard cache.contains(r.train), let text = try? String(contentsOfFile: cache.directory(r.train) + "/loss_tracking.csv", encoding: .utf8) else { return nil }
+        var last: [String: (Int, Double)] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 5, let step = Int(f[0]), let median = Double(f[3]) else { continue }
+            if step >= (last[String(f[1])]?.0 ?? -1) { last[String(f[1])] = (step, median) }
+        }
+        guard let without = last["poisoned_without_trigger"]?.1, let with = last["poisoned"]?.1, with > 0 else { return nil }
+        return without / with
+    }
+
+    /// Wall seconds the run's stages took (from their cache entries), counting shared stages in full.
+    public func seconds(_ keys: [String]) -> Double {
+        keys.reduce(0) { $0 + ((json($1, "timing.json")?["seconds"] as? Double) ?? 0) }
+    }
+}

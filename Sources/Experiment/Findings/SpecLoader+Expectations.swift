@@ -1,0 +1,91 @@
+import Foundation
+
+extension SpecLoader {
+    /// The typed expectations of a loaded spec (its first run's `expect:`; sweeps do not reach into it).
+    func expectations(of spec: LoadedSpec, path: String) -> [Expectation] {
+        guard let run = spec.runs.first, let list = run.value["expect"]?.list else { return [] }
+        let dir = (path as NSString).deletingLastPathComponent
+        func file(_ v: Value?) -> String? {
+            v?.string.map { display($0.hasPrefix("/") ? $0 : (dir as NSString).appendingPathComponent($0)) }
+        }
+        func selectors(_ v: Value?) -> [(key: String, value: String)] {
+            (v?.list ?? []).compactMap(\.string).map { s in
+                guard let eq = s.firstIndex(of: "=") else { return (s, "\u{0}") }  // no '=': reported by checkExpectations
+                return (s[..<eq].trimmingCharacters(in: .whitespaces), s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return list.enumerated().map { i, e in
+            let leftFile = file(e["runs"]) ?? spec.file
+            let hasRight = e["than"] != nil || e["than_where"] != nil
+            return Expectation(finding: e["finding"]?.string ?? "", metric: e["metric"]?.string ?? "attack_success_rate",
+                               comparison: e["is"]?.string ?? ">=", left: .init(file: leftFile, selectors: selectors(e["where"])),
+                               right: hasRight ? .init(file: file(e["than"]) ?? leftFile, selectors: selectors(e["than_where"])) : nil,
+                               value: e["value"]?.double, times: e["times"]?.double ?? 1, plus: e["plus"]?.double ?? 0,
+                               pairBy: e["pair_by"]?.string, along: e["along"]?.string, mean: e["aggregate"]?.string == "mean",
+                               spec: spec.file, mark: run.mark("expect[\(i)]"))
+        }
+    }
+
+    /// Cross-file checks: every referenced spec exists, selectors name settings with values that occur.
+    /// Returns the problems, and the referenced specs that were not among `specs` (their runs are needed too).
+    func checkExpectations(_ specs: [LoadedSpec]) -> (problems: [Diagnostic], extra: [LoadedSpec]) {
+        var problems: [Diagnostic] = [], extra: [LoadedSpec] = []
+        var byFile = Dictionary(specs.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for spec in specs {
+            guard let run = spec.runs.first else { continue }
+            for (i, e) in spec.expectations.enumerated() {
+                func mark(_ f: String) -> Mark { run.mark("expect[\(i)].\(f)") }
+                func runsOf(_ side: Expectation.Side, field: String) -> [ResolvedRun]? {
+                    if let s = byFile[side.file] { return s.runs }
+                    let p = side.file.hasPrefix("/") ? side.file : (displayRoot as NSString).appendingPathComponent(side.file)
+                    guard FileManager.default.fileExists(atPath: p) else {
+                        problems.append(Diagnostic(mark(field), "no spec file '\(side.file)' for this expectation"))
+                        return nil
+                    }
+                    do {
+                        let s = try loadFile(p, folder: (p as NSString).deletingLastPathComponent)
+                        byFile[side.file] = s
+                        extra.append(s)
+                        return s.runs
+                    } catch {
+                        problems.append(Diagnostic(mark(field), "'\(side.file)' does not load; validate it on its own"))
+                        return nil
+                    }
+                }
+                func check(_ side: Expectation.Side, runsField: String, whereField: String) -> [ResolvedRun] {
+                    guard let runs = runsOf(side, field: runsField) else { return [] }
+                    for (k, v) in side.selectors {
+                        guard !k.isEmpty, v != "\u{0}" else {
+                            problems.append(Diagnostic(mark(whereField), "a selector is key=value, e.g. attack.target=0 (got '\(k)')"))
+                            continue
+                        }
+                        let values = Set(runs.compactMap { $0.value[path: k]?.text })
+                        if values.isEmpty {
+                            problems.append(Diagnostic(mark(whereField), "'\(k)' is not a setting of \(side.file)"))
+                        } else if !values.contains(v) {
+                            problems.append(Diagnostic(mark(whereField), "'\(k)=\(v)' selects no run of \(side.file) (\(k) is \(values.sorted().joined(separator: ", ")))"))
+                        }
+                    }
+                    return runs
+                }
+                let l = check(e.left, runsField: "runs", whereField: "where")
+                let r = e.right.map { check($0, runsField: "than", whereField: "than_where") }
+                for (key, field) in [(e.pairBy, "pair_by"), (e.along, "along")] {
+                    guard let key else { continue }
+                    for (side, runs) in [(e.left.file, l), (e.right?.file ?? "", r ?? [])] where !runs.isEmpty {
+                        if runs.first?.value[path: key] == nil {
+                            problems.append(Diagnostic(mark(field), "'\(key)' is not a setting of \(side)"))
+                        }
+                    }
+                }
+                let ordered = e.comparison == "increasing" || e.comparison == "decreasing"
+                if ordered && e.along == nil { problems.append(Diagnostic(mark("is"), "'is: \(e.comparison)' needs 'along: <setting>'")) }
+                if !ordered && e.value == nil && e.right == nil {
+                    problems.append(Diagnostic(mark("is"), "'is: \(e.comparison)' needs a right side: 'than', 'than_where' or 'value'"))
+                }
+                if e.value != nil && e.right != nil { problems.append(Diagnostic(mark("value"), "give 'value' or 'than'/'than_where', not both")) }
+            }
+        }
+        return (problems, extra)
+    }
+}
