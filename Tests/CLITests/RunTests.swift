@@ -198,6 +198,9 @@ final class RunTests: XCTestCase {
         XCTAssert(md.contains("- **fails** — ASR above 200 % ("), md)
         XCTAssert(md.contains("![spec](spec.svg)"), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
+        let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
+        XCTAssert(html.contains("<li><b>fails</b> — ASR above 200 % ("), html)
+        XCTAssert(html.contains("<img src=\"spec.svg\" alt=\"spec\">"), html)
     }
 
     /// GAN interpolation end to end: one GAN and one encoding shared by a τ sweep, figures written,
