@@ -68,3 +68,32 @@ final class ExpectationTests: XCTestCase {
         XCTAssertEqual(specs[0].expectations.map(\.finding), ["beats base"])
     }
 }
+
+final class SpecProfileTests: XCTestCase {
+    /// `profiles: {NAME: overlay}` inside a spec applies after the folder's profiles/NAME.yaml; through `extends` too.
+    func testInSpecProfileBlocks() throws {
+        let f = SpecFolder()
+        f.write("profiles/cpu.yaml", "train: {steps: 7}\n")
+        f.write("_base.yaml", "attack: {poison: clean_label, fraction: 0.06}\nprofiles:\n  full: {dataset: {name: cifar10, path: /data/cifar}}\n")
+        f.write("a.yaml", """
+            extends: _base.yaml
+            attack: {target: 1}
+            profiles:
+              cpu: {attack: {target: {sweep: [0, 2]}}}
+              full: {train: {steps: 9}}
+            """)
+        let plain = try f.load("a.yaml")
+        XCTAssertEqual(plain[0].runs.map { $0.value[path: "attack.target"]!.int! }, [1])
+        let cpu = try SpecLoader(profile: "cpu", displayRoot: f.dir).load(f.dir + "/a.yaml")
+        XCTAssertEqual(cpu[0].runs.map { $0.value[path: "attack.target"]!.int! }, [0, 2])
+        XCTAssertEqual(cpu[0].runs[0].value[path: "train.steps"]?.int, 7)
+        let full = try SpecLoader(profile: "full", displayRoot: f.dir).load(f.dir + "/a.yaml")
+        XCTAssertEqual(full[0].runs[0].value[path: "dataset.name"]?.string, "cifar10")
+        XCTAssertEqual(full[0].runs[0].value[path: "train.steps"]?.int, 9)
+        let loader = SpecLoader(profile: "gpu", displayRoot: f.dir)
+        XCTAssertThrowsError(try loader.load(f.dir + "/a.yaml")) { e in
+            XCTAssertEqual((e as? Diagnostics)?.render(sources: loader.sources),
+                           "--profile gpu: error: no profile 'gpu': profiles/gpu.yaml does not exist and a.yaml has no 'profiles: {gpu: …}' block (profiles: cpu, full); did you mean 'cpu'?\n1 error\n")
+        }
+    }
+}

@@ -115,15 +115,27 @@ public struct SpecLoader {
 
     func loadFile(_ path: String, folder: String) throws -> LoadedSpec {
         var node = try composed(path, from: nil, chain: [])
+        // A spec's own `profiles: {NAME: overlay}` block applies after the folder's profiles/NAME.yaml.
+        var own: Node?, ownNames: [String] = []
+        if case let .mapping(entries, m) = node, let i = entries.firstIndex(where: { $0.key == "profiles" }) {
+            guard case let .mapping(blocks, _) = entries[i].value, blocks.allSatisfy({ if case .mapping = $0.value { return true }; return false }) else {
+                throw Diagnostic(entries[i].value.mark, "'profiles' maps profile names to overlays, e.g. profiles: {cpu: {train: {epochs: 24}}}")
+            }
+            ownNames = blocks.map(\.key)
+            if let profile { own = blocks.first { $0.key == profile }?.value }
+            node = .mapping(entries.filter { $0.key != "profiles" }, m)
+        }
         if let profile {
             let p = (folder as NSString).appendingPathComponent("profiles/\(profile).yaml")
-            guard FileManager.default.fileExists(atPath: p) else {
+            if FileManager.default.fileExists(atPath: p) { node = merge(node, try composed(p, from: nil, chain: [])) }
+            guard FileManager.default.fileExists(atPath: p) || own != nil else {
                 let available = ((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
-                    .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-                throw Diagnostic(.commandLine("--profile \(profile)"), "no profile '\(profile)': \(display(p)) does not exist"
-                                 + (available.isEmpty ? "" : " (profiles: \(available.joined(separator: ", ")))\(didYouMean(profile, available))"))
+                    .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+                let names = Array(Set(available + ownNames)).sorted()
+                throw Diagnostic(.commandLine("--profile \(profile)"), "no profile '\(profile)': \(display(p)) does not exist and \(display(path)) has no 'profiles: {\(profile): …}' block"
+                                 + (names.isEmpty ? "" : " (profiles: \(names.joined(separator: ", ")))\(didYouMean(profile, names))"))
             }
-            node = merge(node, try composed(p, from: nil, chain: []))
+            if let own { node = merge(node, own) }
         }
         for o in overrides { node = try apply(override: o, to: node) }
         var problems: [Diagnostic] = []
