@@ -69,7 +69,10 @@ public enum Grammar {
         case let .choice(c): return "{\"enum\":[" + c.map(jsonString).joined(separator: ",") + "]}"
         case let .list(inner, n):
             return "{\"anyOf\":[{\"type\":\"array\",\"minItems\":\(n),\"items\":\(withSweep(schema(inner)))},\(schema(inner))]}"
-        case let .object(o): return object(o.fields, extra: [], top: top, doc: o.doc)
+        case let .object(o):
+            // The loader takes a spec's `profiles: {NAME: overlay}` out before validation; editors should accept it.
+            let profiles = "\"profiles\":{\"type\":\"object\",\"description\":\"Overlays applied with --profile NAME, after the folder's profiles/NAME.yaml.\",\"additionalProperties\":{\"type\":\"object\"}}"
+            return object(o.fields, extra: top ? [profiles] : [], top: top, doc: o.doc)
         case let .variant(v):
             let cases = v.cases.map { c in
                 object(c.fields, extra: ["\"kind\":{\"const\":\(jsonString(c.name))}"], top: false, doc: c.doc,
