@@ -9,6 +9,8 @@ public struct Rates: Sendable, Codable, Equatable {
     /// Inference of ResNet-32, 32×32×3, batch 500.
     public var inference: Double
     public var source: String
+    /// Worker threads the figures were measured with (the cost model's times are for this many cores).
+    public var threads: Int = 2
 
     /// Used when `bench` has not run here: what the compute core measured on 2 cores of an EPYC (Zen 4).
     public static let defaults = Rates(training: [Entry(depth: 32, input: "32x32x3", gflops: 110), Entry(depth: 32, input: "28x28x1", gflops: 110),
@@ -32,7 +34,7 @@ public struct Rates: Sendable, Codable, Equatable {
         let inference = (obj["inference"] as? [[String: Any]])?.compactMap { $0["gflops"] as? Double }.max()
         guard !best.isEmpty else { return .defaults }
         return Rates(training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
-                     inference: inference ?? defaults.inference, source: path)
+                     inference: inference ?? defaults.inference, source: path, threads: obj["threads"] as? Int ?? 2)
     }
 
     /// The measured rate closest to this network: same input size if measured, then nearest depth.

@@ -35,7 +35,7 @@ public struct SlurmJobs: Sendable {
         /// Requested wall time and memory per task (the largest of the wave's tasks).
         public var seconds: Double
         public var memoryBytes: Double
-        /// The cost model's estimate, summed over the tasks, before the margin.
+        /// The cost model's estimate, summed over the tasks, before the margin, on the cores `bench` measured with.
         public var estimatedSeconds: Double
         public var script: String
         /// CPU-hours requested: tasks × cores × requested time.
@@ -51,8 +51,11 @@ public struct SlurmJobs: Sendable {
             let todo = tasks.filter { !$0.stages.allSatisfy(cached) }
             guard let wave = todo.first?.wave else { continue }
             let costs = todo.map { t in t.stages.compactMap(plan.stage).filter { !cached($0.key) }.map(\.cost) }
+            // The cost model's times are for the cores `bench` measured with; other core counts scale them
+            // linearly (optimistic for many cores, which the margin absorbs).
             let estimates = costs.map { $0.reduce(0) { $0 + $1.seconds } }
-            let seconds = ((estimates.max() ?? 0) * o.margin + o.overheadSeconds).rounded(.up)
+            let scale = Double(plan.rates.threads) / Double(o.cpusPerTask)
+            let seconds = ((estimates.max() ?? 0) * scale * o.margin + o.overheadSeconds).rounded(.up)
             let memory = (costs.flatMap { $0.map(\.memoryBytes) }.max() ?? 0) * o.margin + 256e6
             let script = SlurmJobs.script(wave: wave, waveCount: waves.waves.count, tasks: todo.map(\.index), seconds: seconds,
                                           memoryBytes: memory, digest: waves.digest, options: o)

@@ -67,11 +67,11 @@ struct Submit: ParsableCommand {
                   + "\(PlanOutput.duration(a.seconds)) and \(PlanOutput.bytes(a.memoryBytes)) each")
         }
         let tasks = jobs.arrays.reduce(0) { $0 + $1.tasks.count }
-        let estimate = jobs.arrays.reduce(0) { $0 + $1.estimatedSeconds } * Double(o.cpusPerTask) / 3600
+        let estimate = jobs.arrays.reduce(0) { $0 + $1.estimatedSeconds } * Double(plan.rates.threads) / 3600
         let requested = jobs.arrays.reduce(0) { $0 + $1.cpuHours }
         print("\(tasks) tasks in \(jobs.arrays.count) waves (of the plan's \(waves.taskCount) tasks in \(waves.waves.count) waves); "
               + "requested \(String(format: "%.1f", requested)) CPU-hours for an estimated \(String(format: "%.1f", estimate)) "
-              + "(\(o.cpusPerTask) cores per task, margin \(margin), 5 min per task)")
+              + "(\(o.cpusPerTask) cores per task, times scaled from the \(plan.rates.threads) cores `bench` measured; margin \(margin), 5 min per task)")
         if dryRun { return }
         print("scripts and logs: \(folder); progress: backdoorlab status \(spec.path) --cache \(store.root)")
         if wait {
