@@ -42,9 +42,10 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONFEOF
 fi
 mkdir -p /run/munge && chown munge:munge /run/munge
-pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
-pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
-pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+# The daemons must not inherit our output: whoever reads it would wait for them to exit.
+pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged </dev/null >/dev/null 2>&1
+pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld </dev/null >/dev/null 2>&1
+pgrep -x slurmd >/dev/null || /usr/sbin/slurmd </dev/null >/dev/null 2>&1
 for i in $(seq 300); do
     sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix|alloc' && { echo started; exit 0; }
     sleep 0.1
