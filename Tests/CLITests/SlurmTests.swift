@@ -66,7 +66,7 @@ final class SlurmTests: XCTestCase {
 
         let dry = try CLITests.run(["submit", spec, "--slurm", "--dry-run", "--cache", dir + "/shared", "--cpus-per-task", "1"])
         XCTAssertEqual(dry.code, 0, dry.err)
-        XCTAssert(dry.out.contains("6 tasks in 3 waves"), dry.out)
+        XCTAssert(dry.out.contains("6 tasks in 3 arrays over 3 waves"), dry.out)
         XCTAssert(dry.out.contains("#SBATCH --array=0-3"), dry.out)
         XCTAssert(dry.out.contains("--dependency=afterok:<wave 0 job> --kill-on-invalid-dep=yes"), dry.out)
 

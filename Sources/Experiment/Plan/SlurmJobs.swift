@@ -30,6 +30,8 @@ public struct SlurmJobs: Sendable {
     /// One wave's job array.
     public struct JobArray: Sendable {
         public var wave: Int
+        /// Arrays of one wave, by length of their tasks (0 = shortest).
+        public var part: Int
         /// Task indices still to run (tasks whose stages are all cached are left out).
         public var tasks: [Int]
         /// Requested wall time and memory per task (the largest of the wave's tasks).
@@ -47,21 +49,36 @@ public struct SlurmJobs: Sendable {
 
     public init(plan: Plan, waves: Waves, cached: (String) -> Bool, options o: Options) {
         var out: [JobArray] = []
+        // The cost model's times are for the cores `bench` measured with; other core counts scale them
+        // linearly (optimistic for many cores, which the margin absorbs).
+        let scale = Double(plan.rates.threads) / Double(o.cpusPerTask)
         for tasks in waves.waves {
             let todo = tasks.filter { !$0.stages.allSatisfy(cached) }
             guard let wave = todo.first?.wave else { continue }
+            // An array asks the same time for every task, so tasks of very different lengths (a reference
+            // model and a detection, say) go in separate arrays of the wave: within one, the longest
+            // estimate is at most twice the shortest (or both are under the per-task overhead).
             let costs = todo.map { t in t.stages.compactMap(plan.stage).filter { !cached($0.key) }.map(\.cost) }
-            // The cost model's times are for the cores `bench` measured with; other core counts scale them
-            // linearly (optimistic for many cores, which the margin absorbs).
-            let estimates = costs.map { $0.reduce(0) { $0 + $1.seconds } }
-            let scale = Double(plan.rates.threads) / Double(o.cpusPerTask)
-            let seconds = ((estimates.max() ?? 0) * scale * o.margin + o.overheadSeconds).rounded(.up)
-            let memory = (costs.flatMap { $0.map(\.memoryBytes) }.max() ?? 0) * o.margin + 256e6
-            let script = SlurmJobs.script(wave: wave, waveCount: waves.waves.count, tasks: todo.map(\.index), seconds: seconds,
-                                          memoryBytes: memory, digest: waves.digest, options: o)
-            out.append(JobArray(wave: wave, tasks: todo.map(\.index), seconds: seconds, memoryBytes: memory,
-                                estimatedSeconds: estimates.reduce(0, +), script: script,
-                                requestedCPUSeconds: seconds * Double(todo.count * o.cpusPerTask)))
+            let estimates = costs.map { $0.reduce(0) { $0 + $1.seconds } * scale }
+            var groups: [[Int]] = []
+            for i in todo.indices.sorted(by: { estimates[$0] < estimates[$1] }) {
+                if let first = groups.last?.first, estimates[i] <= max(2 * estimates[first], o.overheadSeconds) {
+                    groups[groups.count - 1].append(i)
+                } else {
+                    groups.append([i])
+                }
+            }
+            for (part, group) in groups.enumerated() {
+                let members = group.sorted { todo[$0].index < todo[$1].index }
+                let seconds = ((members.map { estimates[$0] }.max() ?? 0) * o.margin + o.overheadSeconds).rounded(.up)
+                let memory = (members.flatMap { costs[$0].map(\.memoryBytes) }.max() ?? 0) * o.margin + 256e6
+                let indices = members.map { todo[$0].index }
+                let script = SlurmJobs.script(wave: wave, waveCount: waves.waves.count, tasks: indices, seconds: seconds,
+                                              memoryBytes: memory, digest: waves.digest, options: o)
+                out.append(JobArray(wave: wave, part: part, tasks: indices, seconds: seconds, memoryBytes: memory,
+                                    estimatedSeconds: members.reduce(0) { $0 + estimates[$1] } / scale, script: script,
+                                    requestedCPUSeconds: seconds * Double(indices.count * o.cpusPerTask)))
+            }
         }
         arrays = out
     }

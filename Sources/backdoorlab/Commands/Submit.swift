@@ -49,27 +49,30 @@ struct Submit: ParsableCommand {
             print("nothing to submit: all \(plan.stages.count) stages are cached (`backdoorlab run` writes the results)")
             return
         }
-        var ids: [String] = []
-        for (n, a) in jobs.arrays.enumerated() {
-            let file = "\(folder)/wave-\(a.wave).sbatch"
-            let dependency = n == 0 ? [] : ["--dependency=afterok:\(ids.last ?? "<wave \(jobs.arrays[n - 1].wave) job>")", "--kill-on-invalid-dep=yes"]
+        // Every array of a wave waits for all the arrays of the wave before it.
+        var previous: [String] = [], current: [String] = [], currentWave = -1, ids: [String] = []
+        for a in jobs.arrays {
+            if a.wave != currentWave { if !current.isEmpty { previous = current }; current = []; currentWave = a.wave }
+            let file = "\(folder)/wave-\(a.wave)\(a.part == 0 ? "" : "-\(a.part)").sbatch"
+            let dependency = previous.isEmpty ? [] : ["--dependency=afterok:" + previous.joined(separator: ":"), "--kill-on-invalid-dep=yes"]
             if dryRun {
                 print("# sbatch --parsable \((dependency + [file]).joined(separator: " "))")
                 print(a.script)
-                ids.append("<wave \(a.wave) job>")
+                current.append("<wave \(a.wave)\(a.part == 0 ? "" : "." + String(a.part)) job>")
                 continue
             }
             try FileManager.default.createDirectory(atPath: o.logs, withIntermediateDirectories: true)
             try a.script.write(toFile: file, atomically: true, encoding: .utf8)
             let id = try Self.sbatch(["--parsable"] + dependency + [file])
-            ids.append(id)
-            print("wave \(a.wave): job \(id), \(a.tasks.count) task\(a.tasks.count == 1 ? "" : "s") [\(SlurmJobs.arraySpec(a.tasks))], "
+            current.append(id); ids.append(id)
+            print("wave \(a.wave)\(a.part == 0 ? "" : " (part \(a.part))"): job \(id), \(a.tasks.count) task\(a.tasks.count == 1 ? "" : "s") [\(SlurmJobs.arraySpec(a.tasks))], "
                   + "\(PlanOutput.duration(a.seconds)) and \(PlanOutput.bytes(a.memoryBytes)) each")
         }
         let tasks = jobs.arrays.reduce(0) { $0 + $1.tasks.count }
         let estimate = jobs.arrays.reduce(0) { $0 + $1.estimatedSeconds } * Double(plan.rates.threads) / 3600
         let requested = jobs.arrays.reduce(0) { $0 + $1.cpuHours }
-        print("\(tasks) tasks in \(jobs.arrays.count) waves (of the plan's \(waves.taskCount) tasks in \(waves.waves.count) waves); "
+        let waveCount = Set(jobs.arrays.map(\.wave)).count
+        print("\(tasks) tasks in \(jobs.arrays.count) arrays over \(waveCount) waves (of the plan's \(waves.taskCount) tasks in \(waves.waves.count) waves); "
               + "requested \(String(format: "%.1f", requested)) CPU-hours for an estimated \(String(format: "%.1f", estimate)) "
               + "(\(o.cpusPerTask) cores per task, times scaled from the \(plan.rates.threads) cores `bench` measured; margin \(margin), 5 min per task)")
         if dryRun { return }
