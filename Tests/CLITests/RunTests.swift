@@ -186,6 +186,7 @@ final class RunTests: XCTestCase {
             expect:
               - {finding: accuracy is a probability, metric: natural_accuracy, is: ">=", value: 0}
               - {finding: ASR above 200 %, is: ">", value: 2}
+              - {finding: each fraction matches itself, is: ">=", than: spec.yaml, pair_by: attack.fraction}
             """).write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         let before = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
         XCTAssertEqual(before.code, 0, before.err)
@@ -194,7 +195,10 @@ final class RunTests: XCTestCase {
         let after = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
         XCTAssertEqual(after.code, 1, after.err)
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
-        XCTAssert(md.contains("Expectations: 1 holds, 1 fails, 0 not run."), md)
+        XCTAssert(md.contains("Expectations: 2 holds, 1 fails, 0 not run."), md)
+        XCTAssert(md.contains("![each fraction matches itself](spec-expect2.svg)"), md)
+        let bars = try String(contentsOfFile: dir + "/report/spec-expect2.svg", encoding: .utf8)
+        XCTAssertEqual(bars.components(separatedBy: "<rect x=").count - 1, 2 * 2 + 2, bars)   // 2 fractions × 2 sides, 2 legend keys
         XCTAssert(md.contains("- **fails** — ASR above 200 % ("), md)
         XCTAssert(md.contains("![spec](spec.svg)"), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))

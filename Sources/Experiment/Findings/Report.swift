@@ -43,7 +43,13 @@ public struct Report {
             }
             var counts: [String: Int] = [:]
             if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
-            for e in spec.expectations {
+            for (k, e) in spec.expectations.enumerated() {
+                // A per-pair comparison between two specs is drawn as grouped bars (e.g. per target class).
+                if let bars = Report.pairBars(e, runs: plan.runs, metrics: metrics) {
+                    let file = "\(name)-expect\(k).svg"
+                    files[file] = Data(bars.utf8)
+                    body += "\n![\(e.finding)](\(file))\n"
+                }
                 let v = e.evaluate(plan.runs) { metrics.value($0, $1) }
                 verdicts.append((e, v))
                 counts[v.label, default: 0] += 1
@@ -55,6 +61,26 @@ public struct Report {
         }
         let tally = ["holds", "fails", "not run"].map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + body
+    }
+
+    /// Left and right side of an expectation with `pair_by` and a right-hand spec, one group of bars per pair.
+    static func pairBars(_ e: Expectation, runs: [PlannedRun], metrics: RunMetrics) -> String? {
+        guard let key = e.pairBy, let right = e.right else { return nil }
+        let l = runs.filter(e.left.matches), r = runs.filter(right.matches)
+        var categories: [String] = []
+        for run in l { if let t = run.value[path: key]?.text, !categories.contains(t) { categories.append(t) } }
+        guard !categories.isEmpty else { return nil }
+        func mean(_ rs: [PlannedRun], _ c: String) -> Double? {
+            let vs = rs.filter { $0.value[path: key]?.text == c }.compactMap { metrics.value($0, e.metric) }
+            return vs.isEmpty ? nil : 100 * vs.reduce(0, +) / Double(vs.count)
+        }
+        func label(_ side: Expectation.Side) -> String {
+            ((side.file as NSString).lastPathComponent as NSString).deletingPathExtension
+                + (side.selectors.isEmpty ? "" : " [" + side.selectors.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]")
+        }
+        return BarChart(title: e.finding, xLabel: key, yLabel: e.metric.replacingOccurrences(of: "_", with: " ") + " (%)", categories: categories,
+                        series: [.init(name: label(e.left), values: categories.map { mean(l, $0) }),
+                                 .init(name: label(right), values: categories.map { mean(r, $0) })]).svg
     }
 
     /// The spec's `report.figure`: y against the swept x, one line per value of `series` (when both are swept).
