@@ -162,5 +162,16 @@ final class PlanTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let specs = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples").path)
         XCTAssertGreaterThanOrEqual(specs.count, 2)
+        // Every example folder validates, and its findings refer to specs and settings that exist.
+        for folder in ["clean_label", "gan"] {
+            let loaded = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/" + folder).path)
+            XCTAssertGreaterThanOrEqual(loaded.flatMap(\.expectations).count, 2, folder)
+        }
+        // The white-box PGD examples share one adversarially trained reference model.
+        var planner = Planner(rates: .defaults)
+        let clean = planner.plan(try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/clean_label").path))
+        let references = clean.stages.filter { $0.kind == .train_reference }
+        XCTAssertEqual(references.count, 3)   // adversarial white box, standard, black-box VGG
+        XCTAssertGreaterThanOrEqual(references.map { $0.users.count }.max() ?? 0, 8)
     }
 }
