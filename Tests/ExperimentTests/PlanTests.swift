@@ -158,6 +158,20 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(schema, Grammar.jsonSchema(), "run `backdoorlab grammar --write grammar`")
     }
 
+    /// The thesis folder: both profiles load, every spec states findings, and the cpu scale fits 6 hours here.
+    func testThesisFolderProfiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("experiments/thesis").path
+        let cpu = try SpecLoader(environment: [:], profile: "cpu").load(folder)
+        XCTAssertGreaterThanOrEqual(cpu.count, 17)
+        XCTAssertGreaterThanOrEqual(cpu.filter { !$0.expectations.isEmpty }.count, 17)
+        var planner = Planner(rates: .defaults)
+        XCTAssertLessThanOrEqual(planner.plan(cpu).total.seconds, 6 * 3600)
+        let full = try SpecLoader(environment: ["CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100"], profile: "full").load(folder)
+        XCTAssertEqual(full.first?.runs.first?.value[path: "dataset.name"]?.string, "cifar10")
+        XCTAssertGreaterThan(full.reduce(0) { $0 + $1.runs.count }, 500)
+    }
+
     func testExampleSpecsValidate() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let specs = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples").path)
