@@ -54,6 +54,8 @@ public struct LinePlot: Sendable {
             }
             let pts = zip(se.x, se.y).map { "\(f(px($0))),\(f(py($1)))" }.joined(separator: " ")
             s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
+            // Marks on the measured points when they are few (sweeps), not on dense curves.
+            if se.x.count <= 12 { for (x, y) in zip(se.x, se.y) { s += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3\" fill=\"\(c)\"/>\n" } }
             let ly = top + 10 + Double(i) * 18
             s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
             s += "<text x=\"\(f(w - right + 38))\" y=\"\(f(ly + 4))\">\(escape(se.name))</text>\n"
