@@ -59,7 +59,12 @@ public struct Expectation: Sendable {
             guard !vs.contains(where: { $0 == nil }) else { return missing(sorted) }
             let v = vs.map { $0! }
             let ok = zip(v, v.dropFirst()).allSatisfy { comparison == "increasing" ? $1 > $0 : $1 < $0 }
-            let text = zip(sorted, v).map { "\(point($0, along)?.text ?? "?") → \(format($1))" }.joined(separator: ", ")
+            // Settings such as 1/3 print as 0.3333, not with every digit.
+            func setting(_ v: Value?) -> String {
+                guard let v, case .number(let d) = v, d != d.rounded() else { return v?.text ?? "?" }
+                return String(format: "%.4g", d)
+            }
+            let text = zip(sorted, v).map { "\(setting(point($0, along))) → \(format($1))" }.joined(separator: ", ")
             return ok ? .holds(text) : .fails(text)
         }
         let r = right.map { side in runs.filter(side.matches) } ?? []
@@ -83,7 +88,7 @@ public struct Expectation: Sendable {
                 b = m
             }
             lefts.append(a); rights.append(b)
-            let rhs = (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b) + (plus == 0 ? "" : " + " + format(plus))
+            let rhs = (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b) + (plus == 0 ? "" : (plus > 0 ? " + " : " − ") + format(abs(plus)))
             parts.append((label.isEmpty ? "" : label + ": ") + "\(format(a)) vs \(rhs)")
         }
         func holds(_ a: Double, _ b: Double) -> Bool {
