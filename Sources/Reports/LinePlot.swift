@@ -22,7 +22,8 @@ public struct LinePlot: Sendable {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
     public var svg: String {
-        let w = 700.0, h = 400.0, left = 70.0, right = 210.0, top = 40.0, bottom = 50.0
+        let frame = ChartFrame()
+        let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
         func t(_ v: Double) -> Double { logY ? log10(max(v, 1e-6)) : v }
         let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }.map(t)
         let x0 = xs.min() ?? 0, x1 = max(xs.max() ?? 1, x0 + 1e-9)
@@ -30,12 +31,8 @@ public struct LinePlot: Sendable {
         if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (w - left - right) }
         func py(_ y: Double) -> Double { h - bottom - (t(y) - y0) / (y1 - y0) * (h - top - bottom) }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(f(w / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escape(title))</text>\n"
-        s += "<line x1=\"\(f(left))\" y1=\"\(f(h - bottom))\" x2=\"\(f(w - right))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
-        s += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
+        let f = frame.f
+        var s = frame.open(title: title)
         for k in 0...4 {
             let xv = x0 + (x1 - x0) * Double(k) / 4, yv = y0 + (y1 - y0) * Double(k) / 4
             let ylabel = logY ? shortNumber(pow(10, yv)) : shortNumber(yv)
@@ -43,10 +40,9 @@ public struct LinePlot: Sendable {
             let yp = h - bottom - (yv - y0) / (y1 - y0) * (h - top - bottom)
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(yp + 4))\" text-anchor=\"end\">\(ylabel)</text>\n"
         }
-        s += "<text x=\"\(f((left + w - right) / 2))\" y=\"\(f(h - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text transform=\"translate(16,\(f((top + h - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        s += frame.axisLabels(x: xLabel, y: yLabel)
         for (i, se) in series.enumerated() {
-            let c = LinePlot.colours[i % LinePlot.colours.count]
+            let c = ChartFrame.colour(i)
             if let b = se.band, !se.x.isEmpty {
                 let upper = zip(se.x, b.upper).map { "\(f(px($0))),\(f(py($1)))" }
                 let lower = zip(se.x, b.lower).reversed().map { "\(f(px($0))),\(f(py($1)))" }
@@ -56,9 +52,7 @@ public struct LinePlot: Sendable {
             s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
             // Marks on the measured points when they are few (sweeps), not on dense curves.
             if se.x.count <= 12 { for (x, y) in zip(se.x, se.y) { s += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3\" fill=\"\(c)\"/>\n" } }
-            let ly = top + 10 + Double(i) * 18
-            s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
-            s += "<text x=\"\(f(w - right + 38))\" y=\"\(f(ly + 4))\">\(escape(se.name))</text>\n"
+            s += frame.legend(i, se.name) { x, y in "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 20))\" y2=\"\(f(y))\" stroke=\"\(c)\" stroke-width=\"2\"/>\n" }
         }
         return s + "</svg>\n"
     }
