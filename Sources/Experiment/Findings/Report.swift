@@ -85,8 +85,8 @@ public struct Report {
 
     /// The spec's `report.figure`: y against the swept x, one line per value of `series` (when both are swept).
     static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
-        guard let fig = spec.runs.first?.value[path: "report.figure"] ?? .object([:]) as Value?,
-              let first = spec.runs.first else { return nil }
+        guard let first = spec.runs.first else { return nil }
+        let fig = first.value[path: "report.figure"] ?? .object([:])
         let x = fig["x"]?.string ?? "attack.fraction", y = fig["y"]?.string ?? "attack_success_rate", seriesKey = fig["series"]?.string ?? "attack.target"
         guard first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
         func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }

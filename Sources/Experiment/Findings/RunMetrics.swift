@@ -2,8 +2,10 @@ import Backdoor
 import Foundation
 
 /// A finished run's metrics, read from the cache (nil while the stage that makes one is missing).
-public struct RunMetrics {
+/// Each evaluation's metrics.json is read once: a report asks for several metrics of every run.
+public final class RunMetrics {
     public let cache: Cache
+    private var attacks: [String: AttackMetrics?] = [:]
     public init(cache: Cache) { self.cache = cache }
 
     func json(_ key: String?, _ file: String) -> [String: Any]? {
@@ -12,8 +14,11 @@ public struct RunMetrics {
     }
 
     public func attack(_ r: PlannedRun) -> AttackMetrics? {
+        if let known = attacks[r.evaluate] { return known }
         guard cache.contains(r.evaluate), let d = FileManager.default.contents(atPath: cache.directory(r.evaluate) + "/metrics.json") else { return nil }
-        return try? JSONDecoder().decode(AttackMetrics.self, from: d)
+        let m = try? JSONDecoder().decode(AttackMetrics.self, from: d)
+        attacks[r.evaluate] = m
+        return m
     }
 
     /// One of `SpecSchema.expectationMetrics` for run `r`.

@@ -59,7 +59,7 @@ public struct SlurmJobs: Sendable {
             // model and a detection, say) go in separate arrays of the wave: within one, the longest
             // estimate is at most twice the shortest (or both are under the per-task overhead).
             let costs = todo.map { t in t.stages.compactMap(plan.stage).filter { !cached($0.key) }.map(\.cost) }
-            let estimates = costs.map { $0.reduce(0) { $0 + $1.seconds } * scale }
+            let planned = costs.map { $0.reduce(0) { $0 + $1.seconds } }, estimates = planned.map { $0 * scale }
             var groups: [[Int]] = []
             for i in todo.indices.sorted(by: { estimates[$0] < estimates[$1] }) {
                 if let first = groups.last?.first, estimates[i] <= max(2 * estimates[first], o.overheadSeconds) {
@@ -76,7 +76,7 @@ public struct SlurmJobs: Sendable {
                 let script = SlurmJobs.script(wave: wave, waveCount: waves.waves.count, tasks: indices, seconds: seconds,
                                               memoryBytes: memory, digest: waves.digest, options: o)
                 out.append(JobArray(wave: wave, part: part, tasks: indices, seconds: seconds, memoryBytes: memory,
-                                    estimatedSeconds: members.reduce(0) { $0 + estimates[$1] } / scale, script: script,
+                                    estimatedSeconds: members.reduce(0) { $0 + planned[$1] }, script: script,
                                     requestedCPUSeconds: seconds * Double(indices.count * o.cpusPerTask)))
             }
         }
