@@ -20,12 +20,15 @@ final class RunTests: XCTestCase {
 
     func writeSpec(fractions: String) {
         let spec = """
-            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
-            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
-            train: {steps: 24, batch_size: 10, learning_rate: 0.05, checkpoint_every: 5}
+            \(tinySpec(train: "steps: 24, batch_size: 10, learning_rate: 0.05, checkpoint_every: 5"))
             attack: {poison: clean_label, target: 1, fraction: {sweep: \(fractions)}}
             """
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+    }
+
+    /// The dataset, model and training lines every spec here shares (200 tiny images, a 4-channel ResNet).
+    func tinySpec(train: String) -> String {
+        "dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}\nmodel: {units_per_group: 1, widths: [4, 4, 4], stem: 4}\ntrain: {\(train)}"
     }
 
     func run(_ cache: String, env: [String: String] = [:], extra: [String] = []) throws -> CLITests.Result {
@@ -153,9 +156,7 @@ final class RunTests: XCTestCase {
     /// Gaussian noise: one reference and one perturbation per class serve every fraction.
     func testPerturbedCleanLabelAttacks() throws {
         let spec = """
-            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
-            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
-            train: {steps: 6, batch_size: 10, learning_rate: 0.05}
+            \(tinySpec(train: "steps: 6, batch_size: 10, learning_rate: 0.05"))
             attack:
               poison: clean_label
               target: 1
@@ -211,9 +212,7 @@ final class RunTests: XCTestCase {
     /// and a GAN training killed mid-way resumes to the same generator.
     func testGANInterpolationSharesTheGANAndResumes() throws {
         let spec = """
-            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
-            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
-            train: {steps: 6, batch_size: 10, learning_rate: 0.05}
+            \(tinySpec(train: "steps: 6, batch_size: 10, learning_rate: 0.05"))
             attack:
               poison: clean_label
               target: 1
@@ -287,9 +286,7 @@ extension RunTests {
 extension RunTests {
     func testDetectionByFilteringReportsFoundPoisonsAndAGrid() throws {
         let spec = """
-            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
-            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
-            train: {steps: 4, batch_size: 10, learning_rate: 0.05}
+            \(tinySpec(train: "steps: 4, batch_size: 10, learning_rate: 0.05"))
             attack: {poison: dirty_label, count: 20}
             detection: {enabled: true, clean_images: 60, inspect: 30, train: {steps: 10, batch_size: 10, learning_rate: 0.05}}
             """
@@ -312,9 +309,7 @@ extension RunTests {
 extension RunTests {
     func testLossTrackingWritesQuartilesAndAFigure() throws {
         let spec = """
-            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200}
-            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
-            train: {steps: 8, batch_size: 10, learning_rate: 0.05, checkpoint_every: 3}
+            \(tinySpec(train: "steps: 8, batch_size: 10, learning_rate: 0.05, checkpoint_every: 3"))
             attack: {poison: clean_label, fraction: 0.3, target: 2, perturbation: {kind: gaussian_noise, sigma: 20}}
             loss_tracking: {enabled: true, every: 4}
             """
