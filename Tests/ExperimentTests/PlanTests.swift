@@ -59,6 +59,25 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(plan.count(.report), 2)
     }
 
+    /// Per-spec costs: a spec alone pays for shared stages, the folder pays once (to the first spec).
+    func testSpecCostsCountSharedStagesOnce() throws {
+        let f = SpecFolder()
+        f.write("a.yaml", "title: one\nattack: {poison: dirty_label, count: 75}\n")
+        f.write("b.yaml", "title: two\nattack: {poison: dirty_label, count: {sweep: [75, 150]}}\n")
+        let plan = try f.plan()
+        let costs = plan.specCosts
+        XCTAssertEqual(costs.map(\.runs), [1, 2])
+        let train = try XCTUnwrap(plan.stages.first { $0.kind == .train }).cost.seconds
+        let (a, b) = (costs[0], costs[1])
+        // b alone: dataset, 2 poisons, 2 trains, 2 evaluations, its report; the 75-image run is a's.
+        XCTAssertEqual(b.stages, 8)
+        XCTAssertEqual(b.alone.seconds - b.added.seconds, a.alone.seconds - plan.stages.first { $0.kind == .report }!.cost.seconds,
+                       accuracy: 1e-9)
+        XCTAssertGreaterThan(b.alone.seconds, 2 * train)
+        XCTAssertEqual(a.added.flops + b.added.flops, plan.total.flops, accuracy: plan.total.flops * 1e-12)
+        XCTAssertEqual(a.added.seconds + b.added.seconds, plan.total.seconds, accuracy: 1e-9)
+    }
+
     func keys(_ plan: Plan) -> [Stage.Kind: Set<String>] {
         Dictionary(grouping: plan.stages, by: \.kind).mapValues { Set($0.map(\.key)) }
     }

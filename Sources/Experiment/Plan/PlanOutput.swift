@@ -28,9 +28,17 @@ public enum PlanOutput {
             rows.append([s.kind.rawValue, s.shortKey, inputs.isEmpty ? "-" : inputs.joined(separator: " "), flops(s.cost.flops),
                          duration(s.cost.seconds), bytes(s.cost.memoryBytes), bytes(s.cost.diskBytes), cached(s.key) ? "yes" : "no"])
         }
-        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-        var out = rows.map { r in r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-            .joined(separator: "\n") + "\n"
+        var out = columns(rows)
+        let specs = plan.specCosts
+        if specs.count > 1 {
+            // Shared stages make a folder cost less than its specs alone; "added" sums to the total.
+            var perSpec: [[String]] = [["spec", "runs", "stages", "FLOPs alone", "time alone", "FLOPs added", "time added"]]
+            for c in specs {
+                perSpec.append([c.file, "\(c.runs)", "\(c.stages)", flops(c.alone.flops), duration(c.alone.seconds),
+                                flops(c.added.flops), duration(c.added.seconds)])
+            }
+            out += "\n" + columns(perSpec)
+        }
         let t = plan.total
         let todo = plan.stages.filter { !cached($0.key) }
         let left = todo.reduce(0.0) { $0 + $1.cost.seconds }
@@ -40,6 +48,13 @@ public enum PlanOutput {
         out += "not yet cached: \(todo.count) stages, \(duration(left))\n"
         out += "rates: \(plan.rates.summary)\n"
         return out
+    }
+
+    /// Left-aligned columns two spaces apart, one line per row.
+    static func columns(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { r in r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+            .joined(separator: "\n") + "\n"
     }
 
     public static func json(_ plan: Plan, cached: (String) -> Bool) -> String {
@@ -52,8 +67,13 @@ public enum PlanOutput {
         let runs = plan.runs.map { r in
             "{\"file\":\(jsonString(r.file)),\"point\":\(jsonString(r.label)),\"train\":\(jsonString(r.train)),\"evaluate\":\(jsonString(r.evaluate))}"
         }
+        let specs = plan.specCosts.map { c in
+            "{\"file\":\(jsonString(c.file)),\"runs\":\(c.runs),\"stages\":\(c.stages),\"alone\":{\"flops\":\(c.alone.flops),\"seconds\":\(c.alone.seconds)},"
+                + "\"added\":{\"flops\":\(c.added.flops),\"seconds\":\(c.added.seconds)}}"
+        }
         let t = plan.total
         return "{\"stages\":[\n" + stages.joined(separator: ",\n") + "\n],\"runs\":[\n" + runs.joined(separator: ",\n")
+            + "\n],\"specs\":[\n" + specs.joined(separator: ",\n")
             + "\n],\"total\":{\"flops\":\(t.flops),\"seconds\":\(t.seconds),\"memory_bytes\":\(t.memoryBytes),\"disk_bytes\":\(t.diskBytes)}}\n"
     }
 

@@ -70,10 +70,7 @@ public struct Plan: Sendable {
 
     public func stage(_ key: String) -> Stage? { stages.first { $0.key == key } }
     public var total: Cost {
-        stages.reduce(into: Cost()) { t, s in
-            t.flops += s.cost.flops; t.seconds += s.cost.seconds; t.diskBytes += s.cost.diskBytes
-            t.memoryBytes = max(t.memoryBytes, s.cost.memoryBytes)
-        }
+        stages.reduce(into: Cost()) { $0.add($1.cost) }
     }
     public func count(_ kind: Stage.Kind) -> Int { stages.filter { $0.kind == kind }.count }
 }
