@@ -208,3 +208,23 @@ final class PlanTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(references.map { $0.users.count }.max() ?? 0, 8)
     }
 }
+
+final class StatusReportTests: XCTestCase {
+    /// Work left: every stage not done at its planned time, an interrupted training only for the steps after its checkpoint.
+    func testSecondsLeftCountsCheckpointedSteps() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", "attack: {poison: dirty_label, count: 75}\ntrain: {steps: 1000}\n")
+        let plan = try f.plan()
+        let cache = Cache(root: DatasetFiles.temporaryDirectory("backdoorlab-status"))
+        let all = plan.stages.reduce(0) { $0 + $1.cost.seconds }
+        XCTAssertEqual(StatusReport(plan: plan, cache: cache).secondsLeft, all, accuracy: 1e-9)
+        let train = try XCTUnwrap(plan.stages.first { $0.kind == .train })
+        XCTAssertEqual(train.totalSteps, 1000)
+        let dir = cache.checkpointDirectory(train.key)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(#"{"step": 250}"#.utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
+        let report = StatusReport(plan: plan, cache: cache)
+        XCTAssertEqual(report.secondsLeft, all - 0.25 * train.cost.seconds, accuracy: 1e-9)
+        XCTAssert(report.summary.contains("of planned work left"), report.summary)
+    }
+}

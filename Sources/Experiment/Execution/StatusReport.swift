@@ -16,7 +16,23 @@ public struct StatusReport {
     public var summary: String {
         let order = ["done", "running", "interrupted", "failed", "waiting"]
         let counts = order.map { l in (l, rows.filter { $0.state.label == l }.count) }.filter { $0.1 > 0 }
-        return "\(rows.count) stages: " + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + "; \(runsFinished)/\(runsTotal) runs finished"
+        var line = "\(rows.count) stages: " + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + "; \(runsFinished)/\(runsTotal) runs finished"
+        if !allDone { line += "; about \(PlanOutput.duration(secondsLeft)) of planned work left" }
+        return line
+    }
+
+    /// The plan's time for the stages not done, less the part a checkpoint has already covered.
+    public var secondsLeft: Double {
+        rows.reduce(0) { total, row in
+            let (s, state) = row
+            switch state {
+            case .done: return total
+            case .running(let step?), .interrupted(let step):
+                guard let steps = s.totalSteps, steps > 0 else { return total + s.cost.seconds }
+                return total + s.cost.seconds * max(0, 1 - Double(step) / Double(steps))
+            default: return total + s.cost.seconds
+            }
+        }
     }
 
     /// One line per stage that is not done (every stage with `all`).

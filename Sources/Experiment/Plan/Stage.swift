@@ -26,6 +26,15 @@ public struct Stage: Sendable {
     }
 
     public var shortKey: String { String(key.prefix(12)) }
+
+    /// Steps of a stage that checkpoints (a training, the GAN's generator steps), from its parameters.
+    public var totalSteps: Int? {
+        switch kind {
+        case .train_gan: return parameters["gan"]?["steps"]?.int
+        case .train, .pretrain, .train_reference: return parameters["train"]?["steps"]?.int
+        default: return nil
+        }
+    }
 }
 
 func format2(_ b: UInt8) -> String {
