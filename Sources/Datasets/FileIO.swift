@@ -2,8 +2,8 @@ import CZlib
 import Foundation
 
 /// Whole-file reads with errors that name the file.
-enum FileIO {
-    static func read(_ path: String) throws -> [UInt8] {
+public enum FileIO {
+    public static func read(_ path: String) throws -> [UInt8] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw DatasetError(path, .missing) }
         guard !isDir.boolValue else { throw DatasetError(path, .unreadable("is a directory")) }

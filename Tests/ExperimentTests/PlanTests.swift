@@ -1,3 +1,4 @@
+import Datasets
 import Experiment
 import Foundation
 import TestSupport
@@ -226,5 +227,40 @@ final class StatusReportTests: XCTestCase {
         let report = StatusReport(plan: plan, cache: cache)
         XCTAssertEqual(report.secondsLeft, all - 0.25 * train.cost.seconds, accuracy: 1e-9)
         XCTAssert(report.summary.contains("of planned work left"), report.summary)
+    }
+}
+
+final class ImageTriggerSpecTests: XCTestCase {
+    func writePNG(_ f: SpecFolder, _ name: String, width: Int, grey: [UInt8]) {
+        let rgb = grey.flatMap { [$0, $0, $0] }
+        FileManager.default.createFile(atPath: f.dir + "/" + name, contents: Data(PNG.encode(width: width, height: grey.count / width, rgb: rgb)))
+    }
+
+    /// The file is found next to the spec; its signs are part of the poison and evaluation keys.
+    func testImageTriggerSignsAreInTheKeys() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", "attack: {poison: dirty_label, count: 75, trigger: {pattern: image, file: t.png, size: 2}}\n")
+        writePNG(f, "t.png", width: 2, grey: [255, 0, 0, 255])
+        let first = try f.plan()
+        let poison = try XCTUnwrap(first.stages.first { $0.kind == .poison })
+        XCTAssertEqual(poison.parameters[path: "trigger.mask"]?.list?.compactMap(\.int), [1, 0, 0, 1])
+        writePNG(f, "t.png", width: 2, grey: [255, 9, 9, 255])
+        let second = try f.plan()
+        XCTAssertEqual(second.stages.first { $0.kind == .poison }?.parameters[path: "trigger.mask"]?.list?.compactMap(\.int), [1, -1, -1, 1])
+        for kind in [Stage.Kind.poison, .train, .evaluate] {
+            XCTAssertNotEqual(first.stages.first { $0.kind == kind }?.key, second.stages.first { $0.kind == kind }?.key, "\(kind)")
+        }
+    }
+
+    func testUnreadableTriggerFileIsASpecError() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", "attack:\n  poison: dirty_label\n  count: 75\n  trigger: {pattern: image, file: wide.png}\n")
+        writePNG(f, "wide.png", width: 3, grey: [255, 0, 255, 0, 255, 0])
+        XCTAssertThrowsError(try f.load()) { e in
+            XCTAssert("\(e)".contains("s.yaml:4:35"), "\(e)")
+            XCTAssert("\(e)".contains("3×2 pixels; a trigger pattern must be square"), "\(e)")
+        }
+        f.write("t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {pattern: checkerboard, file: wide.png}}\n")
+        XCTAssertThrowsError(try f.load("t.yaml")) { XCTAssert("\($0)".contains("read only with 'pattern: image'"), "\($0)") }
     }
 }

@@ -9,6 +9,8 @@ public struct ResolvedRun: Sendable {
     public var value: Value
     /// Marks of the values written in the spec files or on the command line, by dotted path.
     public var marks: [String: Mark]
+    /// `attack.trigger.file` as a path that opens from here (the spec names it relative to itself).
+    public var triggerFile: String?
 
     /// Where `path` was written, or the closest enclosing key that was.
     public func mark(_ path: String) -> Mark {
@@ -64,8 +66,8 @@ public struct SpecLoader {
     public func load(_ path: String) throws -> [LoadedSpec] {
         let files = try specFiles(path)
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-        let folder = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+        let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+            ? path : (path as NSString).deletingLastPathComponent
         var out: [LoadedSpec] = [], problems: [Diagnostic] = []
         for f in files {
             do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics { problems += d.items } catch let d as Diagnostic { problems.append(d) }

@@ -4,6 +4,13 @@ extension SpecLoader {
     struct SweepAxis { var path: [PathStep]; var key: String; var mark: Mark; var options: [Node] }
     enum PathStep { case key(String), index(Int) }
 
+    /// A path written in a spec file, relative to that file (to the working directory for `--set`).
+    func resolve(_ path: String, writtenIn mark: Mark) -> String {
+        if path.hasPrefix("/") || mark.line == 0 { return path }
+        let spec = mark.file.hasPrefix("/") ? mark.file : displayRoot + "/" + mark.file
+        return ((spec as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+    }
+
     /// Expands `{sweep: [...]}` values into the grid of runs and validates each.
     func expand(_ node: Node, file: String) throws -> LoadedSpec {
         var axes: [SweepAxis] = [], problems: [Diagnostic] = []
@@ -22,10 +29,13 @@ extension SpecLoader {
             var v = Validator()
             let value = v.validate(n, as: SpecSchema.spec)
             var diags = v.diagnostics
-            if diags.isEmpty { diags = semanticProblems(value, marks: v.marks, file: file) }
+            let triggerFile = value[path: "attack.trigger.file"]?.string.map {
+                resolve($0, writtenIn: v.marks["attack.trigger.file"] ?? Mark(file: file, line: 1, column: 1))
+            }
+            if diags.isEmpty { diags = semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile) }
             if diags.isEmpty {
                 let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
-                runs.append(ResolvedRun(file: file, point: point, value: value, marks: v.marks))
+                runs.append(ResolvedRun(file: file, point: point, value: value, marks: v.marks, triggerFile: triggerFile))
             } else {
                 problems += diags
                 if problems.count > Diagnostics.limit { break }

@@ -49,13 +49,6 @@ public final class Executor {
         return plan.stages.filter { need.contains($0.key) || $0.kind == .report }
     }
 
-    /// Problems that stop the plan before anything runs: stage kinds this version cannot compute.
-    public func unsupported() -> [Diagnostic] {
-        selectedStages.compactMap { s in
-            StageRunner.unsupported(s).map { Diagnostic(s.origin, "\($0); `run` needs it for \(s.users.first ?? "this spec")") }
-        }
-    }
-
     public func run() -> Summary {
         Interrupt.install()
         var summary = Summary()
@@ -135,7 +128,6 @@ public final class Executor {
             case .detect: try runner.runDetect(s, into: dir)
             case .evaluate: try runner.runEvaluate(s, into: dir)
             case .report: try runner.runReport(s, runs: plan.runs, into: dir)
-            default: throw StageFailure(StageRunner.unsupported(s) ?? "not implemented")
             }
             try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
         }

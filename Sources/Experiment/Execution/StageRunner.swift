@@ -15,16 +15,6 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
-    static let implemented: Set<Stage.Kind> = [.dataset, .pretrain, .train_reference, .train_gan, .encode, .perturb, .poison, .train, .evaluate, .detect, .report]
-
-    /// Why this version cannot run `stage`, if it cannot.
-    static func unsupported(_ s: Stage) -> String? {
-        if !implemented.contains(s.kind) { return "stage '\(s.kind.rawValue)' is not implemented in this version" }
-        let p = s.parameters
-        if s.kind == .poison, p[path: "trigger.pattern"]?.string == "image" { return "image-file triggers are not implemented in this version" }
-        return nil
-    }
-
     func dir(_ key: String) throws -> String {
         guard let v = try cache.verified(key) else { throw StageFailure("input \(key.prefix(12)) is not in the cache") }
         return v.dir
@@ -67,15 +57,24 @@ final class StageRunner: @unchecked Sendable {
 
     // MARK: poison
 
-    static func trigger(_ t: Value) -> Trigger {
-        Trigger(pattern: Trigger.Pattern(rawValue: t["pattern"]!.string!) ?? .checkerboard, size: t["size"]!.int!,
-                corners: t["corners"]!.list!.compactMap { Trigger.Corner(rawValue: $0.string!) }, amplitude: Float(t["amplitude"]!.double!))
+    static func trigger(_ t: Value) throws -> Trigger {
+        let size = t["size"]!.int!
+        var mask: [Int8]?
+        if let m = t["mask"]?.list {
+            mask = m.map { Int8($0.int!) }
+            guard mask!.count == size * size else {
+                throw StageFailure("trigger file '\(t["file"]?.string ?? "")' could not be read when the plan was made; run `validate` on the spec")
+            }
+        }
+        return Trigger(pattern: Trigger.Pattern(rawValue: t["pattern"]!.string!) ?? .checkerboard, size: size,
+                       corners: t["corners"]!.list!.compactMap { Trigger.Corner(rawValue: $0.string!) },
+                       amplitude: Float(t["amplitude"]!.double!), mask: mask)
     }
 
     func runPoison(_ s: Stage, into out: String) throws {
         let p = s.parameters
         let data = try preparedData(s.inputs[0])
-        let trig = StageRunner.trigger(p["trigger"]!)
+        let trig = try StageRunner.trigger(p["trigger"]!)
         let target = p["target"]!.int!, count = p["count"]!.int!, seed = UInt64(p["seed"]!.int!)
         let poison: Poison
         if p["poison"]!.string == "dirty_label" {
@@ -454,7 +453,7 @@ final class StageRunner: @unchecked Sendable {
         var triggered: [Int]?, target: Int?
         if let asr = p["attack_success_rate"] {
             target = asr["target"]!.int!
-            let t = StageRunner.trigger(asr["trigger"]!)
+            let t = try StageRunner.trigger(asr["trigger"]!)
             triggered = predict(model, on: t.applied(to: test)).predicted
         }
         let m = AttackMetrics.compute(labels: test.labels, clean: clean, triggered: triggered, target: target, classes: test.classes)

@@ -1,3 +1,5 @@
+import Foundation
+import Backdoor
 import Learning
 
 /// Turns resolved runs into a plan: the stage DAG with keys and costs.
@@ -173,7 +175,7 @@ public struct Planner {
             let t = spec.trigger
             let n = spec.poisonCount
             poisonKey = add(.poison, ["poison": .string(spec.poison), "target": .int(spec.target), "count": .int(n),
-                                      "trigger": triggerValue(t), "seed": .int(spec.seed)],
+                                      "trigger": triggerValue(t, file: run.triggerFile), "seed": .int(spec.seed)],
                             inputs: [datasetKey] + (perturbKey.map { [$0] } ?? []),
                             cost: Cost(flops: Double(n) * imageBytes, memoryBytes: imageBytes * Double(d.victimCount) * 2,
                                        diskBytes: Double(n) * (imageBytes + 8)),
@@ -218,7 +220,7 @@ public struct Planner {
         var evalParams: [String: Value] = ["per_class": spec.evaluate["per_class"]!]
         var passes = 1.0
         if spec.poison != "none" {
-            var tv = triggerValue(spec.trigger)
+            var tv = triggerValue(spec.trigger, file: run.triggerFile)
             if let a = asr["amplitude"] { tv = tv.with("amplitude", a) }
             evalParams["attack_success_rate"] = .object(["exclude": asr["exclude"]!, "trigger": tv, "target": .int(spec.target)])
             passes = 2
@@ -259,9 +261,18 @@ public struct Planner {
                  "per_image_standardization": .bool(t.perImageStandardization)])
     }
 
-    func triggerValue(_ t: ExperimentSpec.TriggerSpec) -> Value {
-        .object(["pattern": .string(t.pattern), "file": t.file.map(Value.string) ?? .string("none"), "size": .int(t.size),
-                 "corners": .list(t.corners.sorted().map(Value.string)), "amplitude": .number(t.amplitude)])
+    /// An image pattern's signs are part of the parameters, so editing the file changes the keys.
+    /// (Where the file lies is not: only its name, so a moved checkout keeps its cache.)
+    func triggerValue(_ t: ExperimentSpec.TriggerSpec, file: String?) -> Value {
+        var v: [String: Value] = ["pattern": .string(t.pattern), "file": t.file.map(Value.string) ?? .string("none"), "size": .int(t.size),
+                                  "corners": .list(t.corners.sorted().map(Value.string)), "amplitude": .number(t.amplitude)]
+        if t.pattern == "image", let file {
+            // Validation has read this file; an empty mask makes the stage fail with a message if it changed since.
+            let signs = (try? TriggerImage.signs(path: file, size: t.size)) ?? []
+            v["mask"] = .list(signs.map { .int(Int($0)) })
+            v["file"] = .string((file as NSString).lastPathComponent)
+        }
+        return .object(v)
     }
 
     /// PGD parameters on the raw 0–255 scale of this dataset's images.

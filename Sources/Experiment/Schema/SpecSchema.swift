@@ -139,8 +139,8 @@ public enum SpecSchema {
     static let trigger = ObjectSchema("trigger", "The backdoor pattern stamped on poisoned and test images.", [
         Field("pattern", .choice(["checkerboard", "x", "image"]), default: s("checkerboard"),
               "checkerboard: 3×3 B B W / B W B / W B W; x: red 'x' in the centre (grey on grey images); image: a file.", thesis: "§3.1, §5.2"),
-        Field("file", .path, "pattern image: an 8-bit PNG or .npy whose non-zero pixels form the trigger."),
-        Field("size", .integer(min: 1, max: 32), default: i(3), "Side of the pattern in pixels.", thesis: "§3.1"),
+        Field("file", .path, "pattern image: a square 8-bit PNG or uint8 .npy, relative to the spec that names it. Grey 0 leaves the pixel alone, 1–127 is black, 128–255 white; scaled to `size` by nearest neighbour."),
+        Field("size", .integer(min: 1, max: 32), default: i(3), "Side of the pattern in pixels (the file's side draws an image pattern as it is).", thesis: "§3.1"),
         Field("corners", .either([.choice(["all"]), .list(.choice(corners), minCount: 1)]), default: .list([s("bottom_right")]),
               "Corners stamped (all = the four-corner trigger, mirrored so it survives flips).", thesis: "§3.6"),
         Field("amplitude", .number(min: 0, max: 255, exclusiveMin: true), default: n(255),

@@ -1,7 +1,9 @@
+import Backdoor
 import Foundation
 
 /// Rules that span several keys, checked after each run is validated against the schema.
-func semanticProblems(_ v: Value, marks: [String: Mark], file: String) -> [Diagnostic] {
+/// `triggerFile` is `attack.trigger.file` resolved against the spec that names it.
+func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFile: String?) -> [Diagnostic] {
     var out: [Diagnostic] = []
     func mark(_ p: String) -> Mark {
         var q = p
@@ -85,11 +87,15 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String) -> [Diagn
     if v[path: "attack.trigger.pattern"]?.string == "image", v[path: "attack.trigger.file"] == nil {
         out.append(Diagnostic(mark("attack.trigger.pattern"), "trigger pattern 'image' needs 'attack.trigger.file'"))
     }
-    if let f = v[path: "attack.trigger.file"]?.string {
-        let base = (file as NSString).deletingLastPathComponent
-        let p = f.hasPrefix("/") ? f : (base as NSString).appendingPathComponent(f)
-        if !FileManager.default.fileExists(atPath: p) && !FileManager.default.fileExists(atPath: f) {
+    if let f = v[path: "attack.trigger.file"]?.string, let p = triggerFile {
+        if !FileManager.default.fileExists(atPath: p) {
             out.append(Diagnostic(mark("attack.trigger.file"), "trigger file '\(f)' does not exist"))
+        } else if v[path: "attack.trigger.pattern"]?.string == "image" {
+            do { _ = try TriggerImage.signs(path: p, size: v[path: "attack.trigger.size"]?.int ?? 3) } catch {
+                out.append(Diagnostic(mark("attack.trigger.file"), "\(error)"))
+            }
+        } else {
+            out.append(Diagnostic(mark("attack.trigger.file"), "'attack.trigger.file' is read only with 'pattern: image'"))
         }
     }
     let kind = v[path: "attack.perturbation.kind"]?.string

@@ -105,7 +105,8 @@ public final class DPTrainer: TrainingLoop {
             } else if let d = l as? Linear, d.weight.trainable {
                 out.append((d, d.weight, d.bias.trainable ? d.bias : nil, Tensor(zeros: [1])))
             } else { continue }
-            covered.insert(ObjectIdentifier(out.last!.1)); out.last!.2.map { covered.insert(ObjectIdentifier($0)) }
+            covered.insert(ObjectIdentifier(out.last!.1))
+            if let bias = out.last!.2 { covered.insert(ObjectIdentifier(bias)) }
         }
         // Batch statistics over a batch would mix examples: then single images are looped instead.
         let live = model.leafLayers.contains { ($0 as? BatchNorm2d).map { !$0.frozen } ?? false }

@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
-        let (specs, sources) = try spec.loadWithSources()
+        let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
         let plan = planner.plan(specs)
         var options = Executor.Options(cache: Cache.resolve(cache), resultsDirectory: results)
@@ -50,11 +50,6 @@ struct Run: ParsableCommand {
             }
         }
         let executor = Executor(plan: plan, options: options)
-        let refused = executor.unsupported()
-        if !refused.isEmpty {
-            FileHandle.standardError.write(Data(Diagnostics(refused).render(sources: sources).utf8))
-            throw ExitCode(65)
-        }
         let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
         print("\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))")
         let s = executor.run()
