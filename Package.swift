@@ -55,7 +55,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"], exclude: ["Specs"]),
         .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["backdoorlab", "TestSupport"], exclude: ["Slurm"]),
+        .testTarget(name: "CLITests", dependencies: ["backdoorlab", "Datasets", "TestSupport"], exclude: ["Slurm"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

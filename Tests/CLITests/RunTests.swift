@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import TestSupport
 import XCTest
@@ -83,6 +84,10 @@ final class RunTests: XCTestCase {
             XCTAssertEqual(fm.contents(atPath: "\(dir)/cache-a/\(k)/training.json"), fm.contents(atPath: "\(dir)/cache-b/\(k)/training.json"))
         }
         XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8).isEmpty, false)
+        // The resumed stage's timing counts the killed sitting too (from its checkpoint).
+        let timings = try b.map { k in try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/cache-b/\(k)/timing.json"))) as? [String: Double]) }
+        let resumedTiming = try XCTUnwrap(timings.first { ($0["earlier_sittings_seconds"] ?? 0) > 0 }, "\(timings)")
+        XCTAssertGreaterThan(resumedTiming["seconds"]!, resumedTiming["earlier_sittings_seconds"]!)
     }
 
     func testAFlippedByteIsReportedAndRecomputed() throws {
@@ -141,15 +146,30 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(try run(cache, extra: ["--shard", "2/2"]).code, 64)
     }
 
-    func testUnimplementedStagesAreRefusedBeforeAnythingRuns() throws {
+    /// An image-file trigger: an unreadable file is a spec error before anything runs; a good one is stamped.
+    func testImageTriggerFromAFile() throws {
         FileManager.default.createFile(atPath: dir + "/trigger.png", contents: Data([0]))
-        let spec = "attack: {poison: dirty_label, count: 10, trigger: {pattern: image, file: trigger.png}}\n"
+        let spec = "\(tinySpec(train: "steps: 4, batch_size: 10"))\nattack: {poison: dirty_label, count: 10, trigger: {pattern: image, file: trigger.png, size: 2}}\n"
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
-        let r = try run(dir + "/cache")
-        XCTAssertEqual(r.code, 65)
-        XCTAssert(r.err.contains("spec.yaml:1:9: error: image-file triggers are not implemented in this version; `run` needs it for"), r.err)
-        XCTAssert(r.err.contains("  attack: {poison: dirty_label, count: 10, trigger: {pattern: image, file: trigger.png}}\n"), r.err)
+        let bad = try run(dir + "/cache")
+        XCTAssertEqual(bad.code, 65)
+        XCTAssert(bad.err.contains("spec.yaml:4:74: error:"), bad.err)
+        XCTAssert(bad.err.contains("trigger.png"), bad.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
+        // White top-left and bottom-right, black elsewhere: +255 and −255 on the bottom-right 2×2 corner.
+        FileManager.default.createFile(atPath: dir + "/trigger.png", contents: Data(PNG.encode(width: 2, height: 2, rgb: [255, 255, 255, 9, 9, 9, 9, 9, 9, 255, 255, 255])))
+        let good = try run(dir + "/cache")
+        XCTAssertEqual(good.code, 0, good.err)
+        let fm = FileManager.default
+        let poison = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { k in
+            (fm.contents(atPath: "\(dir)/cache/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"poison\"") }) ?? false
+        })
+        let images = try NPY.read("\(dir)/cache/\(poison)/images.npy")
+        guard case .uint8(let px) = images.values else { return XCTFail("poison images are not uint8") }
+        for i in 0..<images.shape[0] {
+            let img = Array(px[(i * 784)..<((i + 1) * 784)])
+            XCTAssertEqual([img[26 * 28 + 26], img[26 * 28 + 27], img[27 * 28 + 26], img[27 * 28 + 27]], [255, 0, 0, 255])
+        }
     }
 
     /// Clean-label poisons made hard by PGD against an adversarially trained reference model, and by
@@ -202,6 +222,8 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(bars.components(separatedBy: "<rect x=").count - 1, 2 * 2 + 2, bars)   // 2 fractions × 2 sides, 2 legend keys
         XCTAssert(md.contains("- **fails** — ASR above 200 % ("), md)
         XCTAssert(md.contains("![spec](spec.svg)"), md)
+        // Everything ran: the folder line compares all measured stage time with the plan's estimate for it.
+        XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
         let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
         XCTAssert(html.contains("<li><b>fails</b> — ASR above 200 % ("), html)

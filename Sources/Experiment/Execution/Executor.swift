@@ -82,8 +82,7 @@ public final class Executor {
                         options.cache.quarantine(s.key)
                     }
                     progress.begin(title)
-                    let start = Date()
-                    try compute(s, start: start)
+                    try compute(s)
                     return false
                 }
                 if fromCache {
@@ -114,7 +113,8 @@ public final class Executor {
         return summary
     }
 
-    func compute(_ s: Stage, start: Date) throws {
+    func compute(_ s: Stage) throws {
+        runner.beginStage()
         _ = try options.cache.store(stage: s, seconds: 0) { dir in
             switch s.kind {
             case .dataset: try runner.runDataset(s, into: dir)
@@ -129,7 +129,8 @@ public final class Executor {
             case .evaluate: try runner.runEvaluate(s, into: dir)
             case .report: try runner.runReport(s, runs: plan.runs, into: dir)
             }
-            try Artifacts.writeJSON(["seconds": Date().timeIntervalSince(start)], dir + "/timing.json")
+            // Every sitting's time: a resumed training adds the time its checkpoint recorded.
+            try Artifacts.writeJSON(["seconds": runner.elapsedSeconds, "earlier_sittings_seconds": runner.priorSeconds], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
         if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }

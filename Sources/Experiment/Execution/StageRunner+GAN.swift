@@ -72,6 +72,7 @@ extension StageRunner {
             try wgan.criticOptimizer.loadState(try SafeTensors.read(ckpt + "/critic_optimizer.safetensors").tensors)
             curve = (state["loss_curve"] as? [[Double]] ?? []).map { $0.map { Double(Float($0)) } }
             wgan.resume(at: step)
+            resumeTiming(state)
             print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(config.steps)")
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 100
@@ -89,7 +90,7 @@ extension StageRunner {
                     try wgan.critic.save(to: tmp + "/critic.safetensors")
                     try SafeTensors.write(wgan.generatorOptimizer.state, to: tmp + "/generator_optimizer.safetensors")
                     try SafeTensors.write(wgan.criticOptimizer.state, to: tmp + "/critic_optimizer.safetensors")
-                    try Artifacts.writeJSON(["step": wgan.step, "loss_curve": curve], tmp + "/state.json")
+                    try Artifacts.writeJSON(["step": wgan.step, "loss_curve": curve, "seconds": elapsedSeconds], tmp + "/state.json")
                 }
                 if Interrupt.isRequested { throw Interrupted() }
             }

@@ -15,6 +15,17 @@ final class StageRunner: @unchecked Sendable {
 
     init(cache: Cache, progress: Progress, plan: Plan) { self.cache = cache; self.progress = progress; self.plan = plan }
 
+    /// When this sitting of the current stage began, and the time earlier sittings spent on it
+    /// (read from the checkpoint it resumes), so a stage's timing counts all of its compute.
+    private(set) var sittingStart = Date()
+    private(set) var priorSeconds = 0.0
+    var elapsedSeconds: Double { priorSeconds + Date().timeIntervalSince(sittingStart) }
+
+    func beginStage() { sittingStart = Date(); priorSeconds = 0 }
+
+    /// Called on resuming from a checkpoint's state.json.
+    func resumeTiming(_ state: [String: Any]) { priorSeconds = state["seconds"] as? Double ?? 0 }
+
     func dir(_ key: String) throws -> String {
         guard let v = try cache.verified(key) else { throw StageFailure("input \(key.prefix(12)) is not in the cache") }
         return v.dir
@@ -361,6 +372,7 @@ final class StageRunner: @unchecked Sendable {
             try model.load(from: ckpt + "/model.safetensors")
             try optimizer.loadState(try SafeTensors.read(ckpt + "/optimizer.safetensors").tensors)
             loop.resume(at: step)
+            resumeTiming(state)
             print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(steps)")
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
@@ -421,7 +433,7 @@ final class StageRunner: @unchecked Sendable {
         try swapCheckpoint(dir) { tmp in
             try model.save(to: tmp + "/model.safetensors")
             try SafeTensors.write(optimizer.state, to: tmp + "/optimizer.safetensors")
-            try Artifacts.writeJSON(extra.merging(["step": step]) { $1 }, tmp + "/state.json")
+            try Artifacts.writeJSON(extra.merging(["step": step, "seconds": elapsedSeconds]) { $1 }, tmp + "/state.json")
         }
     }
 

@@ -25,7 +25,7 @@ public struct Report {
                 body += "| \(r.label.isEmpty ? "—" : r.label) | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) | \(eps) |\n"
             }
             // Cost: every stage this spec needs, shared ones included.
-            let stages = plan.stages.filter { s in s.users.contains { $0 == spec.file || $0.hasPrefix(spec.file + " [") } }
+            let stages = plan.stages(of: spec.file)
             let measured = metrics.seconds(stages.map(\.key)), planned = stages.reduce(0) { $0 + $1.cost.seconds }
             body += "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(stages.filter { cache.contains($0.key) }.count) of \(stages.count)); the plan estimated \(PlanOutput.duration(planned)) for all.\n"
             if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
@@ -60,7 +60,19 @@ public struct Report {
             summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(planned)) |\n"
         }
         let tally = ["holds", "fails", "not run"].map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
-        markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + body
+        markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
+    }
+
+    /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.
+    static func totals(_ plan: Plan, cache: Cache, metrics: RunMetrics) -> String {
+        let done = plan.stages.filter { cache.contains($0.key) }
+        let measured = metrics.seconds(done.map(\.key)), planned = done.reduce(0) { $0 + $1.cost.seconds }
+        var line = "All specs together, each shared stage once: \(done.count) of \(plan.stages.count) stages computed"
+        if planned > 0 {
+            line += "; they took \(PlanOutput.duration(measured)) where the plan estimated \(PlanOutput.duration(planned))"
+            line += String(format: " (measured / planned = %.2f)", measured / planned)
+        }
+        return line + "; the plan's total is \(PlanOutput.duration(plan.total.seconds)).\n"
     }
 
     /// Left and right side of an expectation with `pair_by` and a right-hand spec, one group of bars per pair.

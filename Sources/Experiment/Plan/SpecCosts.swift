@@ -21,7 +21,7 @@ extension Plan {
         for s in stages where s.kind == .report { for u in s.users where !files.contains(u) { files.append(u) } }
         var counted = Set<String>()
         return files.map { file in
-            let mine = stages.filter { s in s.users.contains { Plan.user($0, isOf: file) } }
+            let mine = stages(of: file)
             var row = SpecCost(file: file, runs: runs.filter { $0.file == file }.count, stages: mine.count, alone: Cost(), added: Cost())
             for s in mine {
                 row.alone.add(s.cost)
@@ -29,6 +29,11 @@ extension Plan {
             }
             return row
         }
+    }
+
+    /// Every stage the spec file needs, shared with other specs or not.
+    public func stages(of file: String) -> [Stage] {
+        stages.filter { s in s.users.contains { Plan.user($0, isOf: file) } }
     }
 
     /// Stage users are "file" or "file [sweep point]".
