@@ -19,15 +19,15 @@ public struct BarChart: Sendable {
     public var svg: String {
         let frame = ChartFrame()
         let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
-        let top1 = max(series.flatMap { $0.values.compactMap { $0 } }.max() ?? 1, 1e-9)
+        let axis = Axis(covering: [0] + series.flatMap { $0.values.compactMap { $0 } }, fromZero: true)
         let groupWidth = (w - left - right) / Double(max(categories.count, 1))
         let barWidth = groupWidth * 0.8 / Double(max(series.count, 1))
         let f = frame.f
-        func py(_ v: Double) -> Double { h - bottom - v / top1 * (h - top - bottom) }
+        func py(_ v: Double) -> Double { h - bottom - axis.fraction(v) * (h - top - bottom) }
         var s = frame.open(title: title)
-        for k in 0...4 {
-            let v = top1 * Double(k) / 4
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(v) + 4))\" text-anchor=\"end\">\(shortNumber(v))</text>\n"
+        for t in axis.ticks {
+            s += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(w - right))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
+            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(axis.label(t))</text>\n"
         }
         for (c, name) in categories.enumerated() {
             let x0 = left + Double(c) * groupWidth + groupWidth * 0.1

@@ -12,11 +12,11 @@ public struct LinePlot: Sendable {
         }
     }
     public var title: String, xLabel: String, yLabel: String
-    public var logY: Bool
+    public var logX: Bool, logY: Bool
     public var series: [Series]
 
-    public init(title: String, xLabel: String, yLabel: String, logY: Bool = false, series: [Series]) {
-        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logY = logY; self.series = series
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false, series: [Series]) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY; self.series = series
     }
 
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
@@ -24,21 +24,21 @@ public struct LinePlot: Sendable {
     public var svg: String {
         let frame = ChartFrame()
         let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
-        func t(_ v: Double) -> Double { logY ? log10(max(v, 1e-6)) : v }
-        let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }.map(t)
-        let x0 = xs.min() ?? 0, x1 = max(xs.max() ?? 1, x0 + 1e-9)
-        var y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
-        if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
-        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (w - left - right) }
-        func py(_ y: Double) -> Double { h - bottom - (t(y) - y0) / (y1 - y0) * (h - top - bottom) }
+        let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }
+        let xAxis = Axis(covering: xs.isEmpty ? [0, 1] : xs, log: logX)
+        let yAxis = Axis(covering: ys.isEmpty ? [0, 1] : ys, log: logY, fromZero: !logY && (ys.min() ?? 0) >= 0)
+        func px(_ x: Double) -> Double { left + xAxis.fraction(x) * (w - left - right) }
+        func py(_ y: Double) -> Double { h - bottom - yAxis.fraction(y) * (h - top - bottom) }
         let f = frame.f
         var s = frame.open(title: title)
-        for k in 0...4 {
-            let xv = x0 + (x1 - x0) * Double(k) / 4, yv = y0 + (y1 - y0) * Double(k) / 4
-            let ylabel = logY ? shortNumber(pow(10, yv)) : shortNumber(yv)
-            s += "<text x=\"\(f(px(xv)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(shortNumber(xv))</text>\n"
-            let yp = h - bottom - (yv - y0) / (y1 - y0) * (h - top - bottom)
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(yp + 4))\" text-anchor=\"end\">\(ylabel)</text>\n"
+        for t in yAxis.ticks {
+            let yp = h - bottom - yAxis.tickFraction(t) * (h - top - bottom)
+            s += "<line x1=\"\(f(left))\" y1=\"\(f(yp))\" x2=\"\(f(w - right))\" y2=\"\(f(yp))\" stroke=\"#e5e5e5\"/>\n"
+            s += "<text x=\"\(f(left - 6))\" y=\"\(f(yp + 4))\" text-anchor=\"end\">\(yAxis.label(t))</text>\n"
+        }
+        for t in xAxis.ticks {
+            let xp = left + xAxis.tickFraction(t) * (w - left - right)
+            s += "<text x=\"\(f(xp))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(xAxis.label(t))</text>\n"
         }
         s += frame.axisLabels(x: xLabel, y: yLabel)
         for (i, se) in series.enumerated() {

@@ -116,6 +116,9 @@ public struct Report {
         }
         guard !series.isEmpty else { return nil }
         let title = spec.runs.first?.value["title"]?.string ?? spec.file
-        return LinePlot(title: title, xLabel: x, yLabel: y.replacingOccurrences(of: "_", with: " ") + " (%)", series: series).svg
+        // Poison fractions span decades (0.4 % to 100 % in the thesis): spread them on a log axis.
+        let xs = series.flatMap(\.x)
+        let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 20 * (xs.min() ?? 1)
+        return LinePlot(title: title, xLabel: x, yLabel: y.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX, series: series).svg
     }
 }

@@ -1,0 +1,46 @@
+import Reports
+import XCTest
+
+final class AxisTests: XCTestCase {
+    /// ASRs of 0.49–31 %: from 0 to 40 in steps of 10, not 0.49, 8.14, 16, … as before.
+    func testLinearAxisWidensToRoundNumbers() {
+        let a = Axis(covering: [0.49, 31], fromZero: true)
+        XCTAssertEqual(a.lower, 0)
+        XCTAssertEqual(a.upper, 40)
+        XCTAssertEqual(a.ticks, [0, 10, 20, 30, 40])
+        XCTAssertEqual(a.fraction(20), 0.5)
+        let f = Axis(covering: [0.015, 0.25])
+        XCTAssertEqual(f.ticks, [0, 0.1, 0.2, 0.3])
+        XCTAssertEqual(f.ticks.map(f.label), ["0", "0.10", "0.20", "0.30"])
+        let negative = Axis(covering: [-3, 7])
+        XCTAssertEqual(negative.ticks, [-5, 0, 5, 10])
+    }
+
+    func testLogAxisTicksAtPowersOfTen() {
+        let a = Axis(covering: [0.0001, 2.3], log: true)
+        XCTAssertEqual(a.lower, -4)
+        XCTAssertEqual(a.upper, 1)
+        XCTAssertEqual(a.ticks, [-4, -3, -2, -1, 0, 1])
+        XCTAssertEqual(a.fraction(0.01), 0.4, accuracy: 1e-12)
+        XCTAssertEqual(a.label(1), "10")
+        let narrow = Axis(covering: [1.3, 4.1], log: true)
+        XCTAssertEqual(narrow.ticks.map(narrow.label), ["1", "2", "5", "10"])
+    }
+
+    func testSingleValueStillGivesARange() {
+        let a = Axis(covering: [5, 5])
+        XCTAssertLessThan(a.lower, 5)
+        XCTAssertGreaterThan(a.upper, 5)
+        XCTAssertGreaterThanOrEqual(a.ticks.count, 2)
+    }
+
+    /// A fraction sweep over decades is drawn on a log axis: points evenly spread, ticks at powers of ten.
+    func testLogXPlotPlacesDecadesEvenly() {
+        let p = LinePlot(title: "t", xLabel: "fraction", yLabel: "ASR", logX: true,
+                         series: [.init(name: "a", x: [0.001, 0.01, 0.1, 1], y: [1, 2, 3, 4])])
+        let cx = p.svg.components(separatedBy: "<circle cx=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+        XCTAssertEqual(cx.count, 4)
+        XCTAssertEqual(cx[1] - cx[0], cx[3] - cx[2], accuracy: 0.11)
+        XCTAssert(p.svg.contains(">0.0010</text>") || p.svg.contains(">1.0e-03</text>"), p.svg)
+    }
+}
