@@ -283,7 +283,7 @@ final class StageRunner: @unchecked Sendable {
                 self.progress.update(title, done: min(done, total), total: total)
             }
         default:
-            throw StageFailure("perturbation '\(p["kind"]!.string!)' is not implemented in this version")
+            throw StageFailure("unknown perturbation kind '\(p["kind"]!.string!)' (a plan from another version of backdoorlab?)")
         }
         try Artifacts.writeIndices(indices, out + "/indices.npy")
         try Artifacts.writeImages(images, count: indices.count, shape: data.train.shape, out + "/images.npy")
