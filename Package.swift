@@ -1,26 +1,9 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
 
 // Hot loops index with wrapping arithmetic; -Ounchecked removes the remaining
 // overflow and bounds checks in release builds of the numeric targets only.
-var fastFlags = ["-Ounchecked"]
-
-// Swift compiles for baseline x86-64 (SSE2) unless told otherwise. When the building machine has
-// the Haswell instruction set (AVX2, FMA, BMI2, …) the numeric targets use it: +8 % ResNet-8 and
-// +7–15 % ResNet-32 training steps here. Swift does not fuse multiply-adds, so results are
-// bit-identical to the baseline build. BACKDOORLAB_PORTABLE=1 builds for any x86-64 (a binary
-// for older cluster nodes).
-#if arch(x86_64) && os(Linux)
-let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("flags") }
-    .map { Set($0.split(separator: " ").map(String.init)) } ?? []
-let haswell: Set = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2"]
-if ProcessInfo.processInfo.environment["BACKDOORLAB_PORTABLE"] == nil, haswell.isSubset(of: cpuFlags) {
-    fastFlags += ["-target-cpu", "haswell"]
-}
-#endif
-let fast: [SwiftSetting] = [.unsafeFlags(fastFlags, .when(configuration: .release))]
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "BackdoorLab",
