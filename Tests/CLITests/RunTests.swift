@@ -172,6 +172,59 @@ final class RunTests: XCTestCase {
         }
     }
 
+    /// CINIC-10's ImageNet part as the public split of a CIFAR-10 victim (the thesis's pixel
+    /// interpolation and black-box source): at τ = 1 every poison is one of those images.
+    func testCINICImageNetPartAsThePublicSource() throws {
+        let cifar = dir + "/cifar", cinic = dir + "/cinic"
+        func pixel(_ i: Int) -> (Int, Int, Int) -> UInt8 { { y, x, c in UInt8((i * 37 + y * 5 + x * 3 + c * 50) % 200) } }
+        try FileManager.default.createDirectory(atPath: cifar, withIntermediateDirectories: true)
+        for b in 1...5 {
+            let records = (0..<20).flatMap { k in DatasetFiles.cifarRecord(labels: [UInt8(k % 10)], pixel: pixel(b * 20 + k)) }
+            DatasetFiles.write(records, to: "\(cifar)/data_batch_\(b).bin")
+        }
+        DatasetFiles.write((0..<10).flatMap { k in DatasetFiles.cifarRecord(labels: [UInt8(k)], pixel: pixel(500 + k)) }, to: "\(cifar)/test_batch.bin")
+        var imagenet = Set<[UInt8]>()
+        for (c, name) in CINIC.classNames.enumerated() {
+            let d = "\(cinic)/train/\(name)"
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            for k in 0..<2 {
+                let img = (0..<(32 * 32 * 3)).map { UInt8(($0 * (c + 3) + k * 101) % 251) }
+                imagenet.insert(img)
+                DatasetFiles.write(PNG.encode(width: 32, height: 32, rgb: img), to: "\(d)/n0\(c)_\(k).png")
+            }
+            DatasetFiles.write(PNG.encode(width: 32, height: 32, rgb: Array(repeating: 77, count: 3072)), to: "\(d)/cifar10-train-\(c).png")
+        }
+        let spec = """
+            dataset: {name: cifar10, path: \(cifar), public_source: {name: cinic10, path: \(cinic), part: imagenet}}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 3, batch_size: 10}
+            attack: {poison: clean_label, target: 1, count: 10, perturbation: {kind: pixel_interpolation, tau: 1, source: public}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err)
+        let fm = FileManager.default
+        func stageDir(_ kind: String) throws -> String {
+            let k = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { k in
+                (fm.contents(atPath: "\(dir)/cache/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"\(kind)\"") }) ?? false
+            })
+            return "\(dir)/cache/\(k)"
+        }
+        let meta = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try stageDir("dataset") + "/meta.json"))) as? [String: Any])
+        XCTAssertEqual(meta["public_count"] as? Int, 20)   // the ImageNet-named files only
+        XCTAssertEqual(meta["victim_count"] as? Int, 100)  // the victim keeps all of CIFAR-10
+        let poisons = try NPY.read(try stageDir("perturb") + "/images.npy")
+        guard case .uint8(let px) = poisons.values else { return XCTFail("perturbed images are not uint8") }
+        XCTAssertEqual(poisons.shape[0], 10)
+        for i in 0..<poisons.shape[0] { XCTAssert(imagenet.contains(Array(px[(i * 3072)..<((i + 1) * 3072)])), "poison \(i) is not a CINIC-10 ImageNet image") }
+        // A victim and a public source of different shapes is a spec error.
+        let bad = spec.replacingOccurrences(of: "{name: cinic10, path: \(cinic), part: imagenet}", with: "{name: fashion_mnist}")
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(bad.utf8))
+        let refused = try run(dir + "/cache2")
+        XCTAssertEqual(refused.code, 65)
+        XCTAssert(refused.err.contains("public source 'fashion_mnist' has 28×28×1 images of 10 classes; the victim's 'cifar10' has 32×32×3 of 10"), refused.err)
+    }
+
     /// Clean-label poisons made hard by PGD against an adversarially trained reference model, and by
     /// Gaussian noise: one reference and one perturbation per class serve every fraction.
     func testPerturbedCleanLabelAttacks() throws {

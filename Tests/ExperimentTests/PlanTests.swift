@@ -187,7 +187,7 @@ final class PlanTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cpu.filter { !$0.expectations.isEmpty }.count, 17)
         var planner = Planner(rates: .defaults)
         XCTAssertLessThanOrEqual(planner.plan(cpu).total.seconds, 6 * 3600)
-        let full = try SpecLoader(environment: ["CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100"], profile: "full").load(folder)
+        let full = try SpecLoader(environment: ["CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100", "CINIC10_DIR": "/data/cinic10"], profile: "full").load(folder)
         XCTAssertEqual(full.first?.runs.first?.value[path: "dataset.name"]?.string, "cifar10")
         XCTAssertGreaterThan(full.reduce(0) { $0 + $1.runs.count }, 500)
     }

@@ -28,6 +28,14 @@ final class DataSource: @unchecked Sendable {
         cache[id] = d
         return d
     }
+
+    /// `dataset.public_source`: CINIC-10's chosen split and part, or another dataset's training set.
+    func loadPublic(_ src: Value) throws -> Dataset {
+        guard src["name"]!.string == "cinic10" else { return try load(src).train }
+        let path = src["path"]!.string!
+        let part = CINIC.Source(rawValue: src["part"]?.string ?? "all") ?? .all
+        return try CINIC.load(directory: path, split: src["split"]?.string ?? "train", source: part)
+    }
 }
 
 /// A stage that could not finish, with the reason shown to the user.

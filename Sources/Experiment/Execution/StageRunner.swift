@@ -40,8 +40,17 @@ final class StageRunner: @unchecked Sendable {
         var order = RNG(seed: seed).split("public-split")
         let perm = order.permutation(train.count)
         let publicCount = Int((Double(train.count) * p["public_fraction"]!.double!).rounded(.down))
-        let publicIdx = Array(perm.prefix(publicCount)).sorted()
+        var publicIdx = Array(perm.prefix(publicCount)).sorted()
         var victim = Array(perm.dropFirst(publicCount))
+        if let src = p["public_source"] {
+            // Another dataset is the public split: all of it; the victim keeps its whole training set.
+            let other = try data.loadPublic(src)
+            guard other.shape == train.shape, other.classes == train.classes else {
+                throw StageFailure("public source \(src["name"]!.string!) has \(other.shape) images of \(other.classes) classes; the victim's have \(train.shape) and \(train.classes)")
+            }
+            guard other.count > 0 else { throw StageFailure("public source \(src["name"]!.string!) has no images (part \(src["part"]?.string ?? "all"))") }
+            publicIdx = Array(0..<other.count)
+        }
         if let n = p["subset"]?.int { victim = Array(victim.prefix(n)) }
         victim.sort()
         try Artifacts.writeIndices(victim, out + "/victim.npy")
@@ -59,8 +68,9 @@ final class StageRunner: @unchecked Sendable {
         let stage = plan.stage(datasetKey)!
         let (train, test) = try data.load(stage.parameters)
         let meta = try Artifacts.readJSON(d + "/meta.json")
+        let publicData = try stage.parameters["public_source"].map { try data.loadPublic($0) } ?? train
         let p = PreparedData(train: train.subset(try Artifacts.readIndices(d + "/victim.npy")), test: test,
-                             publicSplit: train.subset(try Artifacts.readIndices(d + "/public.npy")),
+                             publicSplit: publicData.subset(try Artifacts.readIndices(d + "/public.npy")),
                              mean: (meta["mean"] as? [Double] ?? []).map(Float.init), std: (meta["std"] as? [Double] ?? []).map(Float.init))
         prepared[datasetKey] = p
         return p

@@ -76,10 +76,14 @@ public struct Planner {
         let user = run.label.isEmpty ? run.file : "\(run.file) [\(run.label)]"
         let d = spec.dataset
         let imageBytes = Double(d.shape.reduce(1, *))
-        let datasetKey = add(.dataset, ["name": .string(d.name), "path": d.path.map(Value.string) ?? .string("default"),
-                                        "labels": .string(d.labels), "subset": d.subset.map(Value.int) ?? .string("all"),
-                                        "public_fraction": .number(d.publicFraction), "seed": .int(spec.seed)],
-                             inputs: [], cost: Cost(memoryBytes: imageBytes * Double(d.fullTrainCount + d.testCount) * 2,
+        var datasetParams: [String: Value] = ["name": .string(d.name), "path": d.path.map(Value.string) ?? .string("default"),
+                                              "labels": .string(d.labels), "subset": d.subset.map(Value.int) ?? .string("all"),
+                                              "public_fraction": .number(d.publicFraction), "seed": .int(spec.seed)]
+        // Only when given, so the keys of specs without one stay as they were.
+        if let src = d.publicSource { datasetParams["public_source"] = src }
+        let sourceImages = Double(d.publicSource == nil ? 0 : d.publicCount)
+        let datasetKey = add(.dataset, datasetParams,
+                             inputs: [], cost: Cost(memoryBytes: imageBytes * Double(d.fullTrainCount + d.testCount + Int(sourceImages)) * 2,
                                                     diskBytes: imageBytes * Double(d.fullTrainCount + d.testCount)),
                              origin: run.mark("dataset"), user: user)
         let victim = spec.architecture()

@@ -20,6 +20,15 @@ public enum SpecSchema {
         Field("subset", count, "Train on this many images of the training set (a seeded random subset); default all."),
         Field("public_fraction", .number(min: 0, max: 0.9, exclusiveMin: false), default: n(0),
               "Fraction of the training set set aside as a public split the attacker cannot touch: the black-box reference model and DP-SGD pre-training use it, the victim trains on the rest. 0 = none.", thesis: "§4.5, §7.10 (Fashion-MNIST stand-ins for CINIC-10 and CIFAR-100)"),
+        Field("public_source", .object(publicSource),
+              "Another dataset as the public split instead of a fraction of this one (the thesis: CINIC-10's ImageNet part for a CIFAR-10 victim). Same image shape and classes as the victim's.", thesis: "§4.4, §4.5"),
+    ])
+
+    static let publicSource = ObjectSchema("public source", "A second dataset that serves as the public split.", [
+        Field("name", .choice(datasetNames), required: true, "Dataset.", thesis: "§4.5"),
+        Field("path", .path, "Directory of its files (default /usr/share/datasets/fashion-mnist for fashion_mnist, required otherwise)."),
+        Field("part", .choice(["all", "imagenet", "cifar"]), default: s("all"), "cinic10 only: the ImageNet-derived images (not named cifar10-*), the CIFAR-10-derived ones, or all.", thesis: "§4.5"),
+        Field("split", .choice(["train", "valid", "test"]), default: s("train"), "cinic10 only: which of its folders. Other datasets give their training set."),
     ])
 
     static let model = ObjectSchema("model", "The victim network.", [

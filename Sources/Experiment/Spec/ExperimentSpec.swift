@@ -4,14 +4,27 @@ import Learning
 public struct ExperimentSpec: Sendable {
     public struct DatasetSpec: Sendable, Hashable {
         public var name: String, path: String?, labels: String, subset: Int?, publicFraction: Double
+        /// `dataset.public_source`, when another dataset is the public split.
+        public var publicSource: Value?
         /// [H, W, C], classes and training-set size of the named dataset.
-        public var shape: [Int] { name == "fashion_mnist" ? [28, 28, 1] : [32, 32, 3] }
+        public var shape: [Int] { DatasetSpec.shape(name) }
         public var classes: Int { name == "cifar100" ? (labels == "fine" ? 100 : 20) : 10 }
         public var fullTrainCount: Int { name == "fashion_mnist" ? 60_000 : (name == "cinic10" ? 90_000 : 50_000) }
         public var testCount: Int { name == "cinic10" ? 90_000 : 10_000 }
-        public var publicCount: Int { Int((Double(fullTrainCount) * publicFraction).rounded(.down)) }
+        public var publicCount: Int {
+            guard let src = publicSource else { return Int((Double(fullTrainCount) * publicFraction).rounded(.down)) }
+            // CINIC-10 splits hold 90 000 images each: 70 000 from ImageNet, 20 000 from CIFAR-10.
+            switch (src["name"]!.string!, src["part"]?.string ?? "all") {
+            case ("cinic10", "imagenet"): return 70_000
+            case ("cinic10", "cifar"): return 20_000
+            case ("cinic10", _): return 90_000
+            case ("fashion_mnist", _): return 60_000
+            default: return 50_000
+            }
+        }
+        static func shape(_ name: String) -> [Int] { name == "fashion_mnist" ? [28, 28, 1] : [32, 32, 3] }
         /// Images the victim trains on.
-        public var victimCount: Int { min(subset ?? Int.max, fullTrainCount - publicCount) }
+        public var victimCount: Int { min(subset ?? Int.max, fullTrainCount - (publicSource == nil ? publicCount : 0)) }
     }
     public struct ModelSpec: Sendable, Hashable { public var arch: String, stem: Int, widths: [Int], unitsPerGroup: Int }
     public struct TrainSpec: Sendable, Hashable {
@@ -48,7 +61,7 @@ public struct ExperimentSpec: Sendable {
         seed = v["seed"]?.int ?? 0
         let d = v["dataset"]!
         dataset = DatasetSpec(name: d["name"]!.string!, path: d["path"]?.string, labels: d["labels"]!.string!,
-                              subset: d["subset"]?.int, publicFraction: d["public_fraction"]!.double!)
+                              subset: d["subset"]?.int, publicFraction: d["public_fraction"]!.double!, publicSource: d["public_source"])
         model = ExperimentSpec.model(v["model"]!)
         train = ExperimentSpec.training(v["train"]!)
         let a = v["attack"]!

@@ -21,7 +21,25 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
         out.append(Diagnostic(mark("dataset.name"), "dataset '\(dataset)' needs 'dataset.path' (its files cannot be downloaded here)"))
     }
     let classes = dataset == "cifar100" ? (v[path: "dataset.labels"]?.string == "fine" ? 100 : 20) : 10
-    let publicFraction = v[path: "dataset.public_fraction"]?.double ?? 0
+    let publicSource = v[path: "dataset.public_source"]
+    let hasPublic = (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 || publicSource != nil
+    if let src = publicSource {
+        let other = src["name"]!.string!
+        if given("dataset.public_fraction") && (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 {
+            out.append(Diagnostic(mark("dataset.public_source"), "give 'dataset.public_fraction' or 'dataset.public_source', not both"))
+        }
+        if other != "fashion_mnist", src["path"] == nil {
+            out.append(Diagnostic(mark("dataset.public_source.name"), "public source '\(other)' needs 'dataset.public_source.path'"))
+        }
+        let otherClasses = other == "cifar100" ? 20 : 10
+        if ExperimentSpec.DatasetSpec.shape(other) != ExperimentSpec.DatasetSpec.shape(dataset) || otherClasses != classes {
+            out.append(Diagnostic(mark("dataset.public_source.name"),
+                                  "public source '\(other)' has \(ExperimentSpec.DatasetSpec.shape(other).map(String.init).joined(separator: "×")) images of \(otherClasses) classes; the victim's '\(dataset)' has \(ExperimentSpec.DatasetSpec.shape(dataset).map(String.init).joined(separator: "×")) of \(classes)"))
+        }
+        for k in ["part", "split"] where other != "cinic10" && given("dataset.public_source." + k) {
+            out.append(Diagnostic(mark("dataset.public_source." + k), "'dataset.public_source.\(k)' applies to cinic10 only"))
+        }
+    }
 
     // Learning-rate schedules, wherever they appear.
     for prefix in ["train", "attack.perturbation.reference.train", "defence.pretrain.train", "detection.train"] {
@@ -99,11 +117,11 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
         }
     }
     let kind = v[path: "attack.perturbation.kind"]?.string
-    if kind == "pgd", v[path: "attack.perturbation.reference.data"]?.string == "public", publicFraction == 0 {
-        out.append(Diagnostic(mark("attack.perturbation.reference.data"), "a black-box reference trains on the public split: set 'dataset.public_fraction' > 0"))
+    if kind == "pgd", v[path: "attack.perturbation.reference.data"]?.string == "public", !hasPublic {
+        out.append(Diagnostic(mark("attack.perturbation.reference.data"), "a black-box reference trains on the public split: set 'dataset.public_fraction' > 0 or 'dataset.public_source'"))
     }
-    if kind == "pixel_interpolation", v[path: "attack.perturbation.source"]?.string == "public", publicFraction == 0 {
-        out.append(Diagnostic(mark("attack.perturbation.source"), "interpolation source 'public' needs 'dataset.public_fraction' > 0"))
+    if kind == "pixel_interpolation", v[path: "attack.perturbation.source"]?.string == "public", !hasPublic {
+        out.append(Diagnostic(mark("attack.perturbation.source"), "interpolation source 'public' needs 'dataset.public_fraction' > 0 or 'dataset.public_source'"))
     }
 
     // Defence.
@@ -112,8 +130,8 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
         if lot % mb != 0 {
             out.append(Diagnostic(mark("defence.microbatches"), "'defence.lot_size' (\(lot)) must be a multiple of 'defence.microbatches' (\(mb))"))
         }
-        if v[path: "defence.pretrain.dataset"]?.string == "public", publicFraction == 0 {
-            out.append(Diagnostic(mark("defence.pretrain"), "pre-training on the public split needs 'dataset.public_fraction' > 0"))
+        if v[path: "defence.pretrain.dataset"]?.string == "public", !hasPublic {
+            out.append(Diagnostic(mark("defence.pretrain"), "pre-training on the public split needs 'dataset.public_fraction' > 0 or 'dataset.public_source'"))
         }
         if v[path: "defence.pretrain.dataset"]?.string == "cifar100", v[path: "defence.pretrain.path"] == nil {
             out.append(Diagnostic(mark("defence.pretrain.dataset"), "pre-training on cifar100 needs 'defence.pretrain.path'"))
