@@ -33,10 +33,12 @@ public struct Axis: Sendable, Equatable {
         ticks = (k0...k1).map(value)
     }
 
-    /// The smallest step of 1, 2 or 5 × 10ᵉ at least `raw`, as (1, 2 or 5, e).
+    /// The step of 1, 2 or 5 × 10ᵉ nearest `raw` (Heckbert's rounding), as (1, 2 or 5, e).
     static func niceStep(_ raw: Double) -> (Int, Int) {
-        let e = Int(floor(log10(raw)))
-        for m in [1, 2, 5] where Double(m) * pow(10, Double(e)) >= raw * (1 - 1e-9) { return (m, e) }
+        let e = Int(floor(log10(raw))), f = raw / pow(10, Double(e))
+        if f < 1.5 { return (1, e) }
+        if f < 3 { return (2, e) }
+        if f < 7 { return (5, e) }
         return (1, e + 1)
     }
 

@@ -10,10 +10,11 @@ final class AxisTests: XCTestCase {
         XCTAssertEqual(a.ticks, [0, 10, 20, 30, 40])
         XCTAssertEqual(a.fraction(20), 0.5)
         let f = Axis(covering: [0.015, 0.25])
-        XCTAssertEqual(f.ticks, [0, 0.1, 0.2, 0.3])
-        XCTAssertEqual(f.ticks.map(f.label), ["0", "0.10", "0.20", "0.30"])
+        XCTAssertEqual(f.ticks, [0, 0.05, 0.1, 0.15, 0.2, 0.25])
+        XCTAssertEqual(f.ticks.map(f.label), ["0", "0.05", "0.10", "0.15", "0.20", "0.25"])
+        XCTAssertEqual(Axis(covering: [0, 9.6]).ticks, [0, 2, 4, 6, 8, 10])
         let negative = Axis(covering: [-3, 7])
-        XCTAssertEqual(negative.ticks, [-5, 0, 5, 10])
+        XCTAssertEqual(negative.ticks, [-4, -2, 0, 2, 4, 6, 8])
     }
 
     func testLogAxisTicksAtPowersOfTen() {
