@@ -72,7 +72,20 @@ public struct Report {
             line += "; they took \(PlanOutput.duration(measured)) where the plan estimated \(PlanOutput.duration(planned))"
             line += String(format: " (measured / planned = %.2f)", measured / planned)
         }
-        return line + "; the plan's total is \(PlanOutput.duration(plan.total.seconds)).\n"
+        line += "; the plan's total is \(PlanOutput.duration(plan.total.seconds)).\n"
+        // Per stage kind, so a cost model that is off for one kind (GAN training, PGD) shows where.
+        var rows = ""
+        for kind in Stage.Kind.allCases {
+            let mine = done.filter { $0.kind == kind }
+            let m = metrics.seconds(mine.map(\.key)), p = mine.reduce(0) { $0 + $1.cost.seconds }
+            guard !mine.isEmpty, m >= 1 || p >= 1 else { continue }
+            rows += "| \(kind.rawValue) | \(mine.count) | \(PlanOutput.duration(m)) | \(PlanOutput.duration(p)) | "
+                + (p > 0 ? String(format: "%.2f", m / p) : "—") + " |\n"
+        }
+        if !rows.isEmpty {
+            line += "\n| stage kind | computed | measured | planned | measured / planned |\n|---|---|---|---|---|\n" + rows
+        }
+        return line
     }
 
     /// Left and right side of an expectation with `pair_by` and a right-hand spec, one group of bars per pair.
