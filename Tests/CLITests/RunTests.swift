@@ -277,6 +277,7 @@ final class RunTests: XCTestCase {
         XCTAssert(md.contains("![spec](spec.svg)"), md)
         // Everything ran: the folder line compares all measured stage time with the plan's estimate for it.
         XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
+        XCTAssertNotNil(md.range(of: #"\n\| train \| 2 \| [^|]+ \| [^|]+ \| \d+\.\d\d \|\n"#, options: .regularExpression), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
         let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
         XCTAssert(html.contains("<li><b>fails</b> — ASR above 200 % ("), html)
