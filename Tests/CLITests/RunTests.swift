@@ -36,6 +36,14 @@ final class RunTests: XCTestCase {
         try CLITests.run(["run", dir + "/spec.yaml", "--cache", cache, "--results", dir + "/results"] + extra, env: env)
     }
 
+    /// Keys of the finished stages of `kind` in a cache directory, sorted.
+    func stageKeys(_ kind: String, in cache: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: cache).filter { k in
+            (FileManager.default.contents(atPath: "\(cache)/\(k)/manifest.json")
+                .map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"\(kind)\"") }) ?? false
+        }.sorted()
+    }
+
     /// Kinds of the stages a run computed (not taken from the cache).
     func computed(_ out: String) -> [String] {
         out.split(separator: "\n").filter { $0.hasPrefix("✓ [") && !$0.contains(" cached") }
@@ -71,12 +79,7 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(resumed.code, 0, resumed.err)
         XCTAssert(resumed.out.contains("at step 10 of 24"), resumed.out)
         let fm = FileManager.default
-        let trainDirs = { (c: String) in
-            try fm.contentsOfDirectory(atPath: c).filter { k in
-                (fm.contents(atPath: "\(c)/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"train\"") }) ?? false
-            }.sorted()
-        }
-        let a = try trainDirs(dir + "/cache-a"), b = try trainDirs(dir + "/cache-b")
+        let a = try stageKeys("train", in: dir + "/cache-a"), b = try stageKeys("train", in: dir + "/cache-b")
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.count, 2)
         for k in a {
@@ -160,10 +163,7 @@ final class RunTests: XCTestCase {
         FileManager.default.createFile(atPath: dir + "/trigger.png", contents: Data(PNG.encode(width: 2, height: 2, rgb: [255, 255, 255, 9, 9, 9, 9, 9, 9, 255, 255, 255])))
         let good = try run(dir + "/cache")
         XCTAssertEqual(good.code, 0, good.err)
-        let fm = FileManager.default
-        let poison = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { k in
-            (fm.contents(atPath: "\(dir)/cache/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"poison\"") }) ?? false
-        })
+        let poison = try XCTUnwrap(try stageKeys("poison", in: dir + "/cache").first)
         let images = try NPY.read("\(dir)/cache/\(poison)/images.npy")
         guard case .uint8(let px) = images.values else { return XCTFail("poison images are not uint8") }
         for i in 0..<images.shape[0] {
@@ -203,13 +203,7 @@ final class RunTests: XCTestCase {
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
         let r = try run(dir + "/cache")
         XCTAssertEqual(r.code, 0, r.err)
-        let fm = FileManager.default
-        func stageDir(_ kind: String) throws -> String {
-            let k = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { k in
-                (fm.contents(atPath: "\(dir)/cache/\(k)/manifest.json").map { String(decoding: $0, as: UTF8.self).contains("\"kind\" : \"\(kind)\"") }) ?? false
-            })
-            return "\(dir)/cache/\(k)"
-        }
+        func stageDir(_ kind: String) throws -> String { "\(dir)/cache/" + (try XCTUnwrap(try stageKeys(kind, in: dir + "/cache").first)) }
         let meta = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try stageDir("dataset") + "/meta.json"))) as? [String: Any])
         XCTAssertEqual(meta["public_count"] as? Int, 20)   // the ImageNet-named files only
         XCTAssertEqual(meta["victim_count"] as? Int, 100)  // the victim keeps all of CIFAR-10
