@@ -4,6 +4,7 @@ import Foundation
 /// Loads the datasets stages refer to, once per process.
 final class DataSource: @unchecked Sendable {
     private var cache: [String: (train: Dataset, test: Dataset)] = [:]
+    private var publicCache: [String: Dataset] = [:]
 
     func load(_ p: Value) throws -> (train: Dataset, test: Dataset) {
         let name = p["name"]!.string!
@@ -30,11 +31,15 @@ final class DataSource: @unchecked Sendable {
     }
 
     /// `dataset.public_source`: CINIC-10's chosen split and part, or another dataset's training set.
+    /// Kept once per process: the dataset stage and every later stage of a run read it.
     func loadPublic(_ src: Value) throws -> Dataset {
         guard src["name"]!.string == "cinic10" else { return try load(src).train }
-        let path = src["path"]!.string!
-        let part = CINIC.Source(rawValue: src["part"]?.string ?? "all") ?? .all
-        return try CINIC.load(directory: path, split: src["split"]?.string ?? "train", source: part)
+        let path = src["path"]!.string!, split = src["split"]?.string ?? "train", part = src["part"]?.string ?? "all"
+        let id = "cinic10|\(path)|\(split)|\(part)"
+        if let d = publicCache[id] { return d }
+        let d = try CINIC.load(directory: path, split: split, source: CINIC.Source(rawValue: part) ?? .all)
+        publicCache[id] = d
+        return d
     }
 }
 

@@ -80,12 +80,9 @@ final class StageRunner: @unchecked Sendable {
 
     static func trigger(_ t: Value) throws -> Trigger {
         let size = t["size"]!.int!
-        var mask: [Int8]?
-        if let m = t["mask"]?.list {
-            mask = m.map { Int8($0.int!) }
-            guard mask!.count == size * size else {
-                throw StageFailure("trigger file '\(t["file"]?.string ?? "")' could not be read when the plan was made; run `validate` on the spec")
-            }
+        let mask = t["mask"]?.list?.map { Int8($0.int!) }
+        if let mask, mask.count != size * size {
+            throw StageFailure("trigger file '\(t["file"]?.string ?? "")' could not be read when the plan was made; run `validate` on the spec")
         }
         return Trigger(pattern: Trigger.Pattern(rawValue: t["pattern"]!.string!) ?? .checkerboard, size: size,
                        corners: t["corners"]!.list!.compactMap { Trigger.Corner(rawValue: $0.string!) },

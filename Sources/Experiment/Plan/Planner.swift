@@ -81,12 +81,14 @@ public struct Planner {
                                               "public_fraction": .number(d.publicFraction), "seed": .int(spec.seed)]
         // Only when given, so the keys of specs without one stay as they were.
         if let src = d.publicSource { datasetParams["public_source"] = src }
-        let sourceImages = Double(d.publicSource == nil ? 0 : d.publicCount)
+        let sourceImages = d.publicSource == nil ? 0 : d.publicCount
         let datasetKey = add(.dataset, datasetParams,
-                             inputs: [], cost: Cost(memoryBytes: imageBytes * Double(d.fullTrainCount + d.testCount + Int(sourceImages)) * 2,
+                             inputs: [], cost: Cost(memoryBytes: imageBytes * Double(d.fullTrainCount + d.testCount + sourceImages) * 2,
                                                     diskBytes: imageBytes * Double(d.fullTrainCount + d.testCount)),
                              origin: run.mark("dataset"), user: user)
         let victim = spec.architecture()
+        // Read once per run: an image trigger's file is opened here, and poison and evaluation both need it.
+        let triggerParams = triggerValue(spec.trigger, file: run.triggerFile)
 
         // Pre-training for the defended (transfer) set-up.
         var pretrainKey: String?
@@ -179,7 +181,7 @@ public struct Planner {
             let t = spec.trigger
             let n = spec.poisonCount
             poisonKey = add(.poison, ["poison": .string(spec.poison), "target": .int(spec.target), "count": .int(n),
-                                      "trigger": triggerValue(t, file: run.triggerFile), "seed": .int(spec.seed)],
+                                      "trigger": triggerParams, "seed": .int(spec.seed)],
                             inputs: [datasetKey] + (perturbKey.map { [$0] } ?? []),
                             cost: Cost(flops: Double(n) * imageBytes, memoryBytes: imageBytes * Double(d.victimCount) * 2,
                                        diskBytes: Double(n) * (imageBytes + 8)),
@@ -224,7 +226,7 @@ public struct Planner {
         var evalParams: [String: Value] = ["per_class": spec.evaluate["per_class"]!]
         var passes = 1.0
         if spec.poison != "none" {
-            var tv = triggerValue(spec.trigger, file: run.triggerFile)
+            var tv = triggerParams
             if let a = asr["amplitude"] { tv = tv.with("amplitude", a) }
             evalParams["attack_success_rate"] = .object(["exclude": asr["exclude"]!, "trigger": tv, "target": .int(spec.target)])
             passes = 2

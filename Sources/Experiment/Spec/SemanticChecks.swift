@@ -25,16 +25,18 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
     let hasPublic = (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 || publicSource != nil
     if let src = publicSource {
         let other = src["name"]!.string!
-        if given("dataset.public_fraction") && (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 {
+        if (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 {
             out.append(Diagnostic(mark("dataset.public_source"), "give 'dataset.public_fraction' or 'dataset.public_source', not both"))
         }
         if other != "fashion_mnist", src["path"] == nil {
             out.append(Diagnostic(mark("dataset.public_source.name"), "public source '\(other)' needs 'dataset.public_source.path'"))
         }
+        // A public source has no `labels` key: cifar100 means its 20 superclasses.
         let otherClasses = other == "cifar100" ? 20 : 10
-        if ExperimentSpec.DatasetSpec.shape(other) != ExperimentSpec.DatasetSpec.shape(dataset) || otherClasses != classes {
+        let shape = { (name: String) in ExperimentSpec.DatasetSpec.shape(name).map(String.init).joined(separator: "×") }
+        if shape(other) != shape(dataset) || otherClasses != classes {
             out.append(Diagnostic(mark("dataset.public_source.name"),
-                                  "public source '\(other)' has \(ExperimentSpec.DatasetSpec.shape(other).map(String.init).joined(separator: "×")) images of \(otherClasses) classes; the victim's '\(dataset)' has \(ExperimentSpec.DatasetSpec.shape(dataset).map(String.init).joined(separator: "×")) of \(classes)"))
+                                  "public source '\(other)' has \(shape(other)) images of \(otherClasses) classes; the victim's '\(dataset)' has \(shape(dataset)) of \(classes)"))
         }
         for k in ["part", "split"] where other != "cinic10" && given("dataset.public_source." + k) {
             out.append(Diagnostic(mark("dataset.public_source." + k), "'dataset.public_source.\(k)' applies to cinic10 only"))
