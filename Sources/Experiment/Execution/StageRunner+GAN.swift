@@ -74,6 +74,7 @@ extension StageRunner {
             wgan.resume(at: step)
             resumeTiming(state)
             print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(config.steps)")
+            progress.resumed(at: step)
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 100
         let title = "train_gan \(s.shortKey)"

@@ -381,6 +381,7 @@ final class StageRunner: @unchecked Sendable {
             loop.resume(at: step)
             resumeTiming(state)
             print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(steps)")
+            progress.resumed(at: step)
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
         let title = "\(s.kind.rawValue) \(s.shortKey)"
