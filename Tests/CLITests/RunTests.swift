@@ -259,6 +259,9 @@ final class RunTests: XCTestCase {
         let before = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
         XCTAssertEqual(before.code, 0, before.err)
         XCTAssert(before.out.contains("not run  "), before.out)
+        // Nothing cached yet: no measured time is set against the whole spec's estimate.
+        let empty = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        XCTAssertNotNil(empty.range(of: #"\n\| spec \| 0/2 \| 3 not run \| 0/\d+ \| 0 s \| 0 s \| [^|]+ \|\n"#, options: .regularExpression), empty)
         XCTAssertEqual(try run(dir + "/cache").code, 0)
         let after = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
         XCTAssertEqual(after.code, 1, after.err)
@@ -269,6 +272,7 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(bars.components(separatedBy: "<rect x=").count - 1, 2 * 2 + 2, bars)   // 2 fractions × 2 sides, 2 legend keys
         XCTAssert(md.contains("- **fails** — ASR above 200 % ("), md)
         XCTAssert(md.contains("![spec](spec.svg)"), md)
+        XCTAssertNotNil(md.range(of: #"\n\| spec \| 2/2 \| 2 holds, 1 fails \| (\d+)/\1 \| [^|]+ \| [^|]+ \| [^|]+ \|\n"#, options: .regularExpression), md)
         // Everything ran: the folder line compares all measured stage time with the plan's estimate for it.
         XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
         XCTAssertNotNil(md.range(of: #"\n\| train \| 2 \| [^|]+ \| [^|]+ \| \d+\.\d\d \|\n"#, options: .regularExpression), md)

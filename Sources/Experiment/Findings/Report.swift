@@ -11,7 +11,7 @@ public struct Report {
 
     public init(specs: [LoadedSpec], plan: Plan, cache: Cache, title: String) {
         let metrics = RunMetrics(cache: cache)
-        var body = "", summary = "| spec | runs finished | expectations | measured compute | planned |\n|---|---|---|---|---|\n"
+        var body = "", summary = "| spec | runs finished | expectations | stages computed | measured | planned for them | planned for all |\n|---|---|---|---|---|---|---|\n"
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
             let first = spec.runs.first?.value
@@ -26,8 +26,11 @@ public struct Report {
             }
             // Cost: every stage this spec needs, shared ones included.
             let stages = plan.stages(of: spec.file)
-            let measured = metrics.seconds(stages.map(\.key)), planned = stages.reduce(0) { $0 + $1.cost.seconds }
-            body += "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(stages.filter { cache.contains($0.key) }.count) of \(stages.count)); the plan estimated \(PlanOutput.duration(planned)) for all.\n"
+            // Measured time covers only the cached stages: set it against their own estimate, not the whole spec's.
+            let done = stages.filter { cache.contains($0.key) }
+            let measured = metrics.seconds(done.map(\.key)), plannedDone = done.reduce(0) { $0 + $1.cost.seconds }
+            let planned = stages.reduce(0) { $0 + $1.cost.seconds }
+            body += "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(done.count) of \(stages.count)), planned \(PlanOutput.duration(plannedDone)) for them; the plan estimated \(PlanOutput.duration(planned)) for all.\n"
             if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
@@ -57,7 +60,7 @@ public struct Report {
             }
             let finished = runs.filter { cache.contains($0.evaluate) }.count
             let verdictText = ["holds", "fails", "not run"].compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
-            summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(planned)) |\n"
+            summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
         }
         let tally = ["holds", "fails", "not run"].map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
