@@ -50,6 +50,19 @@ final class PlanTests: XCTestCase {
         for s in plan.stages { for i in s.inputs { XCTAssert(seen.contains(i), "\(s.kind) before its input") }; seen.insert(s.key) }
     }
 
+    /// PGD runs forward and backward passes of the reference network: it is timed at that network's
+    /// training rate (ResNet-8 here), not at the rate of the ResNet-32 the dataset's shape would suggest.
+    func testPGDIsTimedAtTheReferenceNetworksRate() throws {
+        let f = SpecFolder()
+        f.write("pgd.yaml", cleanLabel)
+        let plan = try f.plan()
+        let perturb = try XCTUnwrap(plan.stages.first { $0.kind == .perturb })
+        let resnet8 = try XCTUnwrap(Rates.defaults.training.first { $0.depth == 8 && $0.input == "28x28x1" }).gflops
+        XCTAssertEqual(perturb.cost.seconds, perturb.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
+        let reference = try XCTUnwrap(plan.stages.first { $0.kind == .train_reference })
+        XCTAssertEqual(reference.cost.seconds, reference.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
+    }
+
     func testIdenticalStagesAreSharedAcrossSpecs() throws {
         let f = SpecFolder()
         f.write("a.yaml", "title: one\nattack: {poison: dirty_label, count: 75}\n")
