@@ -63,6 +63,37 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(reference.cost.seconds, reference.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
     }
 
+    /// `bench --gan` figures time `train_gan` and `encode`; without them both fall back to the ResNet-32 training rate.
+    func testGANStagesAreTimedAtTheBenchedGANRates() throws {
+        let home = DatasetFiles.temporaryDirectory("backdoorlab-home")
+        let bench = """
+            {"threads": 2, "training": [{"model": "resnet-32", "input": "28x28x1", "batch": 128, "gflops": 100}],
+             "gan": [{"input": "28x28x1", "secondsPerStep": 1.5, "trainingGflops": 40, "encodeGflops": 25}]}
+            """
+        try Data(bench.utf8).write(to: URL(fileURLWithPath: home + "/bench.json"))
+        let rates = Rates.stored(environment: ["BACKDOORLAB_HOME": home])
+        XCTAssertEqual(rates.gan, [Rates.GANEntry(input: "28x28x1", training: 40, encode: 25)])
+        XCTAssert(rates.summary.contains("WGAN-GP 28x28x1 40, inversion 28x28x1 25 GFLOP/s"), rates.summary)
+        let f = SpecFolder()
+        f.write("gan.yaml", """
+            attack:
+              poison: clean_label
+              fraction: 0.06
+              perturbation:
+                kind: gan_interpolation
+                tau: 0.2
+                gan: {classes: all, latent: 64, steps: 100, critic_steps: 5, batch_size: 256, penalty: 10, learning_rate: 0.0001, kernel: 3}
+                encode: {steps: 100, optimizer: adam, step_size: 0.05}
+            """)
+        for (r, expected) in [(rates, (40.0, 25.0)), (Rates.defaults, (110.0, 110.0))] {
+            var planner = Planner(rates: r)
+            let plan = planner.plan(try f.load())
+            let gan = try XCTUnwrap(plan.stages.first { $0.kind == .train_gan }), encode = try XCTUnwrap(plan.stages.first { $0.kind == .encode })
+            XCTAssertEqual(gan.cost.seconds, gan.cost.flops / (expected.0 * 1e9), accuracy: 1e-6)
+            XCTAssertEqual(encode.cost.seconds, encode.cost.flops / (expected.1 * 1e9), accuracy: 1e-6)
+        }
+    }
+
     func testIdenticalStagesAreSharedAcrossSpecs() throws {
         let f = SpecFolder()
         f.write("a.yaml", "title: one\nattack: {poison: dirty_label, count: 75}\n")

@@ -159,7 +159,7 @@ public struct Planner {
                 config.criticSteps = gan["critic_steps"]!.int!; config.batchSize = gan["batch_size"]!.int!
                 let ganCost = Double(config.steps) * WGAN.flopsPerStep(config, imageShape: d.shape)
                 let ganKey = add(.train_gan, ["gan": gan, "classes": .list(classes), "seed": .int(spec.seed)], inputs: [datasetKey],
-                                 cost: Cost(flops: ganCost, seconds: ganCost / (rates.training(for: d.shape) * 1e9),
+                                 cost: Cost(flops: ganCost, seconds: ganCost / (rates.gan(for: d.shape).training * 1e9),
                                             memoryBytes: Double(config.batchSize) * imageBytes * 4 * 40 + 2e8, diskBytes: 2e7),
                                  origin: run.mark("attack.perturbation.gan"), user: user,
                                  runtime: ["checkpoint_every": .int(max(1, config.steps / 20))])
@@ -169,7 +169,7 @@ public struct Planner {
                 let encCost = Double(2 * n) * Double(enc["steps"]!.int!) * 3 * g
                 let encKey = add(.encode, ["encode": enc, "classes": .list(classes), "target": .int(spec.target), "count": .int(n),
                                            "seed": .int(spec.seed)], inputs: [datasetKey, ganKey],
-                                 cost: Cost(flops: encCost, seconds: encCost / (rates.training(for: d.shape) * 1e9), memoryBytes: 3e8,
+                                 cost: Cost(flops: encCost, seconds: encCost / (rates.gan(for: d.shape).encode * 1e9), memoryBytes: 3e8,
                                             diskBytes: Double(2 * n * gan["latent"]!.int!) * 4),
                                  origin: run.mark("attack.perturbation.encode"), user: user)
                 inputs += [ganKey, encKey]

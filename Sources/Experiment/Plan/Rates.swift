@@ -9,6 +9,12 @@ public struct Rates: Sendable, Codable, Equatable {
     /// Inference of ResNet-32, 32×32×3, batch 500.
     public var inference: Double
     public var source: String
+    /// WGAN-GP training and latent inversion on `input`, measured by `bench --gan`.
+    public struct GANEntry: Sendable, Codable, Equatable {
+        public var input: String, training: Double, encode: Double
+        public init(input: String, training: Double, encode: Double) { self.input = input; self.training = training; self.encode = encode }
+    }
+    public var gan: [GANEntry] = []
     /// Worker threads the figures were measured with (the cost model's times are for this many cores).
     public var threads: Int = 2
 
@@ -33,8 +39,21 @@ public struct Rates: Sendable, Codable, Equatable {
         }
         let inference = (obj["inference"] as? [[String: Any]])?.compactMap { $0["gflops"] as? Double }.max()
         guard !best.isEmpty else { return .defaults }
+        let gan = (obj["gan"] as? [[String: Any]] ?? []).compactMap { r -> GANEntry? in
+            guard let input = r["input"] as? String, let t = r["trainingGflops"] as? Double, let e = r["encodeGflops"] as? Double else { return nil }
+            return GANEntry(input: input, training: t, encode: e)
+        }
         return Rates(training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
-                     inference: inference ?? defaults.inference, source: path, threads: obj["threads"] as? Int ?? 2)
+                     inference: inference ?? defaults.inference, source: path, gan: gan, threads: obj["threads"] as? Int ?? 2)
+    }
+
+    /// GFLOP/s of WGAN-GP training and of latent inversion on this image shape: measured by `bench --gan`,
+    /// otherwise the ResNet-32 training rate (the GAN's convolutions are of similar sizes).
+    func gan(for shape: [Int]) -> (training: Double, encode: Double) {
+        let input = shape.map(String.init).joined(separator: "x")
+        if let g = gan.first(where: { $0.input == input }) { return (g.training, g.encode) }
+        let t = training(for: shape)
+        return (t, t)
     }
 
     /// The measured rate closest to this network: same input size if measured, then nearest depth.
@@ -47,6 +66,9 @@ public struct Rates: Sendable, Codable, Equatable {
 
     public var summary: String {
         "training " + training.map { "resnet-\($0.depth) \($0.input) \(Int($0.gflops))" }.joined(separator: ", ")
-            + " GFLOP/s; inference \(Int(inference)) GFLOP/s — \(source)"
+            + " GFLOP/s; inference \(Int(inference)) GFLOP/s"
+            + (gan.isEmpty ? "" : "; WGAN-GP " + gan.map { "\($0.input) \(Int($0.training))" }.joined(separator: ", ")
+               + ", inversion " + gan.map { "\($0.input) \(Int($0.encode))" }.joined(separator: ", ") + " GFLOP/s")
+            + " — \(source)"
     }
 }

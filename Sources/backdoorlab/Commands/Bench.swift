@@ -17,13 +17,15 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Option(help: "Timed training steps per configuration.") var steps: Int = 8
+    @Option(help: "Timed training steps per configuration (fewer are noisy: ±20 % at 8 on a shared 2-core VM).") var steps: Int = 30
     @Flag(help: "Train on Fashion-MNIST until --target test accuracy; report wall time.") var timeToAccuracy = false
     @Option(help: "Test accuracy to reach with --time-to-accuracy.") var target: Double = 0.91
     @Option(help: "Epoch budget with --time-to-accuracy.") var epochs: Double = 4
     @Option(help: "Fashion-MNIST directory.") var dataDir: String = FashionMNIST.defaultDirectory
     @Flag(help: "Also measure DP-SGD against SGD (transfer set-up and per-example clipping).") var dp = false
     @Flag(help: "Also measure ℓ2 PGD (ResNet-32, 3×32×32, batch 100; 100-step rate from 10 timed steps).") var pgd = false
+    @Flag(help: "Also measure WGAN-GP training and latent inversion (the examples' GAN: latent 64, 3×3 kernels, batch 256, 5 critic steps).")
+    var gan = false
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
@@ -38,6 +40,7 @@ struct Bench: ParsableCommand {
         report.convolutions = convolutionSpeeds(shape: [32, 32, 3], batch: 50)
         if dp { report.privacy = dpThroughput() }
         if pgd { report.pgd = pgdThroughput() }
+        if gan { report.gan = [ganThroughput(shape: [28, 28, 1]), ganThroughput(shape: [32, 32, 3])] }
         try? report.store()
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -179,6 +182,29 @@ extension Bench {
         _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: PGD(norm: .l2, epsilon: 300, steps: 1), seed: 0)
         let t = bestTime(repeats: 1) { _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: attack, seed: 2) }
         return 100 / (t * 10)
+    }
+
+    /// GFLOP/s of WGAN-GP generator steps (with their critic steps) and of latent-inversion steps, counted
+    /// as `plan` counts them, so `plan` can time `train_gan` and `encode` from what this machine does.
+    func ganThroughput(shape: [Int]) -> BenchReport.GAN {
+        var config = WGAN.Config()
+        config.latent = 64; config.kernel = 3; config.batchSize = 256; config.criticSteps = 5
+        let size = shape.reduce(1, *)
+        var r = RNG(seed: 3)
+        let images = (0..<(512 * size)).map { _ in r.uniform() }
+        let wgan = WGAN(images: images, count: 512, imageShape: shape, config: config)
+        wgan.runStep()
+        let steps = 2
+        let train = bestTime(repeats: 1) { for _ in 0..<steps { wgan.runStep() } }
+        let trainFlops = Double(steps) * WGAN.flopsPerStep(config, imageShape: shape)
+        // Inversion: a forward and a backward to z per image and step (plan counts 3 generator passes).
+        let g = Double(wgan.generator.flopsPerImage), batch = 128, encodeSteps = 10
+        _ = LatentInversion.encode(wgan.generator, images: images, count: batch, steps: 1, stepSize: 0.05, method: .adam, batchSize: batch)
+        let encode = bestTime(repeats: 1) {
+            _ = LatentInversion.encode(wgan.generator, images: images, count: batch, steps: encodeSteps, stepSize: 0.05, method: .adam, batchSize: batch)
+        }
+        return .init(input: shape.map(String.init).joined(separator: "x"), secondsPerStep: train / Double(steps),
+                     trainingGflops: trainFlops / train / 1e9, encodeGflops: Double(batch * encodeSteps) * 3 * g / encode / 1e9)
     }
 
     /// img/s of DP-SGD and of SGD on the same layers: the thesis's transfer set-up on ResNet-8 28×28×1

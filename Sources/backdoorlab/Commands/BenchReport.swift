@@ -21,6 +21,9 @@ struct BenchReport: Codable {
     var privacy: [Privacy] = []
     /// Images per second of 100-step ℓ2 PGD, ResNet-32 3×32×32, batch 100.
     var pgd: Double?
+    /// WGAN-GP and latent inversion, as `plan` counts their FLOPs.
+    struct GAN: Codable { var input: String; var secondsPerStep: Double; var trainingGflops: Double; var encodeGflops: Double }
+    var gan: [GAN] = []
 
     /// `$BACKDOORLAB_HOME/bench.json`, default `~/.backdoorlab/bench.json`.
     static var storePath: String {
@@ -54,6 +57,11 @@ struct BenchReport: Codable {
             s += String(format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops, c.forwardMs, c.backwardMs)
         }
         if let pgd { s += String(format: "\n100-step ℓ2 PGD, resnet-32 3x32x32, batch 100: %.2f img/s\n", pgd) }
+        if !gan.isEmpty {
+            s += "\nWGAN-GP (latent 64, 3x3 kernels, batch 256, 5 critic steps) and latent inversion (batch 128)\n"
+            s += "  input      s/generator step   training GFLOP/s   inversion GFLOP/s\n"
+            for g in gan { s += String(format: "  %-10@ %16.2f   %16.1f   %17.1f\n", g.input, g.secondsPerStep, g.trainingGflops, g.encodeGflops) }
+        }
         if !privacy.isEmpty {
             s += "\nDP-SGD against SGD on the same trainable layers (img/s)\n"
             for p in privacy { s += String(format: "  %-80@ %8.0f\n", p.setup, p.imagesPerSecond) }
