@@ -202,6 +202,28 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(specs[0].runs[999].label, "attack.target=9 attack.count=100 seed=9")
     }
 
+    /// A swept perturbation is named by its kind where kinds differ, then by the leaves that differ among
+    /// the values of its kind — not by its whole JSON with every default filled in.
+    func testSweptObjectsAreLabelledByWhatSetsThemApart() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", """
+            attack:
+              poison: clean_label
+              target: {sweep: [0, 2]}
+              fraction: 0.06
+              perturbation: {sweep: [none, {kind: pgd, epsilon: 300}, {kind: pgd, epsilon: 600}, {kind: gaussian_noise, sigma: 8}]}
+            """)
+        let labels = try f.load()[0].runs.map(\.label)
+        XCTAssertEqual(labels, ["attack.target=0 attack.perturbation.kind=none",
+                                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
+                                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
+                                "attack.target=0 attack.perturbation.kind=gaussian_noise",
+                                "attack.target=2 attack.perturbation.kind=none",
+                                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
+                                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
+                                "attack.target=2 attack.perturbation.kind=gaussian_noise"])
+    }
+
     /// The full-scale thesis run: ResNet-32, 100 000 steps of batch 50, on CIFAR-10.
     func testFullScaleTrainingFLOPsByHand() throws {
         let f = SpecFolder()

@@ -21,7 +21,13 @@ public struct ResolvedRun: Sendable {
         }
         return marks[""] ?? Mark(file: file, line: 1, column: 1)
     }
-    public var label: String { point.isEmpty ? "" : point.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ") }
+    /// How the run is named in tables: `key=value` per swept key (a swept object by what sets it apart, see `Sweep.labels`).
+    public var label: String
+
+    init(file: String, point: [(key: String, value: Value)], value: Value, marks: [String: Mark], triggerFile: String?) {
+        self.file = file; self.point = point; self.value = value; self.marks = marks; self.triggerFile = triggerFile
+        label = point.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ")
+    }
 }
 
 /// A spec file after composition: its runs.

@@ -45,7 +45,51 @@ extension SpecLoader {
             while a >= 0 { index[a] += 1; if index[a] < axes[a].options.count { break }; index[a] = 0; a -= 1 }
         }
         if !problems.isEmpty { throw Diagnostics(problems) }
+        let labels = SpecLoader.labels(runs.map(\.point))
+        for i in runs.indices { runs[i].label = labels[i] }
         return LoadedSpec(file: file, runs: runs)
+    }
+
+    /// Run labels: `key=value` for a swept scalar; a swept object (a whole perturbation, say) is named by
+    /// what sets it apart from the sweep's other values: its `kind` where kinds differ, then the leaves
+    /// that differ from the values of the same kind — not by its whole resolved JSON with defaults filled.
+    static func labels(_ points: [[(key: String, value: Value)]]) -> [String] {
+        guard let first = points.first else { return [] }
+        var parts = [[String]](repeating: [], count: points.count)
+        for a in first.indices {
+            let key = first[a].key
+            var options: [Value] = []
+            for p in points where !options.contains(p[a].value) { options.append(p[a].value) }
+            for (i, p) in points.enumerated() {
+                let v = p[a].value
+                guard v.object != nil else { parts[i].append("\(key)=\(v.text)"); continue }
+                let kinds = Set(options.map { $0["kind"]?.text ?? "" })
+                let kind = v["kind"]?.text
+                var shown: [String] = []
+                var peers = options.filter { $0 != v }
+                if let kind, kinds.count > 1 {
+                    shown.append("\(key).kind=\(kind)")
+                    peers = peers.filter { $0["kind"]?.text == kind }
+                }
+                if !peers.isEmpty {
+                    let mine = leaves(v)
+                    let theirs = peers.map { leaves($0) }
+                    for (path, text) in mine.sorted(by: { $0.key < $1.key }) where theirs.contains(where: { $0[path] != text }) {
+                        shown.append("\(key).\(path)=\(text)")
+                    }
+                }
+                parts[i] += shown.isEmpty ? ["\(key)=\(v.text)"] : shown
+            }
+        }
+        return parts.map { $0.joined(separator: " ") }
+    }
+
+    /// An object's scalar and list leaves by dotted path.
+    static func leaves(_ v: Value, prefix: String = "") -> [String: String] {
+        guard let o = v.object else { return [prefix: v.text] }
+        var out: [String: String] = [:]
+        for (k, x) in o { out.merge(leaves(x, prefix: prefix.isEmpty ? k : prefix + "." + k)) { $1 } }
+        return out
     }
 
     func collectSweeps(_ n: Node, path: [PathStep], key: String, into axes: inout [SweepAxis], problems: inout [Diagnostic]) {
