@@ -401,6 +401,24 @@ extension RunTests {
         XCTAssert(csv.contains { $0.hasPrefix("4,poisoned_without_trigger,") })
         let svg = try String(contentsOfFile: "\(dir)/cache/\(key)/loss_tracking.svg", encoding: .utf8)
         XCTAssert(svg.hasPrefix("<svg") && svg.contains("poisoned without trigger"))
+        // The metrics expectations read: the last step's medians without the trigger, and that ÷ with it.
+        func median(_ group: String) throws -> Double {
+            try XCTUnwrap(Double(try XCTUnwrap(csv.first { $0.hasPrefix("8,\(group),") }).split(separator: ",")[3]))
+        }
+        let without = try median("poisoned_without_trigger"), with = try median("poisoned")
+        try (spec + "\n" + """
+            expect:
+              - {finding: loss without at least W, metric: poison_loss_without_trigger, is: ">=", value: \(without)}
+              - {finding: loss without above W, metric: poison_loss_without_trigger, is: ">", value: \(without)}
+              - {finding: reliance at least R, metric: trigger_reliance, is: ">=", value: \(without / with)}
+              - {finding: reliance above R, metric: trigger_reliance, is: ">", value: \(without / with)}
+            """).write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        _ = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
+        let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        for (finding, verdict) in [("loss without at least W", "holds"), ("loss without above W", "fails"),
+                                   ("reliance at least R", "holds"), ("reliance above R", "fails")] {
+            XCTAssert(md.contains("- **\(verdict)** — \(finding)"), md)
+        }
     }
 }
 

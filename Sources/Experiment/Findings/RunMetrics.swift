@@ -33,21 +33,27 @@ public final class RunMetrics {
             return e < 0 ? .infinity : e
         case "detection_enrichment": return json(r.detect, "detection.json")?["ratio_to_chance"] as? Double
         case "trigger_reliance": return triggerReliance(r)
+        case "poison_loss_without_trigger": return finalLossMedians(r)?["poisoned_without_trigger"]
         default: return nil
         }
     }
 
     /// Median loss of the poisons without the trigger ÷ with it, at the last recorded step (fig 4-1).
     func triggerReliance(_ r: PlannedRun) -> Double? {
+        guard let m = finalLossMedians(r), let without = m["poisoned_without_trigger"], let with = m["poisoned"], with > 0 else { return nil }
+        return without / with
+    }
+
+    /// Each loss-tracking group's median loss at its last recorded step.
+    func finalLossMedians(_ r: PlannedRun) -> [String: Double]? {
         guard cache.contains(r.train), let text = try? String(contentsOfFile: cache.directory(r.train) + "/loss_tracking.csv", encoding: .utf8) else { return nil }
-        var last: [String: (Int, Double)] = [:]
+        var last: [String: (step: Int, median: Double)] = [:]
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",")
             guard f.count == 5, let step = Int(f[0]), let median = Double(f[3]) else { continue }
-            if step >= (last[String(f[1])]?.0 ?? -1) { last[String(f[1])] = (step, median) }
+            if step >= (last[String(f[1])]?.step ?? -1) { last[String(f[1])] = (step, median) }
         }
-        guard let without = last["poisoned_without_trigger"]?.1, let with = last["poisoned"]?.1, with > 0 else { return nil }
-        return without / with
+        return last.mapValues(\.median)
     }
 
     /// Wall seconds the run's stages took (from their cache entries), counting shared stages in full.
