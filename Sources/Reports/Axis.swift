@@ -53,7 +53,19 @@ public struct Axis: Sendable, Equatable {
 
     /// A tick's label: for a log axis the tick is an exponent.
     public func label(_ tick: Double) -> String {
+        guard log else { return shortNumber(tick) }
+        // A power of ten reads as a plain number from 0.001 to 1000 and as 10 with a superscript beyond.
+        if tick == tick.rounded(), abs(tick) < 1e6 {
+            let e = Int(tick)
+            if (-3...3).contains(e) { return e < 0 ? "0." + String(repeating: "0", count: -e - 1) + "1" : "1" + String(repeating: "0", count: e) }
+            return "10" + Axis.superscript(e)
+        }
         // 10^log10(5) is 4.999…: round to ten significant digits before printing.
-        shortNumber(log ? Double(String(format: "%.10g", pow(10, tick)))! : tick)
+        return shortNumber(Double(String(format: "%.10g", pow(10, tick)))!)
+    }
+
+    static func superscript(_ n: Int) -> String {
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return (n < 0 ? "⁻" : "") + String(String(abs(n)).map { digits[Int(String($0))!] })
     }
 }
