@@ -28,7 +28,8 @@ public struct LinePlot: Sendable {
         let xAxis = Axis(covering: xs.isEmpty ? [0, 1] : xs, log: logX)
         let yAxis = Axis(covering: ys.isEmpty ? [0, 1] : ys, log: logY, fromZero: !logY && (ys.min() ?? 0) >= 0)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * (w - left - right) }
-        func py(_ y: Double) -> Double { h - bottom - yAxis.fraction(y) * (h - top - bottom) }
+        // A zero on a log axis (a quartile of losses that are exactly 0) sits on the axis, not below the chart.
+        func py(_ y: Double) -> Double { h - bottom - min(1, max(0, yAxis.fraction(y))) * (h - top - bottom) }
         let f = frame.f
         var s = frame.open(title: title)
         for t in yAxis.ticks {

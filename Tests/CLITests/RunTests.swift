@@ -415,6 +415,11 @@ extension RunTests {
             """).write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
         _ = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        // The report redraws the loss figure from the cached CSV.
+        let figure = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir + "/report").first { $0.hasSuffix("-loss_tracking.svg") })
+        let drawn = try String(contentsOfFile: dir + "/report/" + figure, encoding: .utf8)
+        XCTAssert(drawn.hasPrefix("<svg") && drawn.contains("poisoned without trigger"), drawn)
+        XCTAssert(md.contains("](\(figure))"), md)
         for (finding, verdict) in [("loss without at least W", "holds"), ("loss without above W", "fails"),
                                    ("reliance at least R", "holds"), ("reliance above R", "fails")] {
             XCTAssert(md.contains("- **\(verdict)** — \(finding)"), md)

@@ -1,4 +1,4 @@
-import Reports
+@testable import Reports
 import XCTest
 
 final class AxisTests: XCTestCase {
@@ -45,5 +45,16 @@ final class AxisTests: XCTestCase {
         XCTAssertEqual(cx.count, 4)
         XCTAssertEqual(cx[1] - cx[0], cx[3] - cx[2], accuracy: 0.11)
         XCTAssert(p.svg.contains(">0.001</text>") && p.svg.contains(">1</text>"), p.svg)
+    }
+
+    /// A band edge at 0 on a log axis is drawn on the x axis, not below the chart.
+    func testZeroOnALogAxisStaysInsideTheChart() {
+        let p = LinePlot(title: "t", xLabel: "step", yLabel: "loss", logY: true,
+                         series: [.init(name: "a", x: [0, 1, 2], y: [1, 0.1, 0.01], band: ([0.5, 0.01, 0], [2, 0.5, 0.1]))])
+        let polygon = p.svg.components(separatedBy: "<polygon points=\"")[1].prefix { $0 != "\"" }
+        let ys = polygon.split(separator: " ").compactMap { Double($0.split(separator: ",")[1]) }
+        let frame = ChartFrame()
+        XCTAssertEqual(ys.count, 6)
+        XCTAssertEqual(ys.max()!, frame.h - frame.bottom, accuracy: 0.01)
     }
 }

@@ -189,20 +189,14 @@ final class StageRunner: @unchecked Sendable {
     /// loss_tracking.csv and loss_tracking.svg (fig 4-1: medians with interquartile bands).
     func writeLossTracking(_ records: [[String: Any]], into out: String) throws {
         var csv = "step,group,q25,median,q75\n"
-        var series: [LinePlot.Series] = []
         for g in ["all", "poisoned", "poisoned_without_trigger"] {
-            let rows = records.compactMap { r -> (Double, [Double])? in
-                guard let st = r["step"] as? Int, let v = r[g] as? [Double] else { return nil }
-                return (Double(st), v)
+            for r in records {
+                guard let st = r["step"] as? Int, let v = r[g] as? [Double] else { continue }
+                csv += "\(st),\(g),\(v[0]),\(v[1]),\(v[2])\n"
             }
-            for (st, v) in rows { csv += "\(Int(st)),\(g),\(v[0]),\(v[1]),\(v[2])\n" }
-            series.append(.init(name: g.replacingOccurrences(of: "_", with: " "), x: rows.map(\.0), y: rows.map { $0.1[1] },
-                                band: (rows.map { $0.1[0] }, rows.map { $0.1[2] })))
         }
         try csv.write(toFile: out + "/loss_tracking.csv", atomically: true, encoding: .utf8)
-        let plot = LinePlot(title: "Loss during training (median, interquartile band)", xLabel: "step", yLabel: "cross-entropy loss",
-                            logY: true, series: series)
-        try plot.svg.write(toFile: out + "/loss_tracking.svg", atomically: true, encoding: .utf8)
+        try LossFigure.svg(csv: csv).write(toFile: out + "/loss_tracking.svg", atomically: true, encoding: .utf8)
     }
 
     /// Detection by filtering (§3.2, appendix A.1): a classifier trained on a small trusted clean

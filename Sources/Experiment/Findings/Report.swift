@@ -39,7 +39,9 @@ public struct Report {
                 let dir = cache.directory(s.key)
                 for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".png") || f.hasSuffix(".svg") {
                     let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
-                    guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
+                    // The loss figure is redrawn from its CSV: a run cached before a change to the drawing gets the current one.
+                    let redrawn = f == "loss_tracking.svg" ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map { Data(LossFigure.svg(csv: $0).utf8) } : nil
+                    guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f) else { continue }
                     files[out] = d
                     body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
                 }
