@@ -248,6 +248,20 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(computed(n.out).filter { $0 == "perturb" }.count, 1)
     }
 
+    /// Without `report.figure.x`, a spec sweeping another number (here the trigger amplitude) is drawn against it.
+    func testReportFigureDefaultsToTheSweptNumber() throws {
+        let spec = """
+            \(tinySpec(train: "steps: 6, batch_size: 10, learning_rate: 0.05"))
+            attack: {poison: clean_label, target: 1, fraction: 0.2, trigger: {amplitude: {sweep: [64, 255]}}}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        XCTAssertEqual(try run(dir + "/cache").code, 0)
+        let r = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let figure = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
+        XCTAssert(figure.contains(">attack.trigger.amplitude</text>") && figure.contains(">attack.target 1</text>"), figure)
+    }
+
     /// `report` after a run: metrics, a figure over the swept fraction, and a verdict per expectation (exit 1 on a failure).
     func testReportGivesVerdictsAndAFigure() throws {
         try (String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8) + "\n" + """
@@ -277,6 +291,8 @@ final class RunTests: XCTestCase {
         XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
         XCTAssertNotNil(md.range(of: #"\n\| train \| 2 \| [^|]+ \| [^|]+ \| \d+\.\d\d \|\n"#, options: .regularExpression), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
+        let figure = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
+        XCTAssert(figure.contains(">attack.fraction</text>") && figure.contains(">attack.target 1</text>"), figure)
         let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
         XCTAssert(html.contains("<li><b>fails</b> — ASR above 200 % ("), html)
         XCTAssert(html.contains("<img src=\"spec.svg\" alt=\"spec\">"), html)

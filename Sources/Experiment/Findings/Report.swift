@@ -117,12 +117,16 @@ public struct Report {
     static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
         guard let first = spec.runs.first else { return nil }
         let fig = first.value[path: "report.figure"] ?? .object([:])
-        let x = fig["x"]?.string ?? "attack.fraction", y = fig["y"]?.string ?? "attack_success_rate", seriesKey = fig["series"]?.string ?? "attack.target"
-        guard first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
+        let y = fig["y"]?.string ?? "attack_success_rate", seriesKey = fig["series"]?.string ?? "attack.target"
+        // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep).
+        let numeric = first.point.filter { $0.key != seriesKey && $0.value.double != nil }.map(\.key)
+        guard let x = fig["x"]?.string ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
+              first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
         func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }
         var groups: [(String, [PlannedRun])] = []
         for r in runs {
-            let label = pointValue(r, seriesKey).map { "\(seriesKey) \($0.text)" } ?? "runs"
+            // An unswept series key names the one line by its fixed value (attack.target 0).
+            let label = (pointValue(r, seriesKey) ?? first.value[path: seriesKey]).map { "\(seriesKey) \($0.text)" } ?? "runs"
             if let i = groups.firstIndex(where: { $0.0 == label }) { groups[i].1.append(r) } else { groups.append((label, [r])) }
         }
         let series = groups.compactMap { label, rs -> LinePlot.Series? in

@@ -214,7 +214,7 @@ public enum SpecSchema {
 
     static let report = ObjectSchema("report", "How results are drawn. `run` writes every run's metrics as CSV and JSON; `report` draws the figure described here (an SVG line plot) when its x key is swept.", [
         Field("figure", .object(ObjectSchema("figure", "One plot.", [
-            Field("x", .string, default: s("attack.fraction"), "Swept key on the x axis."),
+            Field("x", .string, "Swept key on the x axis; default attack.fraction when it is swept, else the first swept numeric key (ε, τ, count…)."),
             Field("y", .choice(["attack_success_rate", "natural_accuracy"]), default: s("attack_success_rate"), "Metric."),
             Field("series", .string, default: s("attack.target"), "Swept key that makes one line per value."),
         ])), "The spec's figure."),
