@@ -222,6 +222,10 @@ final class PlanTests: XCTestCase {
                                 "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
                                 "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
                                 "attack.target=2 attack.perturbation.kind=gaussian_noise"])
+        // Fractions written as 1/3 read as 0.3333 in labels.
+        f.write("t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {amplitude: {sweep: [255, 2/3, 1]}}}\n")
+        XCTAssertEqual(try f.load("t.yaml")[0].runs.map(\.label),
+                       ["attack.trigger.amplitude=255", "attack.trigger.amplitude=0.6667", "attack.trigger.amplitude=1"])
     }
 
     /// The full-scale thesis run: ResNet-32, 100 000 steps of batch 50, on CIFAR-10.

@@ -26,7 +26,7 @@ public struct ResolvedRun: Sendable {
 
     init(file: String, point: [(key: String, value: Value)], value: Value, marks: [String: Mark], triggerFile: String?) {
         self.file = file; self.point = point; self.value = value; self.marks = marks; self.triggerFile = triggerFile
-        label = point.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ")
+        label = point.map { "\($0.key)=\($0.value.labelText)" }.joined(separator: " ")
     }
 }
 

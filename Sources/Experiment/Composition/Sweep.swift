@@ -62,7 +62,7 @@ extension SpecLoader {
             for p in points where !options.contains(p[a].value) { options.append(p[a].value) }
             for (i, p) in points.enumerated() {
                 let v = p[a].value
-                guard v.object != nil else { parts[i].append("\(key)=\(v.text)"); continue }
+                guard v.object != nil else { parts[i].append("\(key)=\(v.labelText)"); continue }
                 let kinds = Set(options.map { $0["kind"]?.text ?? "" })
                 let kind = v["kind"]?.text
                 var shown: [String] = []

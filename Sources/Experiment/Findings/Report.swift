@@ -18,11 +18,14 @@ public struct Report {
             let name = ((spec.file as NSString).lastPathComponent as NSString).deletingPathExtension
             body += "\n## \(first?["title"]?.string ?? name)\n\n`\(spec.file)`"
             if let t = first?["thesis"]?.string { body += " — thesis: \(t)" }
-            body += "\n\n| run | natural accuracy | attack success rate | ε |\n|---|---|---|---|\n"
+            // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).
+            let dp = spec.runs.contains { $0.value[path: "defence.kind"]?.string == "dp_sgd" }
+            body += "\n\n| run | natural accuracy | attack success rate |" + (dp ? " DP-SGD ε |\n|---|---|---|---|\n" : "\n|---|---|---|\n")
             for r in runs {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
-                let eps = metrics.value(r, "epsilon").map { $0.isInfinite ? "∞" : String(format: "%.2f", $0) } ?? "—"
-                body += "| \(r.label.isEmpty ? "—" : r.label) | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) | \(eps) |\n"
+                body += "| \(r.label.isEmpty ? "—" : r.label) | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) |"
+                if dp { body += " " + (metrics.value(r, "epsilon").map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) } ?? "—") + " |" }
+                body += "\n"
             }
             // Cost: every stage this spec needs, shared ones included.
             let stages = plan.stages(of: spec.file)

@@ -48,6 +48,12 @@ public indirect enum Value: Hashable, Sendable {
         }
     }
 
+    /// How the value reads in run labels: a fraction like 1/3 to four significant digits (0.3333).
+    public var labelText: String {
+        if case let .number(d) = self, d != d.rounded() { return String(format: "%.4g", d) }
+        return text
+    }
+
     /// How the value reads in messages and tables.
     public var text: String {
         switch self {
