@@ -95,5 +95,11 @@ final class SpecProfileTests: XCTestCase {
             XCTAssertEqual((e as? Diagnostics)?.render(sources: loader.sources),
                            "--profile gpu: error: no profile 'gpu': profiles/gpu.yaml does not exist and a.yaml has no 'profiles: {gpu: …}' block (profiles: cpu, full); did you mean 'cpu'?\n1 error\n")
         }
+        // On a folder none of whose specs knows the profile: one error, not one per spec.
+        f.write("b.yaml", "attack: {target: 2}\nprofiles: {cpu: {attack: {target: 3}}}\n")
+        XCTAssertThrowsError(try loader.load(f.dir)) { e in
+            XCTAssertEqual((e as? Diagnostics)?.description,
+                           "--profile gpu: error: no profile 'gpu': profiles/gpu.yaml does not exist and no spec in \(f.dir) has a 'profiles: {gpu: …}' block (profiles: cpu, full); did you mean 'cpu'?")
+        }
     }
 }

@@ -78,6 +78,13 @@ public struct SpecLoader {
         for f in files {
             do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics { problems += d.items } catch let d as Diagnostic { problems.append(d) }
         }
+        // A profile no spec of a folder knows is one mistake on the command line, not one per file.
+        if let profile, files.count > 1, out.isEmpty, problems.count == files.count,
+           problems.allSatisfy({ $0.mark == .commandLine("--profile \(profile)") }), let first = problems.first {
+            let p = display((folder as NSString).appendingPathComponent("profiles/\(profile).yaml"))
+            let names = first.message.range(of: " (profiles: ").map { String(first.message[$0.lowerBound...]) } ?? ""
+            throw Diagnostics([Diagnostic(first.mark, "no profile '\(profile)': \(p) does not exist and no spec in \(display(folder)) has a 'profiles: {\(profile): …}' block" + names)])
+        }
         if !problems.isEmpty { throw Diagnostics(problems) }
         // Specs that expectations compare against join the plan, so their runs are run and reported too.
         let (expectationProblems, extra) = checkExpectations(out)

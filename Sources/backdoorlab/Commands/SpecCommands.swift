@@ -15,7 +15,7 @@ struct SpecOptions: ParsableArguments {
     func loadWithSources() throws -> (specs: [LoadedSpec], sources: SourceCache) {
         let loader = SpecLoader(profile: profile, overrides: overrides)
         do {
-            return (try loader.load(path), loader.sources)
+            do { return (try loader.load(path), loader.sources) } catch let one as Diagnostic { throw Diagnostics([one]) }
         } catch let d as Diagnostics {
             FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
             let missing = d.items.count == 1 && d.items[0].message.hasPrefix("no such spec file")
