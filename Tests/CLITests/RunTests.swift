@@ -291,6 +291,14 @@ final class RunTests: XCTestCase {
         XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
         XCTAssertNotNil(md.range(of: #"\n\| train \| 2 \| [^|]+ \| [^|]+ \| \d+\.\d\d \|\n"#, options: .regularExpression), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
+        // Charts also as PNG where rsvg-convert is installed (CI installs it); otherwise the output says how to get them.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") {
+            let png = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/report/spec.png"))
+            XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+            XCTAssert(after.out.contains("the 2 charts also as PNG"), after.out)
+        } else {
+            XCTAssert(after.out.contains("apt-get install librsvg2-bin"), after.out)
+        }
         let figure = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
         XCTAssert(figure.contains(">attack.fraction</text>") && figure.contains(">attack.target 1</text>"), figure)
         let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)

@@ -22,7 +22,27 @@ struct ReportCommand: ParsableCommand {
         try report.html.write(toFile: out + "/report.html", atomically: true, encoding: .utf8)
         for (name, data) in report.files { try data.write(to: URL(fileURLWithPath: out + "/" + name)) }
         for (e, v) in report.verdicts { print("\(v.label.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.spec): \(e.finding)" + (v.detail.isEmpty ? "" : " — \(v.detail)")) }
-        print("wrote \(out)/report.md, report.html and \(report.files.count) figures")
+        let charts = report.files.keys.filter { $0.hasSuffix(".svg") }.sorted()
+        let pngs = try rasterize(charts, in: out)
+        print("wrote \(out)/report.md, report.html and \(report.files.count) figures"
+              + (charts.isEmpty ? "" : pngs.map { "; the \($0) charts also as PNG" } ?? "; charts as SVG only (PNG copies need rsvg-convert: apt-get install librsvg2-bin)"))
         if report.verdicts.contains(where: { $0.1.label == "fails" }) { throw ExitCode(1) }
+    }
+
+    /// PNG copies of the SVG charts, for viewers that show no SVG: drawn by rsvg-convert (librsvg2-bin)
+    /// where it is installed; nil where it is not.
+    func rasterize(_ charts: [String], in out: String) throws -> Int? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard !charts.isEmpty,
+              let tool = path.split(separator: ":").map({ "\($0)/rsvg-convert" }).first(where: FileManager.default.isExecutableFile) else { return nil }
+        for chart in charts {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = ["--background-color", "white", "-o", out + "/" + chart.dropLast(4) + ".png", out + "/" + chart]
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw CLIError(message: "rsvg-convert could not draw \(out)/\(chart) as PNG (exit \(p.terminationStatus))", code: 70) }
+        }
+        return charts.count
     }
 }
