@@ -248,6 +248,20 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(computed(n.out).filter { $0 == "perturb" }.count, 1)
     }
 
+    /// A stage the plan says needs more memory than this machine has is refused before anything runs
+    /// (started, the kernel would kill it part-way with no message of ours).
+    func testRunRefusesAStageThatCannotFitInMemory() throws {
+        let spec = """
+            \(tinySpec(train: "steps: 2, batch_size: 100000000"))
+            attack: {poison: dirty_label, count: 5}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 65, r.err + r.out)
+        XCTAssertNotNil(r.err.range(of: #"error: train [0-9a-f]{12} \(.*spec.yaml\) needs about [0-9.]+ TB of memory by the plan; this machine has [0-9.]+ GB — lower its batch size"#, options: .regularExpression), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))   // nothing ran, not even the dataset stage
+    }
+
     /// Without `report.figure.x`, a spec sweeping another number (here the trigger amplitude) is drawn against it.
     func testReportFigureDefaultsToTheSweptNumber() throws {
         let spec = """

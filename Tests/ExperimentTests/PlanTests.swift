@@ -202,6 +202,15 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(specs[0].runs[999].label, "attack.target=9 attack.count=100 seed=9")
     }
 
+    /// Detection without its own `train` block trains the filter for the schema's 5 000 steps (planning
+    /// such a spec trapped on the missing block).
+    func testDetectionTrainsTheFilterByDefault() throws {
+        let f = SpecFolder()
+        f.write("d.yaml", "attack: {poison: dirty_label, count: 75}\ndetection: {enabled: true, clean_images: 100}\n")
+        let detect = try XCTUnwrap(try f.plan().stages.first { $0.kind == .detect })
+        XCTAssertEqual(detect.parameters[path: "train.steps"]?.int, 5000)
+    }
+
     /// A swept perturbation is named by its kind where kinds differ, then by the leaves that differ among
     /// the values of its kind — not by its whole JSON with every default filled in.
     func testSweptObjectsAreLabelledByWhatSetsThemApart() throws {

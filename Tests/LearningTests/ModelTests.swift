@@ -33,6 +33,22 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// The count a spec is checked with before anything is built equals the built network's.
+    func testParameterCountWithoutBuilding() {
+        for shape in [[28, 28, 1], [32, 32, 3]] {
+            for a in [Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: 1),
+                      Architecture.resnet(inputShape: shape, classes: 100, unitsPerGroup: 5),
+                      Architecture(kind: .resnet, inputShape: shape, classes: 10, stem: 8, widths: [8, 8, 24, 40], unitsPerGroup: 2),
+                      Architecture(kind: .vgg, inputShape: shape, classes: 10, widths: [16, 32], unitsPerGroup: 2),
+                      Architecture(kind: .small_cnn, inputShape: shape, classes: 10, widths: [8, 16, 64])] {
+                XCTAssertEqual(a.parameterCount, a.build().parameterCount, "\(a.kind) \(a.widths) \(shape)")
+            }
+        }
+        // ResNet-32 by hand: 464 154 with identity shortcuts (He et al.'s 0.46 M), plus the two 1×1 projection
+        // shortcuts and their batch norms, 16·32 + 64 + 32·64 + 128 = 2 752.
+        XCTAssertEqual(Architecture.resnet(inputShape: [32, 32, 3], classes: 10).parameterCount, 464_154 + 2_752)
+    }
+
     func testResNetGradients() {
         checkModel(Architecture(kind: .resnet, inputShape: [6, 6, 2], classes: 3, stem: 3, widths: [3, 4], unitsPerGroup: 1))
     }

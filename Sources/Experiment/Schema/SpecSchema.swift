@@ -10,7 +10,11 @@ public enum SpecSchema {
     static let positive = SchemaType.number(min: 0, max: nil, exclusiveMin: true)
     static let nonNegative = SchemaType.number(min: 0, max: nil, exclusiveMin: false)
     static let unit = SchemaType.number(min: 0, max: 1, exclusiveMin: false)
-    static let count = SchemaType.integer(min: 1, max: nil)
+    /// Counts of images, steps and records: a billion is far past any experiment here, and keeps
+    /// products such as steps × batch inside 64-bit integers.
+    static let count = SchemaType.integer(min: 1, max: 1_000_000_000)
+    /// Channels and latent dimensions.
+    static let width = SchemaType.integer(min: 1, max: 4096)
 
     static let dataset = ObjectSchema("dataset", "The data the victim is trained and tested on.", [
         Field("name", .choice(datasetNames), default: s("fashion_mnist"),
@@ -33,9 +37,9 @@ public enum SpecSchema {
 
     static let model = ObjectSchema("model", "The victim network.", [
         Field("arch", .choice(["resnet", "vgg", "small_cnn"]), default: s("resnet"), "Architecture.", thesis: "§7.1"),
-        Field("stem", count, default: i(16), "ResNet: width of the first convolution.", thesis: "§7.1"),
-        Field("widths", .list(count, minCount: 1), default: .list([i(16), i(32), i(64)]), "Channels of each group (ResNet), block (VGG) or layer (small CNN).", thesis: "§7.1"),
-        Field("units_per_group", count, default: i(5), "ResNet: residual units per group (5 = ResNet-32, 1 = ResNet-8); VGG: convolutions per block.", thesis: "§7.1"),
+        Field("stem", width, default: i(16), "ResNet: width of the first convolution.", thesis: "§7.1"),
+        Field("widths", .list(width, minCount: 1), default: .list([i(16), i(32), i(64)]), "Channels of each group (ResNet), block (VGG) or layer (small CNN).", thesis: "§7.1"),
+        Field("units_per_group", .integer(min: 1, max: 100), default: i(5), "ResNet: residual units per group (5 = ResNet-32, 1 = ResNet-8); VGG: convolutions per block.", thesis: "§7.1"),
     ])
 
     static let piecewise = ObjectSchema("piecewise schedule", "Learning rate constant between boundaries.", [
@@ -72,7 +76,7 @@ public enum SpecSchema {
             Field("optimizer", .variant(optimizer), default: .object(["kind": s("momentum"), "momentum": n(0.9), "weight_decay": n(0.0002)]), "Optimizer.", thesis: "§7.1"),
             Field("batch_size", count, default: i(50), "Images per step.", thesis: "§7.1"),
             Field("steps", count, default: i(steps), "Optimisation steps (ignored when epochs is given).", thesis: "§7.1"),
-            Field("epochs", positive, "Passes over the training set instead of steps."),
+            Field("epochs", .number(min: 0, max: 1_000_000, exclusiveMin: true), "Passes over the training set instead of steps."),
             Field("learning_rate", learningRate,
                   default: .object(["piecewise": .object(["boundaries": .list([i(40_000), i(60_000)]), "values": .list([n(0.1), n(0.01), n(0.001)])])]),
                   "A constant rate, or {piecewise: {boundaries | fractions, values}}.", thesis: "§7.1"),
@@ -101,14 +105,14 @@ public enum SpecSchema {
     ])
 
     static let gan = ObjectSchema("gan", "WGAN-GP (Gulrajani et al.).", [
-        Field("latent", count, default: i(64), "Latent dimension."),
+        Field("latent", width, default: i(64), "Latent dimension."),
         Field("classes", .choice(["pair", "all"]), default: s("pair"), "Train on the two classes interpolated between, or on all.", thesis: "§3.3.1"),
         Field("steps", count, default: i(2500), "Generator steps."),
         Field("critic_steps", count, default: i(5), "Critic steps per generator step."),
         Field("penalty", nonNegative, default: n(10), "Gradient-penalty weight."),
         Field("batch_size", count, default: i(256), "Images per step."),
         Field("learning_rate", positive, default: n(0.0001), "Adam rate (β = 0.5, 0.9)."),
-        Field("kernel", count, default: i(5), "Convolution kernel size of generator and critic (DCGAN: 5; 3 costs a third)."),
+        Field("kernel", .integer(min: 1, max: 9), default: i(5), "Convolution kernel size of generator and critic (DCGAN: 5; 3 costs a third)."),
     ])
 
     static let encode = ObjectSchema("encode", "Latent inversion z = argmin ‖x − G(z)‖₂.", [
@@ -203,7 +207,7 @@ public enum SpecSchema {
     static let detection = ObjectSchema("detection", "Detection by filtering (§3.2, fig 3-1).", [
         Field("enabled", .bool, default: b(false), "Run the detection experiment."),
         Field("clean_images", count, default: i(1024), "Clean images the filter classifier trains on.", thesis: "§3.2"),
-        Field("train", .object(training("filter training", steps: 5000)), "Training of the filter classifier."),
+        Field("train", .object(training("filter training", steps: 5000)), default: .object([:]), "Training of the filter classifier (default 5 000 steps of batch 50)."),
         Field("inspect", count, default: i(300), "How many lowest-probability images are inspected.", thesis: "§3.2"),
     ])
 

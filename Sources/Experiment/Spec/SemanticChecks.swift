@@ -122,6 +122,9 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
     if kind == "pgd", v[path: "attack.perturbation.reference.data"]?.string == "public", !hasPublic {
         out.append(Diagnostic(mark("attack.perturbation.reference.data"), "a black-box reference trains on the public split: set 'dataset.public_fraction' > 0 or 'dataset.public_source'"))
     }
+    if kind == "gan_interpolation", let k = v[path: "attack.perturbation.gan.kernel"]?.int, k % 2 == 0 {
+        out.append(Diagnostic(mark("attack.perturbation.gan.kernel"), "'attack.perturbation.gan.kernel' must be odd (1, 3, 5, 7 or 9; got \(k)): the generator and critic keep image sizes with (k − 1)/2 padding"))
+    }
     if kind == "pixel_interpolation", v[path: "attack.perturbation.source"]?.string == "public", !hasPublic {
         out.append(Diagnostic(mark("attack.perturbation.source"), "interpolation source 'public' needs 'dataset.public_fraction' > 0 or 'dataset.public_source'"))
     }
@@ -139,5 +142,17 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
             out.append(Diagnostic(mark("defence.pretrain.dataset"), "pre-training on cifar100 needs 'defence.pretrain.path'"))
         }
     }
+
+    // Networks, counted from their shapes: planning builds them, so an absurd width must stop here.
+    let spec = ExperimentSpec(v)
+    var networks = [("model", spec.architecture())]
+    if let m = v[path: "attack.perturbation.reference.model"] { networks.append(("attack.perturbation.reference.model", spec.architecture(ExperimentSpec.model(m)))) }
+    for (path, a) in networks where a.parameterCount > maxParameters {
+        out.append(Diagnostic(mark(path), "this network has \(a.parameterCount) parameters; the limit is \(maxParameters) (narrow 'widths' or use fewer 'units_per_group')"))
+    }
     return out
 }
+
+/// The largest network a spec may ask for: over VGG-16 (138 M), far past the thesis's 0.47 M-parameter ResNet-32;
+/// planning builds it (value and gradient: 1.6 GB at the limit).
+let maxParameters = 200_000_000

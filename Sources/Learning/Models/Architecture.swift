@@ -36,6 +36,36 @@ public struct Architecture: Equatable, Hashable, Sendable, Codable {
     /// Number of layers counted the way the ResNet paper names them (6n + 2).
     public var depth: Int { kind == .resnet ? 6 * unitsPerGroup + 2 : 0 }
 
+    /// Trainable parameters, counted from the layer shapes without building the network, so a spec
+    /// asking for an absurd width is refused before anything is allocated (`build()` gives the same count).
+    public var parameterCount: Int {
+        let c = inputShape[2]
+        func conv(_ i: Int, _ o: Int, _ k: Int = 3, bias: Bool = false) -> Int { k * k * i * o + (bias ? o : 0) }
+        func bn(_ ch: Int) -> Int { 2 * ch }
+        switch kind {
+        case .resnet:
+            var n = conv(c, stem) + bn(stem), inC = stem
+            for (g, width) in widths.enumerated() {
+                for u in 0..<unitsPerGroup {
+                    let stride = (g > 0 && u == 0) ? 2 : 1
+                    n += conv(inC, width) + bn(width) + conv(width, width) + bn(width)
+                    if stride != 1 || inC != width { n += conv(inC, width, 1) + bn(width) }
+                    inC = width
+                }
+            }
+            return n + inC * classes + classes
+        case .vgg:
+            var n = 0, inC = c
+            for width in widths { for _ in 0..<max(unitsPerGroup, 1) { n += conv(inC, width) + bn(width); inC = width } }
+            return n + inC * classes + classes
+        case .small_cnn:
+            var n = 0, inC = c, hh = inputShape[0], ww = inputShape[1]
+            for width in widths.dropLast() { n += conv(inC, width, bias: true); inC = width; hh /= 2; ww /= 2 }
+            let hidden = widths.last ?? 128
+            return n + inC * hh * ww * hidden + hidden + hidden * classes + classes
+        }
+    }
+
     /// Builds the network with zeroed weights; call `initialize` or load a checkpoint.
     public func build() -> Model {
         let ws = Workspace()

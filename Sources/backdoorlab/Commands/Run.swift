@@ -51,6 +51,12 @@ struct Run: ParsableCommand {
         }
         let executor = Executor(plan: plan, options: options)
         let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
+        // A stage the plan says cannot fit in this machine's memory is refused before anything runs:
+        // started, it would be killed part-way (by the kernel, with no message of ours).
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        if let big = todo.first(where: { $0.cost.memoryBytes > memory }) {
+            throw CLIError(message: "\(big.kind.rawValue) \(big.shortKey) (\(big.users.first ?? "")) needs about \(PlanOutput.bytes(big.cost.memoryBytes)) of memory by the plan; this machine has \(PlanOutput.bytes(memory)) — lower its batch size", code: 65)
+        }
         print("\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))")
         let s = executor.run()
         print("\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished")
