@@ -61,5 +61,14 @@ final class CLITests: XCTestCase {
         let u = try run(["train", "--batch-sise", "3"])
         XCTAssertEqual(u.code, 64)
         XCTAssert(u.err.contains("Unknown option '--batch-sise'"), u.err)
+        // Thread and step counts below 1 are refused, not quietly raised to 1 (or divided by).
+        for (args, message) in [(["run", "x.yaml", "--threads", "0"], "--threads must be at least 1 (got 0)"),
+                                (["bench", "--steps", "0"], "--steps must be at least 1 (got 0)"),
+                                (["bench", "--threads=-2"], "--threads must be at least 1 (got -2)"),
+                                (["train", "--threads", "0"], "--threads must be at least 1 (got 0)")] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 64, args.joined(separator: " "))
+            XCTAssert(r.err.contains(message), r.err)
+        }
     }
 }

@@ -27,6 +27,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also measure WGAN-GP training and latent inversion (the examples' GAN: latent 64, 3×3 kernels, batch 256, 5 critic steps).")
     var gan = false
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+        guard target > 0, target <= 1 else { throw ValidationError("--target is a test accuracy in (0, 1] (got \(target))") }
+        guard epochs > 0 else { throw ValidationError("--epochs must be > 0 (got \(epochs))") }
+    }
+
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
         if timeToAccuracy { return try runTimeToAccuracy() }

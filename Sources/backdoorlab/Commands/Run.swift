@@ -21,6 +21,10 @@ struct Run: ParsableCommand {
     @Option(help: "Refuse to run unless the plan's digest is this (set by `submit`, so a changed spec cannot mix into a running array).")
     var planDigest: String?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
         let specs = try spec.load()

@@ -23,6 +23,7 @@ struct Train: ParsableCommand {
     @Option(help: "Write the trained weights here (safetensors).") var save: String?
 
     func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard epochs > 0 else { throw ValidationError("--epochs must be > 0 (got \(epochs))") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be > 0 (got \(batchSize))") }
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be > 0 (got \(learningRate))") }
