@@ -47,13 +47,7 @@ public final class RunMetrics {
     /// Each loss-tracking group's median loss at its last recorded step.
     func finalLossMedians(_ r: PlannedRun) -> [String: Double]? {
         guard cache.contains(r.train), let text = try? String(contentsOfFile: cache.directory(r.train) + "/loss_tracking.csv", encoding: .utf8) else { return nil }
-        var last: [String: (step: Int, median: Double)] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",")
-            guard f.count == 5, let step = Int(f[0]), let median = Double(f[3]) else { continue }
-            if step >= (last[String(f[1])]?.step ?? -1) { last[String(f[1])] = (step, median) }
-        }
-        return last.mapValues(\.median)
+        return LossFigure.parse(csv: text).rows.compactMapValues { rows in rows.max { $0.step < $1.step }?.q[1] }
     }
 
     /// Wall seconds the run's stages took (from their cache entries), counting shared stages in full.

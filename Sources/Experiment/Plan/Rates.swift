@@ -50,15 +50,18 @@ public struct Rates: Sendable, Codable, Equatable {
     /// GFLOP/s of WGAN-GP training and of latent inversion on this image shape: measured by `bench --gan`,
     /// otherwise the ResNet-32 training rate (the GAN's convolutions are of similar sizes).
     func gan(for shape: [Int]) -> (training: Double, encode: Double) {
-        let input = shape.map(String.init).joined(separator: "x")
+        let input = Rates.inputName(shape)
         if let g = gan.first(where: { $0.input == input }) { return (g.training, g.encode) }
         let t = training(for: shape)
         return (t, t)
     }
 
+    /// How bench.json names an input shape: "28x28x1".
+    static func inputName(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }
+
     /// The measured rate closest to this network: same input size if measured, then nearest depth.
     func training(for shape: [Int], depth: Int = 32) -> Double {
-        let input = shape.map(String.init).joined(separator: "x")
+        let input = Rates.inputName(shape)
         let same = training.filter { $0.input == input }
         let pool = same.isEmpty ? training : same
         return pool.min { abs($0.depth - depth) < abs($1.depth - depth) }?.gflops ?? 100
