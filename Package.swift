@@ -43,3 +43,12 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
+
+// Coverage-guided fuzzing of spec loading (Tests/Fuzz/run.sh sets BACKDOORLAB_FUZZ and builds with
+// -sanitize=fuzzer,address). Left out of ordinary builds: it links only against libFuzzer's runtime.
+if Context.environment["BACKDOORLAB_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"),
+        .executableTarget(name: "FuzzSpecs", dependencies: ["Experiment", "FuzzDriver"], path: "Tests/Fuzz/FuzzSpecs"),
+    ]
+}
