@@ -45,10 +45,7 @@ let package = Package(
 )
 
 // Coverage-guided fuzzing of spec loading (Tests/Fuzz/run.sh sets BACKDOORLAB_FUZZ and builds with
-// -sanitize=fuzzer,address). Left out of ordinary builds: it links only against libFuzzer's runtime.
+// -sanitize=fuzzer,address). Left out of ordinary builds: libFuzzer's runtime supplies its main.
 if Context.environment["BACKDOORLAB_FUZZ"] != nil {
-    package.targets += [
-        .target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"),
-        .executableTarget(name: "FuzzSpecs", dependencies: ["Experiment", "FuzzDriver"], path: "Tests/Fuzz/FuzzSpecs"),
-    ]
+    package.targets.append(.executableTarget(name: "FuzzSpecs", dependencies: ["Experiment"], path: "Tests/Fuzz/FuzzSpecs"))
 }

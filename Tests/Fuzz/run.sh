@@ -12,6 +12,9 @@ mkdir -p "$corpus" "$findings"
 cp Tests/ExperimentTests/Specs/good/*.yaml Tests/ExperimentTests/Specs/bad/*.yaml "$corpus"/
 find experiments -name '*.yaml' | while read -r f; do cp "$f" "$corpus/$(echo "$f" | tr / _)"; done
 # (gold crashes on this link; lld ships with the toolchain.)
+# Leak checking is off: at exit LeakSanitizer reports the schema's lazily built globals and one
+# Foundation read buffer (20 kB in 330 objects after 1 000 inputs, not growing per input; RSS stayed
+# flat over 119 000 inputs), which would fail every run.
 # Swift's crash backtracer trips a bogus ASan report on every crash; libFuzzer prints its own.
-SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzSpecs -max_total_time="$seconds" -max_len=4096 \
+ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzSpecs -max_total_time="$seconds" -max_len=4096 \
     -rss_limit_mb=4096 -artifact_prefix="$findings/" "$corpus"

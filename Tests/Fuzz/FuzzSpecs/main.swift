@@ -1,6 +1,5 @@
 import Experiment
 import Foundation
-import FuzzDriver
 
 // Coverage-guided fuzzing of everything a spec file goes through before any compute: YAML reading,
 // `extends`, profiles, sweeps, validation, expectations, planning and the rendering of diagnostics.
@@ -50,10 +49,3 @@ func initialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointe
     return 0
 }
 
-/// SwiftPM names an executable's entry point after its module; libFuzzer's own `main` may win the link instead.
-@_cdecl("FuzzSpecs_main")
-func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    prepare()
-    var argc = argc, argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data, size) }
-}

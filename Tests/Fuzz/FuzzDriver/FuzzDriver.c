@@ -1,1 +1,0 @@
-// Empty: the target only exports FuzzDriver.h; libFuzzer's runtime defines the function.
