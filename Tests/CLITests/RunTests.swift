@@ -351,6 +351,12 @@ final class RunTests: XCTestCase {
         let e = try JSONSerialization.jsonObject(with: fm.contents(atPath: "\(dir)/cache/\(encoding)/encoding.json")!) as! [String: Any]
         XCTAssertEqual(e["images"] as? Int, 8)   // 4 poisons (20 % of class 1's 20 images) and 4 images to move towards
         XCTAssertGreaterThan(e["median_error"] as! Double, 0)
+        // The report states the encoding's error and shows the GAN's figures.
+        let rep = try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"])
+        XCTAssertEqual(rep.code, 0, rep.err)
+        let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        XCTAssert(md.contains(String(format: "over 8 images, median %.3g, mean", e["median_error"] as! Double)), md)
+        XCTAssert(md.contains("-samples.png)") && md.contains("-strips.png)") && md.contains("-reconstructions.png)"), md)
 
         let killed = try run(dir + "/cache-b", env: ["BACKDOORLAB_KILL_AT_STEP": "3"])
         XCTAssertNotEqual(killed.code, 0)

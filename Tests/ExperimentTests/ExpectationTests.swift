@@ -54,6 +54,9 @@ final class ExpectationTests: XCTestCase {
         // A run without a result makes the verdict "not run", never a guess.
         let partial = expectations[2].evaluate(plan.runs) { r, m in r.value[path: "attack.perturbation.sigma"]?.double == 32 ? nil : asr(r, m) }
         XCTAssertEqual(partial, .notRun("1 of 3 runs have no result yet"))
+        // Paired comparisons count every run on both sides, not only the first pair's.
+        let pending = expectations[0].evaluate(plan.runs) { r, m in r.value[path: "attack.perturbation.sigma"] == nil ? nil : asr(r, m) }
+        XCTAssertEqual(pending, .notRun("2 of 4 runs have no result yet"))
     }
 
     /// A spec that an expectation compares against joins the loaded specs (so `run` and `report` include it),

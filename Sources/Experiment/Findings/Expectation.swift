@@ -77,6 +77,9 @@ public struct Expectation: Sendable {
         } else {
             pairs = [("", l, r)]
         }
+        // Counted over every run the comparison needs, so a partial folder says how far it has come.
+        let needed = pairs.flatMap { $0.1 + (self.value == nil ? $0.2 : []) }
+        if needed.contains(where: { value($0, metric) == nil }) { return missing(needed) }
         var lefts: [Double] = [], rights: [Double] = [], parts: [String] = []
         for (label, lr, rr) in pairs {
             guard let a = average(lr) else { return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)") }

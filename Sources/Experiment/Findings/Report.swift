@@ -49,6 +49,14 @@ public struct Report {
                     body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
                 }
             }
+            // How well the GAN reconstructs the images it interpolates from: the encoding's own summary.
+            for s in stages where s.kind == .encode && cache.contains(s.key) {
+                guard let d = FileManager.default.contents(atPath: cache.directory(s.key) + "/encoding.json"),
+                      let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
+                      let median = o["median_error"] as? Double, let mean = o["mean_error"] as? Double, let n = o["images"] as? Int else { continue }
+                body += String(format: "\nencode %@ (%@): reconstruction error ‖x − G(z)‖₂ on the [0, 1] scale over %d images, median %.3g, mean %.3g\n",
+                               String(s.shortKey.prefix(6)), s.users.first ?? "", n, median, mean)
+            }
             var counts: [String: Int] = [:]
             if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
             for (k, e) in spec.expectations.enumerated() {
