@@ -48,12 +48,16 @@ struct Bench: ParsableCommand {
         if dp { report.privacy = dpThroughput() }
         if pgd { report.pgd = pgdThroughput() }
         if gan { report.gan = [ganThroughput(shape: [28, 28, 1]), ganThroughput(shape: [32, 32, 3])] }
+        let kept = report.keep(from: BenchReport.stored())
         try? report.store()
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         } else {
             print(report.table)
+            if !kept.isEmpty {
+                print("kept from the earlier bench (not measured this time; --dp, --pgd, --gan measure them): " + kept.joined(separator: ", "))
+            }
         }
     }
 

@@ -32,6 +32,24 @@ struct BenchReport: Codable {
         return home + "/bench.json"
     }
 
+    /// The report stored by an earlier `bench`, if it can be read.
+    static func stored() -> BenchReport? {
+        guard let d = FileManager.default.contents(atPath: storePath) else { return nil }
+        return try? JSONDecoder().decode(BenchReport.self, from: d)
+    }
+
+    /// Takes the optional measurements this run did not repeat (DP-SGD, PGD, GAN) from an earlier report of
+    /// the same machine and thread count, so that a plain `bench` does not make `plan` forget their rates.
+    /// Returns what it kept.
+    mutating func keep(from earlier: BenchReport?) -> [String] {
+        guard let earlier, earlier.threads == threads, earlier.cpu == cpu else { return [] }
+        var kept: [String] = []
+        if privacy.isEmpty, !earlier.privacy.isEmpty { privacy = earlier.privacy; kept.append("DP-SGD") }
+        if pgd == nil, let p = earlier.pgd { pgd = p; kept.append("PGD") }
+        if gan.isEmpty, !earlier.gan.isEmpty { gan = earlier.gan; kept.append("GAN") }
+        return kept
+    }
+
     func store() throws {
         let url = URL(fileURLWithPath: BenchReport.storePath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
