@@ -41,10 +41,10 @@ public struct Expectation: Sendable {
             ["attack_success_rate", "natural_accuracy"].contains(metric) ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
         }
         func point(_ r: PlannedRun, _ key: String) -> Value? { r.value[path: key] }
-        func average(_ rs: [PlannedRun]) -> Double?? {
-            let vs = rs.map { value($0, metric) }
-            if vs.contains(where: { $0 == nil }) { return .some(nil) }
-            return vs.isEmpty ? nil : .some(vs.reduce(0) { $0 + $1! } / Double(vs.count))
+        // Called once every needed run has a result (checked below); nil only for no runs at all.
+        func average(_ rs: [PlannedRun]) -> Double? {
+            let vs = rs.compactMap { value($0, metric) }
+            return vs.isEmpty ? nil : vs.reduce(0, +) / Double(vs.count)
         }
         func missing(_ rs: [PlannedRun]) -> Verdict {
             .notRun("\(rs.filter { value($0, metric) == nil }.count) of \(rs.count) runs have no result yet")
@@ -83,11 +83,9 @@ public struct Expectation: Sendable {
         var lefts: [Double] = [], rights: [Double] = [], parts: [String] = []
         for (label, lr, rr) in pairs {
             guard let a = average(lr) else { return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)") }
-            guard let a else { return missing(lr) }
             var b: Double
             if let v = self.value { b = v } else {
                 guard let m = average(rr) else { return .notRun("no right-hand run for \(label.isEmpty ? "the comparison" : label)") }
-                guard let m else { return missing(rr) }
                 b = m
             }
             lefts.append(a); rights.append(b)
