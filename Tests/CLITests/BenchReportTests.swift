@@ -41,4 +41,37 @@ final class BenchReportTests: XCTestCase {
         try r.store()
         XCTAssertEqual(BenchReport.stored()?.pgd, 3.5)
     }
+    /// A kept figure remembers the training rate of the bench that measured it; a later plain bench on a
+    /// machine that now trains more than 10 % slower (or faster) flags it, one that trains alike does not.
+    func testKeptFiguresFromAFasterMachineAreFlagged() {
+        let fast = BenchReport.Throughput(model: "resnet-8", input: "28x28x1", batch: 128, imagesPerSecond: 1700, bestImagesPerSecond: 1800, gflops: 98)
+        var first = BenchReport(threads: 2, cpu: "EPYC")
+        first.training = [fast]
+        first.pgd = 3.5
+        first.gan = [.init(input: "28x28x1", secondsPerStep: 1.3, trainingGflops: 117, encodeGflops: 158)]
+        XCTAssertEqual(first.keep(from: nil), [])
+        XCTAssertEqual(first.measuredAtTrainingGflops, ["PGD": 98, "GAN": 98])
+
+        var slow = BenchReport(threads: 2, cpu: "EPYC")
+        slow.training = [fast]
+        slow.training[0].gflops = 76
+        slow.pgd = 3.0
+        XCTAssertEqual(slow.keep(from: first), ["GAN"])
+        XCTAssertEqual(slow.measuredAtTrainingGflops, ["PGD": 76, "GAN": 98])
+        let stale = slow.staleKept(["GAN"])
+        XCTAssertEqual(stale.map(\.name), ["GAN"])
+        XCTAssertEqual(stale[0].ratio, 76.0 / 98.0, accuracy: 1e-12)
+
+        // Kept through a second plain bench at the same speed: still flagged, its origin carried along.
+        var again = BenchReport(threads: 2, cpu: "EPYC")
+        again.training = slow.training
+        XCTAssertEqual(again.keep(from: slow), ["PGD", "GAN"])
+        XCTAssertEqual(again.staleKept(["PGD", "GAN"]).map(\.name), ["GAN"])
+
+        var alike = BenchReport(threads: 2, cpu: "EPYC")
+        alike.training = [fast]
+        alike.training[0].gflops = 93
+        XCTAssertEqual(alike.keep(from: first), ["PGD", "GAN"])
+        XCTAssertTrue(alike.staleKept(["PGD", "GAN"]).isEmpty)
+    }
 }

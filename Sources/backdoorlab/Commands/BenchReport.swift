@@ -24,6 +24,14 @@ struct BenchReport: Codable {
     /// WGAN-GP and latent inversion, as `plan` counts their FLOPs.
     struct GAN: Codable { var input: String; var secondsPerStep: Double; var trainingGflops: Double; var encodeGflops: Double }
     var gan: [GAN] = []
+    /// The mean training GFLOP/s of the bench that measured each optional figure ("DP-SGD", "PGD", "GAN"),
+    /// so that a later plain `bench` can tell when a kept figure predates a change in the machine's speed.
+    var measuredAtTrainingGflops: [String: Double]?
+
+    /// Mean GFLOP/s over the training configurations measured; nil before any.
+    var trainingGflops: Double? {
+        training.isEmpty ? nil : training.map(\.gflops).reduce(0, +) / Double(training.count)
+    }
 
     /// `$BACKDOORLAB_HOME/bench.json`, default `~/.backdoorlab/bench.json`.
     static var storePath: String {
@@ -42,12 +50,28 @@ struct BenchReport: Codable {
     /// the same machine and thread count, so that a plain `bench` does not make `plan` forget their rates.
     /// Returns what it kept.
     mutating func keep(from earlier: BenchReport?) -> [String] {
+        var measuredAt: [String: Double] = [:]
+        for (name, measured) in [("DP-SGD", !privacy.isEmpty), ("PGD", pgd != nil), ("GAN", !gan.isEmpty)] where measured {
+            measuredAt[name] = trainingGflops
+        }
+        defer { measuredAtTrainingGflops = measuredAt.isEmpty ? nil : measuredAt }
         guard let earlier, earlier.threads == threads, earlier.cpu == cpu else { return [] }
         var kept: [String] = []
         if privacy.isEmpty, !earlier.privacy.isEmpty { privacy = earlier.privacy; kept.append("DP-SGD") }
         if pgd == nil, let p = earlier.pgd { pgd = p; kept.append("PGD") }
         if gan.isEmpty, !earlier.gan.isEmpty { gan = earlier.gan; kept.append("GAN") }
+        for name in kept { measuredAt[name] = earlier.measuredAtTrainingGflops?[name] }
         return kept
+    }
+
+    /// The kept figures whose bench trained more than 10 % faster or slower than this one did, each with
+    /// this machine's training rate now as a fraction of then (a VM's speed drifts; their rates are likely stale).
+    func staleKept(_ kept: [String]) -> [(name: String, ratio: Double)] {
+        guard let now = trainingGflops else { return [] }
+        return kept.compactMap { name in
+            guard let then = measuredAtTrainingGflops?[name], then > 0, abs(now / then - 1) > 0.1 else { return nil }
+            return (name, now / then)
+        }
     }
 
     func store() throws {
