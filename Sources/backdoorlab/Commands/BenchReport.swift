@@ -47,20 +47,21 @@ struct BenchReport: Codable {
     }
 
     /// Takes the optional measurements this run did not repeat (DP-SGD, PGD, GAN) from an earlier report of
-    /// the same machine and thread count, so that a plain `bench` does not make `plan` forget their rates.
-    /// Returns what it kept.
+    /// the same machine and thread count, so that a plain `bench` does not make `plan` forget their rates, and
+    /// records for each optional figure the training rate of the bench that measured it. Returns what it kept.
     mutating func keep(from earlier: BenchReport?) -> [String] {
+        var kept: [String] = []
         var measuredAt: [String: Double] = [:]
         for (name, measured) in [("DP-SGD", !privacy.isEmpty), ("PGD", pgd != nil), ("GAN", !gan.isEmpty)] where measured {
             measuredAt[name] = trainingGflops
         }
-        defer { measuredAtTrainingGflops = measuredAt.isEmpty ? nil : measuredAt }
-        guard let earlier, earlier.threads == threads, earlier.cpu == cpu else { return [] }
-        var kept: [String] = []
-        if privacy.isEmpty, !earlier.privacy.isEmpty { privacy = earlier.privacy; kept.append("DP-SGD") }
-        if pgd == nil, let p = earlier.pgd { pgd = p; kept.append("PGD") }
-        if gan.isEmpty, !earlier.gan.isEmpty { gan = earlier.gan; kept.append("GAN") }
-        for name in kept { measuredAt[name] = earlier.measuredAtTrainingGflops?[name] }
+        if let earlier, earlier.threads == threads, earlier.cpu == cpu {
+            if privacy.isEmpty, !earlier.privacy.isEmpty { privacy = earlier.privacy; kept.append("DP-SGD") }
+            if pgd == nil, let p = earlier.pgd { pgd = p; kept.append("PGD") }
+            if gan.isEmpty, !earlier.gan.isEmpty { gan = earlier.gan; kept.append("GAN") }
+            for name in kept { measuredAt[name] = earlier.measuredAtTrainingGflops?[name] }
+        }
+        measuredAtTrainingGflops = measuredAt.isEmpty ? nil : measuredAt
         return kept
     }
 
