@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
             if !kept.isEmpty {
                 print("kept from the earlier bench (not measured this time; --dp, --pgd, --gan measure them): " + kept.joined(separator: ", "))
             }
-            for s in report.staleKept(kept) {
+            for s in report.staleFigures {
                 let change = 100 * abs(1 / s.ratio - 1), faster = s.ratio < 1 ? "faster" : "slower"
                 let flag = s.name == "DP-SGD" ? "dp" : s.name.lowercased()
                 print(String(format: "warning: the kept %@ figures were measured when this machine trained %.0f %% %@ than now; `plan` times those stages from them until `bench --%@` measures them again",

@@ -65,12 +65,13 @@ struct BenchReport: Codable {
         return kept
     }
 
-    /// The kept figures whose bench trained more than 10 % faster or slower than this one did, each with
-    /// this machine's training rate now as a fraction of then (a VM's speed drifts; their rates are likely stale).
-    func staleKept(_ kept: [String]) -> [(name: String, ratio: Double)] {
-        guard let now = trainingGflops else { return [] }
-        return kept.compactMap { name in
-            guard let then = measuredAtTrainingGflops?[name], then > 0, abs(now / then - 1) > 0.1 else { return nil }
+    /// The optional figures whose bench trained more than 10 % faster or slower than this one did (only kept
+    /// ones can: a figure measured now has this bench's rate), each with the training rate now as a fraction of
+    /// then. A VM's speed drifts; such figures are likely stale.
+    var staleFigures: [(name: String, ratio: Double)] {
+        guard let now = trainingGflops, let measuredAt = measuredAtTrainingGflops else { return [] }
+        return measuredAt.keys.sorted().compactMap { name in
+            guard let then = measuredAt[name], then > 0, abs(now / then - 1) > 0.1 else { return nil }
             return (name, now / then)
         }
     }
