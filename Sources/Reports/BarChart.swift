@@ -17,14 +17,14 @@ public struct BarChart: Sendable {
     }
 
     public var svg: String {
-        let frame = ChartFrame()
+        let frame = ChartFrame(title: title)
         let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
         let axis = Axis(covering: [0] + series.flatMap { $0.values.compactMap { $0 } }, fromZero: true)
         let groupWidth = (w - left - right) / Double(max(categories.count, 1))
         let barWidth = groupWidth * 0.8 / Double(max(series.count, 1))
         let f = frame.f
         func py(_ v: Double) -> Double { h - bottom - axis.fraction(v) * (h - top - bottom) }
-        var s = frame.open(title: title)
+        var s = frame.open()
         for t in axis.ticks {
             s += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(w - right))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>\n"
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(axis.label(t))</text>\n"
@@ -38,8 +38,8 @@ public struct BarChart: Sendable {
             }
         }
         s += frame.axisLabels(x: xLabel, y: yLabel)
-        for (i, se) in series.enumerated() {
-            s += frame.legend(i, se.name) { x, y in "<rect x=\"\(f(x))\" y=\"\(f(y - 6))\" width=\"20\" height=\"12\" fill=\"\(ChartFrame.colour(i))\"/>\n" }
+        s += frame.legend(series.map(\.name)) { i, x, y in
+            "<rect x=\"\(f(x))\" y=\"\(f(y - 6))\" width=\"20\" height=\"12\" fill=\"\(ChartFrame.colour(i))\"/>\n"
         }
         return s + "</svg>\n"
     }

@@ -22,7 +22,7 @@ public struct LinePlot: Sendable {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
     public var svg: String {
-        let frame = ChartFrame()
+        let frame = ChartFrame(title: title)
         let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
         let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }
         let xAxis = Axis(covering: xs.isEmpty ? [0, 1] : xs, log: logX)
@@ -31,7 +31,7 @@ public struct LinePlot: Sendable {
         // A zero on a log axis (a quartile of losses that are exactly 0) sits on the axis, not below the chart.
         func py(_ y: Double) -> Double { h - bottom - min(1, max(0, yAxis.fraction(y))) * (h - top - bottom) }
         let f = frame.f
-        var s = frame.open(title: title)
+        var s = frame.open()
         for t in yAxis.ticks {
             let yp = h - bottom - yAxis.tickFraction(t) * (h - top - bottom)
             s += "<line x1=\"\(f(left))\" y1=\"\(f(yp))\" x2=\"\(f(w - right))\" y2=\"\(f(yp))\" stroke=\"#e5e5e5\"/>\n"
@@ -53,7 +53,9 @@ public struct LinePlot: Sendable {
             s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
             // Marks on the measured points when they are few (sweeps), not on dense curves.
             if se.x.count <= 12 { for (x, y) in zip(se.x, se.y) { s += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3\" fill=\"\(c)\"/>\n" } }
-            s += frame.legend(i, se.name) { x, y in "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 20))\" y2=\"\(f(y))\" stroke=\"\(c)\" stroke-width=\"2\"/>\n" }
+        }
+        s += frame.legend(series.map(\.name)) { i, x, y in
+            "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 20))\" y2=\"\(f(y))\" stroke=\"\(ChartFrame.colour(i))\" stroke-width=\"2\"/>\n"
         }
         return s + "</svg>\n"
     }

@@ -57,4 +57,26 @@ final class AxisTests: XCTestCase {
         XCTAssertEqual(ys.count, 6)
         XCTAssertEqual(ys.max()!, frame.h - frame.bottom, accuracy: 0.01)
     }
+
+    /// A long finding and long legend names wrap onto more lines instead of running off the page.
+    func testLongTitleAndLegendNamesWrapInsideThePage() {
+        let title = "Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the baseline's is at least 90 %"
+        let b = BarChart(title: title, xLabel: "attack.count", yLabel: "ASR (%)", categories: ["300"],
+                         series: [.init(name: "fig5-1_dp_sgd [defence.noise_multiplier=1.0]", values: [12]),
+                                  .init(name: "sec5-3_sgd_baseline", values: [99])])
+        let texts = b.svg.components(separatedBy: "<text ").dropFirst().map { $0.components(separatedBy: ">")[1].components(separatedBy: "<")[0] }
+        XCTAssert(texts.allSatisfy { $0.count <= ChartFrame.titleWidth }, "\(texts)")
+        XCTAssert(texts.contains("Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the"), "\(texts)")
+        XCTAssert(texts.contains("baseline's is at least 90 %"), "\(texts)")
+        XCTAssert(texts.contains("fig5-1_dp_sgd"), "\(texts)")
+        XCTAssert(texts.contains("[defence.noise_multiplier=") && texts.contains("1.0]"), "\(texts)")
+        // The plot area starts below the second title line, and the second legend entry below the first's three lines.
+        let frame = ChartFrame(title: title)
+        XCTAssertEqual(frame.titleLines.count, 2)
+        XCTAssertEqual(frame.top, 56)
+        XCTAssert(b.svg.contains("y=\"\(frame.f(frame.top + 10 + 3 * 14 + 4 + 4))\">sec5-3_sgd_baseline</text>"), b.svg)
+        XCTAssertEqual(ChartFrame.wrap("abcdefghij", width: 4), ["abcd", "efgh", "ij"])
+        XCTAssertEqual(ChartFrame.wrap("a b.cdefgh", width: 4), ["a", "b.", "cdef", "gh"])
+        XCTAssertEqual(ChartFrame.wrap("", width: 4), [])
+    }
 }

@@ -115,9 +115,13 @@ public struct Report {
             let vs = rs.filter { $0.value[path: key]?.text == c }.compactMap { metrics.value($0, e.metric) }
             return vs.isEmpty ? nil : 100 * vs.reduce(0, +) / Double(vs.count)
         }
+        // Two sides of one spec differ only in their selectors: name them by those alone.
+        let oneSpec = e.left.file == right.file
         func label(_ side: Expectation.Side) -> String {
-            ((side.file as NSString).lastPathComponent as NSString).deletingPathExtension
-                + (side.selectors.isEmpty ? "" : " [" + side.selectors.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]")
+            let selectors = side.selectors.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let spec = ((side.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            if oneSpec, !selectors.isEmpty { return selectors }
+            return spec + (selectors.isEmpty ? "" : " [" + selectors + "]")
         }
         return BarChart(title: e.finding, xLabel: key, yLabel: e.metric.replacingOccurrences(of: "_", with: " ") + " (%)", categories: categories,
                         series: [.init(name: label(e.left), values: categories.map { mean(l, $0) }),
