@@ -54,8 +54,7 @@ struct ChartFrame {
     /// its last `.`, `=`, `_` or `/` that fits, else at the width.
     static func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            var word = Substring(word)
+        for var word in text.split(separator: " ") {
             if !line.isEmpty, line.count + 1 + word.count <= width { line += " " + word; continue }
             if !line.isEmpty { lines.append(line); line = "" }
             while word.count > width {
