@@ -274,6 +274,15 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         let figure = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
         XCTAssert(figure.contains(">attack.trigger.amplitude</text>") && figure.contains(">attack.target 1</text>"), figure)
+        // Two sweeps: x is the fraction, one line per amplitude (as fig 5-1 draws one per noise level).
+        try spec.replacingOccurrences(of: "fraction: 0.2", with: "fraction: {sweep: [0.2, 0.4]}").write(toFile: dir + "/spec.yaml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(dir + "/cache").code, 0)
+        XCTAssertEqual(try CLITests.run(["report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report"]).code, 0)
+        let two = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
+        XCTAssert(two.contains(">attack.fraction</text>"), two)
+        // (the second name wraps: 28 characters against the legend's 27)
+        XCTAssert(two.contains(">attack.trigger.amplitude 64</text>") && two.contains(">attack.trigger.amplitude</text>") && two.contains(">255</text>"), two)
+        XCTAssertEqual(two.components(separatedBy: "<polyline").count - 1, 2, two)
     }
 
     /// `report` after a run: metrics, a figure over the swept fraction, and a verdict per expectation (exit 1 on a failure).
@@ -318,6 +327,13 @@ final class RunTests: XCTestCase {
         let html = try String(contentsOfFile: dir + "/report/report.html", encoding: .utf8)
         XCTAssert(html.contains("<li><b>fails</b> — ASR above 200 % ("), html)
         XCTAssert(html.contains("<img src=\"spec.svg\" alt=\"spec\">"), html)
+        // The runs' table beside the figures, linked from both pages, one row per run.
+        let table = try String(contentsOfFile: dir + "/report/spec.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssert(table.first?.hasPrefix("attack.fraction,poisoned_images,natural_accuracy,attack_success_rate") == true, "\(table)")
+        XCTAssertEqual(table.count, 3, "\(table)")
+        XCTAssert(md.contains("Tables: [spec.csv](spec.csv)"), md)
+        XCTAssert(html.contains("Tables: <a href=\"spec.csv\">spec.csv</a>"), html)
+        XCTAssert(after.out.contains(" figures and 1 CSV table"), after.out)
     }
 
     /// GAN interpolation end to end: one GAN and one encoding shared by a τ sweep, figures written,
@@ -464,6 +480,9 @@ extension RunTests {
         let drawn = try String(contentsOfFile: dir + "/report/" + figure, encoding: .utf8)
         XCTAssert(drawn.hasPrefix("<svg") && drawn.contains("poisoned without trigger"), drawn)
         XCTAssert(md.contains("](\(figure))"), md)
+        // …and copies the CSV it drew it from.
+        let copied = try String(contentsOfFile: dir + "/report/" + figure.dropLast(4) + ".csv", encoding: .utf8)
+        XCTAssert(copied.hasPrefix("step,group,q25,median,q75\n"), copied)
         for (finding, verdict) in [("loss without at least W", "holds"), ("loss without above W", "fails"),
                                    ("reliance at least R", "holds"), ("reliance above R", "fails")] {
             XCTAssert(md.contains("- **\(verdict)** — \(finding)"), md)

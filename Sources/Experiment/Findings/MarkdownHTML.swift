@@ -45,15 +45,19 @@ enum MarkdownHTML {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    /// Images, bold and code spans inside one line.
+    /// Images, links, bold and code spans inside one line.
     static func inline(_ s: String) -> String {
         var out = "", rest = Substring(escape(s))
-        while let i = rest.firstIndex(where: { $0 == "!" || $0 == "*" || $0 == "`" }) {
+        while let i = rest.firstIndex(where: { $0 == "!" || $0 == "[" || $0 == "*" || $0 == "`" }) {
             out += rest[..<i]
             let tail = rest[i...]
             if tail.hasPrefix("!["), let close = tail.firstIndex(of: "]"), tail[close...].hasPrefix("]("), let end = tail[close...].firstIndex(of: ")") {
                 let alt = tail[tail.index(i, offsetBy: 2)..<close], src = tail[tail.index(close, offsetBy: 2)..<end]
                 out += "<img src=\"\(src)\" alt=\"\(alt)\">"
+                rest = tail[tail.index(after: end)...]
+            } else if tail.hasPrefix("["), let close = tail.firstIndex(of: "]"), tail[close...].hasPrefix("]("), let end = tail[close...].firstIndex(of: ")") {
+                let text = tail[tail.index(after: i)..<close], href = tail[tail.index(close, offsetBy: 2)..<end]
+                out += "<a href=\"\(href)\">\(text)</a>"
                 rest = tail[tail.index(after: end)...]
             } else if tail.hasPrefix("**"), let end = tail.dropFirst(2).range(of: "**") {
                 out += "<b>\(tail[tail.index(i, offsetBy: 2)..<end.lowerBound])</b>"

@@ -38,6 +38,20 @@ public struct Report {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
             }
+            // The tables behind the figures: the spec's own results (one row per run) and any per-stage CSV (loss tracking).
+            var tables: [String] = []
+            for s in stages where cache.contains(s.key) {
+                let dir = cache.directory(s.key)
+                for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".csv") {
+                    let mine = s.kind == .report && s.parameters["file"]?.string == spec.file
+                    if s.kind == .report && !mine { continue }
+                    let out = mine && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                    guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
+                    files[out] = d
+                    tables.append("[\(out)](\(out))")
+                }
+            }
+            if !tables.isEmpty { body += "\nTables: " + tables.joined(separator: ", ") + "\n" }
             for s in stages where cache.contains(s.key) {
                 let dir = cache.directory(s.key)
                 for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".png") || f.hasSuffix(".svg") {
@@ -128,20 +142,26 @@ public struct Report {
                                  .init(name: label(right), values: categories.map { mean(r, $0) })]).svg
     }
 
-    /// The spec's `report.figure`: y against the swept x, one line per value of `series` (when both are swept).
+    /// The spec's `report.figure`: y against the swept x, one line per value of `series`. Without a
+    /// `series` key, one line per combination of the other swept keys (fig 5-1: one per noise level),
+    /// or a single line named by the fixed target when x is the only sweep.
     static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
         guard let first = spec.runs.first else { return nil }
         let fig = first.value[path: "report.figure"] ?? .object([:])
-        let y = fig["y"]?.string ?? "attack_success_rate", seriesKey = fig["series"]?.string ?? "attack.target"
-        // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep).
-        let numeric = first.point.filter { $0.key != seriesKey && $0.value.double != nil }.map(\.key)
+        let y = fig["y"]?.string ?? "attack_success_rate", chosenSeries = fig["series"]?.string
+        // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep)
+        // that is not the target class (a category, not a quantity).
+        let numeric = first.point.filter { $0.key != (chosenSeries ?? "attack.target") && $0.value.double != nil }.map(\.key)
         guard let x = fig["x"]?.string ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
               first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
+        let others = first.point.map(\.key).filter { $0 != x }
+        let seriesKeys = chosenSeries.map { [$0] } ?? (others.isEmpty ? ["attack.target"] : others)
         func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }
         var groups: [(String, [PlannedRun])] = []
         for r in runs {
             // An unswept series key names the one line by its fixed value (attack.target 0).
-            let label = (pointValue(r, seriesKey) ?? first.value[path: seriesKey]).map { "\(seriesKey) \($0.text)" } ?? "runs"
+            let parts = seriesKeys.compactMap { k in (pointValue(r, k) ?? first.value[path: k]).map { "\(k) \($0.labelText)" } }
+            let label = parts.isEmpty ? "runs" : parts.joined(separator: ", ")
             if let i = groups.firstIndex(where: { $0.0 == label }) { groups[i].1.append(r) } else { groups.append((label, [r])) }
         }
         let series = groups.compactMap { label, rs -> LinePlot.Series? in

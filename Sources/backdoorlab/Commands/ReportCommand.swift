@@ -5,7 +5,7 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write report.md and report.html for specs: every run's metrics, figures, compute, and the verdict on each expectation.",
+        abstract: "Write report.md and report.html for specs: every run's metrics (also as CSV), figures, compute, and the verdict on each expectation.",
         discussion: "Reads the cache only: runs still missing show as 'not run'. Exit 0 unless an expectation fails (then 1).")
     @OptionGroup var spec: SpecOptions
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
@@ -24,7 +24,8 @@ struct ReportCommand: ParsableCommand {
         for (e, v) in report.verdicts { print("\(v.label.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.spec): \(e.finding)" + (v.detail.isEmpty ? "" : " — \(v.detail)")) }
         let charts = report.files.keys.filter { $0.hasSuffix(".svg") }.sorted()
         let pngs = try rasterize(charts, in: out)
-        print("wrote \(out)/report.md, report.html and \(report.files.count) figures"
+        let tables = report.files.keys.filter { $0.hasSuffix(".csv") }.count
+        print("wrote \(out)/report.md, report.html, \(report.files.count - tables) figures and \(tables) CSV table\(tables == 1 ? "" : "s")"
               + (charts.isEmpty ? "" : pngs.map { "; the \($0) charts also as PNG" } ?? "; charts as SVG only (PNG copies need rsvg-convert: apt-get install librsvg2-bin)"))
         if report.verdicts.contains(where: { $0.1.label == "fails" }) { throw ExitCode(1) }
     }
