@@ -38,23 +38,24 @@ public struct Report {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
             }
+            let cached = stages.filter { cache.contains($0.key) }.map { s in
+                (s, cache.directory(s.key), ((try? FileManager.default.contentsOfDirectory(atPath: cache.directory(s.key))) ?? []).sorted())
+            }
             // The tables behind the figures: the spec's own results (one row per run) and any per-stage CSV (loss tracking).
             var tables: [String] = []
-            for s in stages where cache.contains(s.key) {
-                let dir = cache.directory(s.key)
-                for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".csv") {
-                    let mine = s.kind == .report && s.parameters["file"]?.string == spec.file
-                    if s.kind == .report && !mine { continue }
-                    let out = mine && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+            for (s, dir, listing) in cached {
+                // A shared stage list can hold another spec's report; its table belongs to that spec.
+                if s.kind == .report && s.parameters["file"]?.string != spec.file { continue }
+                for f in listing where f.hasSuffix(".csv") {
+                    let out = s.kind == .report && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
                     guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
                     files[out] = d
                     tables.append("[\(out)](\(out))")
                 }
             }
             if !tables.isEmpty { body += "\nTables: " + tables.joined(separator: ", ") + "\n" }
-            for s in stages where cache.contains(s.key) {
-                let dir = cache.directory(s.key)
-                for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".png") || f.hasSuffix(".svg") {
+            for (s, dir, listing) in cached {
+                for f in listing where f.hasSuffix(".png") || f.hasSuffix(".svg") {
                     let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
                     // The loss figure is redrawn from its CSV: a run cached before a change to the drawing gets the current one.
                     let redrawn = f == "loss_tracking.svg" ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map { Data(LossFigure.svg(csv: $0).utf8) } : nil

@@ -220,7 +220,7 @@ public enum SpecSchema {
         Field("figure", .object(ObjectSchema("figure", "One plot.", [
             Field("x", .string, "Swept key on the x axis; default attack.fraction when it is swept, else the first swept numeric key (ε, τ, count…)."),
             Field("y", .choice(["attack_success_rate", "natural_accuracy"]), default: s("attack_success_rate"), "Metric."),
-            Field("series", .string, default: s("attack.target"), "Swept key that makes one line per value."),
+            Field("series", .string, "Swept key that makes one line per value; default one line per combination of the other swept keys (fig 5-1: one per noise level), or one line named by attack.target when x is the only sweep."),
         ])), "The spec's figure."),
     ])
 
