@@ -51,13 +51,12 @@ enum MarkdownHTML {
         while let i = rest.firstIndex(where: { $0 == "!" || $0 == "[" || $0 == "*" || $0 == "`" }) {
             out += rest[..<i]
             let tail = rest[i...]
-            if tail.hasPrefix("!["), let close = tail.firstIndex(of: "]"), tail[close...].hasPrefix("]("), let end = tail[close...].firstIndex(of: ")") {
-                let alt = tail[tail.index(i, offsetBy: 2)..<close], src = tail[tail.index(close, offsetBy: 2)..<end]
-                out += "<img src=\"\(src)\" alt=\"\(alt)\">"
-                rest = tail[tail.index(after: end)...]
-            } else if tail.hasPrefix("["), let close = tail.firstIndex(of: "]"), tail[close...].hasPrefix("]("), let end = tail[close...].firstIndex(of: ")") {
-                let text = tail[tail.index(after: i)..<close], href = tail[tail.index(close, offsetBy: 2)..<end]
-                out += "<a href=\"\(href)\">\(text)</a>"
+            // `![alt](src)` is an image, `[text](href)` a link: one bracket-and-paren form.
+            let image = tail.hasPrefix("![")
+            let open = image ? tail.index(after: i) : i
+            if tail[open...].hasPrefix("["), let close = tail.firstIndex(of: "]"), tail[close...].hasPrefix("]("), let end = tail[close...].firstIndex(of: ")") {
+                let text = tail[tail.index(after: open)..<close], target = tail[tail.index(close, offsetBy: 2)..<end]
+                out += image ? "<img src=\"\(target)\" alt=\"\(text)\">" : "<a href=\"\(target)\">\(text)</a>"
                 rest = tail[tail.index(after: end)...]
             } else if tail.hasPrefix("**"), let end = tail.dropFirst(2).range(of: "**") {
                 out += "<b>\(tail[tail.index(i, offsetBy: 2)..<end.lowerBound])</b>"

@@ -38,8 +38,10 @@ public struct Report {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
             }
+            // Each cached stage's directory is listed once, for its tables and for its figures.
             let cached = stages.filter { cache.contains($0.key) }.map { s in
-                (s, cache.directory(s.key), ((try? FileManager.default.contentsOfDirectory(atPath: cache.directory(s.key))) ?? []).sorted())
+                let dir = cache.directory(s.key)
+                return (s, dir, ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted())
             }
             // The tables behind the figures: the spec's own results (one row per run) and any per-stage CSV (loss tracking).
             var tables: [String] = []
