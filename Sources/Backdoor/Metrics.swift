@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 
 /// What an attacked model scores.
 public struct AttackMetrics: Sendable, Codable, Equatable {
@@ -10,6 +11,38 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
     public var perClassAccuracy: [Double]
     /// ASR by the true class of the triggered image (the target's own entry is nil).
     public var perClassAttackSuccessRate: [Double?]?
+    /// Clean test images not labelled as the target that are classified as it without any trigger: the
+    /// floor under the ASR (a model that calls everything the target scores an ASR of 1 with no backdoor).
+    public var cleanTargetRate: Double?
+    /// The class the model predicts most often on the clean test set, and the share of images given it.
+    public var dominantPrediction: DominantPrediction?
+
+    public struct DominantPrediction: Sendable, Codable, Equatable {
+        public var predictedClass: Int
+        public var share: Double
+        public init(predictedClass: Int, share: Double) { self.predictedClass = predictedClass; self.share = share }
+    }
+
+    /// Accuracy below this multiple of chance (1 / classes) marks a model that learnt nothing.
+    public static let nearChanceFactor = 1.5
+    /// One class given to at least this share of the clean test images marks a collapsed model.
+    public static let nearConstantShare = 0.8
+
+    /// Why this model's numbers cannot be trusted: near-chance accuracy or near-constant predictions.
+    /// Empty for a healthy model. (Entries cached before these fields existed are judged by accuracy.)
+    public var flags: [String] {
+        let classes = perClassAccuracy.count
+        guard classes > 1 else { return [] }
+        var out: [String] = []
+        let chance = 1 / Double(classes)
+        if naturalAccuracy < AttackMetrics.nearChanceFactor * chance {
+            out.append(String(format: "accuracy %.1f %% is near chance (%.1f %% for %d classes)", 100 * naturalAccuracy, 100 * chance, classes))
+        }
+        if let d = dominantPrediction, d.share >= AttackMetrics.nearConstantShare {
+            out.append(String(format: "%.1f %% of the clean test images are classified as class %d", 100 * d.share, d.predictedClass))
+        }
+        return out
+    }
 
     /// `clean` and `triggered` are predictions on the same test images, clean and with the trigger.
     public static func compute(labels: [Int], clean: [Int], triggered: [Int]?, target: Int?, classes: Int) -> AttackMetrics {
@@ -19,7 +52,14 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
         for (p, l) in zip(clean, labels) where l < classes { counts[l] += 1; if p == l { perClass[l] += 1 } }
         for c in 0..<classes where counts[c] > 0 { perClass[c] /= Double(counts[c]) }
         var m = AttackMetrics(naturalAccuracy: acc, perClassAccuracy: perClass)
+        var predicted = [Int](repeating: 0, count: classes)
+        for p in clean where p >= 0 && p < classes { predicted[p] += 1 }
+        if n > 0, let top = predicted.indices.max(by: { predicted[$0] < predicted[$1] }) {
+            m.dominantPrediction = DominantPrediction(predictedClass: top, share: Double(predicted[top]) / Double(n))
+        }
         guard let triggered, let target else { return m }
+        let nonTarget = (0..<n).filter { labels[$0] != target }
+        m.cleanTargetRate = nonTarget.isEmpty ? nil : Double(nonTarget.filter { clean[$0] == target }.count) / Double(nonTarget.count)
         func rate(_ keep: (Int) -> Bool) -> Double? {
             let idx = (0..<n).filter(keep)
             return idx.isEmpty ? nil : Double(idx.filter { triggered[$0] == target }.count) / Double(idx.count)
@@ -30,3 +70,4 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
         return m
     }
 }
+

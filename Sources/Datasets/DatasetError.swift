@@ -3,7 +3,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
     public enum Reason: Equatable, Sendable {
         case missing
         case unreadable(String)
-        case badMagic(expected: String, found: String)
+        /// The file does not start as a file of this format should. Its bytes are never quoted: it may
+        /// be any file at all (a path typed by mistake, or one a spec should not be able to read).
+        case badMagic(expected: String)
         case truncated(expected: Int, found: Int)
         case labelOutOfRange(index: Int, label: Int, classes: Int)
         case mismatch(String)
@@ -18,11 +20,19 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
         switch reason {
         case .missing: return "\(path): file not found"
         case let .unreadable(why): return "\(path): cannot read: \(why)"
-        case let .badMagic(e, f): return "\(path): bad magic number: expected \(e), found \(f)"
+        case let .badMagic(e): return "\(path): not \(e) (it does not start with the format's magic number)"
         case let .truncated(e, f): return "\(path): truncated: expected \(e) bytes, found \(f)"
         case let .labelOutOfRange(i, l, c): return "\(path): label \(l) of record \(i) is out of range 0..<\(c)"
         case let .mismatch(why): return "\(path): \(why)"
         case let .malformed(why): return "\(path): malformed: \(why)"
         }
+    }
+}
+
+extension String {
+    /// At most `limit` printable ASCII characters of a text read from a file, for a message.
+    func quotedForMessage(limit: Int = 24) -> String {
+        let printable = unicodeScalars.map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? Character($0) : "?" }
+        return printable.count <= limit ? String(printable) : String(printable.prefix(limit)) + "…"
     }
 }

@@ -5,11 +5,19 @@ public enum IDX {
         let b = try FileIO.readGzip(path)
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let magic = be32(b, 0)
-        guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "0x00000803 (idx3 images)", found: hex(magic))) }
+        guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "an IDX image file (idx3-ubyte)")) }
         guard b.count >= 16 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let (n, r, c) = (be32(b, 4), be32(b, 8), be32(b, 12))
-        let need = 16 + n * r * c
-        guard b.count >= need else { throw DatasetError(path, .truncated(expected: need, found: b.count)) }
+        // Sizes from the header are checked before use: rows = cols = 0, or a product that wraps, would
+        // otherwise turn into a wild allocation or an out-of-bounds read downstream.
+        guard (1...maxSide).contains(r), (1...maxSide).contains(c) else {
+            throw DatasetError(path, .malformed("images of \(r)×\(c) pixels (each side must be 1 to \(maxSide))"))
+        }
+        let (pixels, overflow) = n.multipliedReportingOverflow(by: r * c)
+        guard !overflow, pixels <= b.count - 16 else {
+            throw DatasetError(path, .truncated(expected: overflow ? Int.max : 16 + pixels, found: b.count))
+        }
+        let need = 16 + pixels
         return (n, r, c, Array(b[16..<need]))
     }
 
@@ -18,10 +26,10 @@ public enum IDX {
         let b = try FileIO.readGzip(path)
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let magic = be32(b, 0)
-        guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "0x00000801 (idx1 labels)", found: hex(magic))) }
+        guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "an IDX label file (idx1-ubyte)")) }
         guard b.count >= 8 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let n = be32(b, 4)
-        guard b.count >= 8 + n else { throw DatasetError(path, .truncated(expected: 8 + n, found: b.count)) }
+        guard n <= b.count - 8 else { throw DatasetError(path, .truncated(expected: 8 + n, found: b.count)) }
         var labels = [Int](repeating: 0, count: n)
         for i in 0..<n {
             let l = Int(b[8 + i])
@@ -31,12 +39,11 @@ public enum IDX {
         return labels
     }
 
+    /// The largest image side accepted (larger headers are damaged or crafted).
+    static let maxSide = 4096
+
     static func be32(_ b: [UInt8], _ o: Int) -> Int {
         Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
-    }
-    static func hex(_ v: Int) -> String {
-        let s = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
     }
 }
 

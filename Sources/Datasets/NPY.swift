@@ -59,7 +59,7 @@ public enum NPY {
 
     public static func decode(_ b: [UInt8], path: String) throws -> NPYArray {
         guard b.count >= 10, b[0] == 0x93, Array(b[1..<6]) == Array("NUMPY".utf8) else {
-            throw DatasetError(path, .badMagic(expected: "\\x93NUMPY", found: b.prefix(6).map { String($0, radix: 16) }.joined(separator: " ")))
+            throw DatasetError(path, .badMagic(expected: "a .npy file"))
         }
         let major = b[6]
         let (hlen, start): (Int, Int)
@@ -75,14 +75,26 @@ public enum NPY {
         guard let descr = field(header, "descr").map({ $0.trimmingQuotes }),
               let fortran = field(header, "fortran_order"),
               let shapeText = field(header, "shape") else {
-            throw DatasetError(path, .malformed("header lacks descr, fortran_order or shape: \(header)"))
+            throw DatasetError(path, .malformed("the header lacks descr, fortran_order or shape"))
         }
         guard fortran.hasPrefix("False") else { throw DatasetError(path, .malformed("Fortran-ordered arrays are not supported")) }
-        let dims = shapeText.filter { "0123456789,".contains($0) }.split(separator: ",").compactMap { Int($0) }
-        let n = dims.reduce(1, *)
+        guard shapeText.allSatisfy({ "0123456789, ()L".contains($0) }) else {
+            throw DatasetError(path, .malformed("the shape is not a tuple of integers"))
+        }
+        let parts = shapeText.filter { "0123456789,".contains($0) }.split(separator: ",")
+        // Every size is checked before it is used: a 128-byte file can claim 2⁴⁴ × 2²⁰ values.
+        var dims: [Int] = [], n = 1
+        for part in parts {
+            guard let d = Int(part) else { throw DatasetError(path, .malformed("a dimension of the shape is too large")) }
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= b.count else {
+                throw DatasetError(path, .malformed("the shape claims more values than the file holds (\(b.count) bytes)"))
+            }
+            dims.append(d); n = product
+        }
         let data = Array(b[(start + hlen)...])
         func need(_ size: Int) throws {
-            guard data.count >= n * size else { throw DatasetError(path, .truncated(expected: start + hlen + n * size, found: b.count)) }
+            guard n <= data.count / size else { throw DatasetError(path, .truncated(expected: start + hlen + n * size, found: b.count)) }
         }
         let values: NPYArray.Values
         switch descr {
@@ -95,7 +107,7 @@ public enum NPY {
         case "<i4":
             try need(4); values = .int32(load(data, n))
         default:
-            throw DatasetError(path, .malformed("unsupported dtype \(descr) (use uint8, <f4, <i4 or <i8)"))
+            throw DatasetError(path, .malformed("unsupported dtype \(descr.quotedForMessage()) (use uint8, <f4, <i4 or <i8)"))
         }
         return NPYArray(shape: dims, values: values)
     }

@@ -5,7 +5,7 @@ extension PNG {
     public static func decode(_ b: [UInt8], path: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
         func fail(_ why: String) -> DatasetError { DatasetError(path, .malformed("PNG: \(why)")) }
         guard b.count >= 8, Array(b.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else {
-            throw DatasetError(path, .badMagic(expected: "the PNG signature", found: b.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")))
+            throw DatasetError(path, .badMagic(expected: "a PNG file"))
         }
         var i = 8
         var width = 0, height = 0, colourType = -1

@@ -498,11 +498,11 @@ extension RunTests {
         XCTAssertEqual(ls.out.split(separator: "\n").count, 8, ls.out)
         XCTAssert(ls.out.contains(" train "), ls.out)
         let keep = try CLITests.run(["cache", "gc", "--cache", cache, dir + "/spec.yaml"])
-        XCTAssertEqual(keep.out, "removed 0 entries\n")
+        XCTAssert(keep.out.hasPrefix("removed 0 entries ("), keep.out)
         writeSpec(fractions: "[0.2]")
         let gc = try CLITests.run(["cache", "gc", "--cache", cache, dir + "/spec.yaml"])
         // The 0.4 run's poison, train and evaluate, and the old report.
-        XCTAssertEqual(gc.out, "removed 4 entries\n", gc.out)
+        XCTAssert(gc.out.hasPrefix("removed 4 entries ("), gc.out)
         let again = try run(cache)
         XCTAssertEqual(computed(again.out), ["report"])
     }

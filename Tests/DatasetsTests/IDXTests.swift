@@ -34,7 +34,7 @@ final class IDXTests: XCTestCase {
         // Labels as images: bad magic.
         DatasetFiles.write(DatasetFiles.idxLabels([1, 2]), to: "\(dir)/train-images-idx3-ubyte.gz", gzip: true)
         XCTAssertThrowsError(try FashionMNIST.load(directory: dir, split: .train)) {
-            XCTAssertEqual("\($0)", "\(dir)/train-images-idx3-ubyte.gz: bad magic number: expected 0x00000803 (idx3 images), found 0x00000801")
+            XCTAssertEqual("\($0)", "\(dir)/train-images-idx3-ubyte.gz: not an IDX image file (idx3-ubyte) (it does not start with the format's magic number)")
         }
         // Header promises 3 images; only 2 are there.
         let full = DatasetFiles.idxImages(count: 3, rows: 28, cols: 28) { _, _ in 0 }

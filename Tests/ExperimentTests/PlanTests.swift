@@ -300,9 +300,9 @@ final class StatusReportTests: XCTestCase {
         XCTAssertEqual(StatusReport(plan: plan, cache: cache).secondsLeft, all, accuracy: 1e-9)
         let train = try XCTUnwrap(plan.stages.first { $0.kind == .train })
         XCTAssertEqual(train.totalSteps, 1000)
-        let dir = cache.checkpointDirectory(train.key)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data(#"{"step": 250}"#.utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
+        try cache.saveCheckpoint(train.key, step: 250) { tmp in
+            try Data(#"{"step": 250}"#.utf8).write(to: URL(fileURLWithPath: tmp + "/state.json"))
+        }
         let report = StatusReport(plan: plan, cache: cache)
         XCTAssertEqual(report.secondsLeft, all - 0.25 * train.cost.seconds, accuracy: 1e-9)
         XCTAssert(report.summary.contains("of planned work left"), report.summary)

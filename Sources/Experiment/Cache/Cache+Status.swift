@@ -35,10 +35,9 @@ extension Cache {
 
     public func clearFailure(_ key: String) { try? FileManager.default.removeItem(atPath: failureFile(key)) }
 
-    /// The step of the checkpoint a training stage left, if any.
-    public func checkpointStep(_ key: String) -> Int? {
-        (try? Artifacts.readJSON(checkpointDirectory(key) + "/state.json"))?["step"] as? Int
-    }
+    /// The step of the newest intact checkpoint a training stage left, if any (wherever an interrupted
+    /// swap left it: the next run resumes from it).
+    public func checkpointStep(_ key: String) -> Int? { latestCheckpoint(key)?.step }
 
     public func state(_ key: String) -> StageState {
         if contains(key) { return .done }

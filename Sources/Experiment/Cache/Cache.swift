@@ -39,7 +39,6 @@ public struct Cache: Sendable {
     }
 
     public func directory(_ key: String) -> String { "\(root)/\(key)" }
-    public func checkpointDirectory(_ key: String) -> String { "\(root)/partial/\(key)" }
     public func contains(_ key: String) -> Bool { FileManager.default.fileExists(atPath: directory(key) + "/manifest.json") }
 
     /// The entry's directory after checking every file against its manifest.
@@ -72,7 +71,11 @@ public struct Cache: Sendable {
     public func store(stage: Stage, seconds: Double, _ body: (String) throws -> Void) throws -> String {
         let fm = FileManager.default
         let tmp = "\(root)/tmp/\(stage.key)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        do {
+            try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        } catch {
+            throw AccessError(path: root + "/tmp", action: "write in", reason: Cache.reason(error))
+        }
         do {
             try body(tmp)
             var files: [String: String] = [:]
@@ -84,6 +87,7 @@ public struct Cache: Sendable {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(m).write(to: URL(fileURLWithPath: tmp + "/manifest.json"))
             try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+            Interrupt.beforeRename()
             if rename(tmp, directory(stage.key)) != 0 {
                 // Someone else finished it first (or a stale directory is there): keep theirs if valid.
                 if (try? verified(stage.key)) != nil { try? fm.removeItem(atPath: tmp); return directory(stage.key) }
@@ -97,16 +101,55 @@ public struct Cache: Sendable {
         }
     }
 
-    /// Holds an exclusive lock on `key` while `body` runs; another process blocks until it is released
-    /// (the kernel releases it if the holder dies, so a killed run never leaves a stale lock).
-    public func withLock<T>(_ key: String, _ body: () throws -> T) throws -> T {
-        try FileManager.default.createDirectory(atPath: root + "/locks", withIntermediateDirectories: true)
-        let fd = open(root + "/locks/\(key).lock", O_CREAT | O_RDWR, 0o644)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+    /// Holds an exclusive lock on `key` while `body` runs; another process waits until it is released
+    /// (the kernel releases it if the holder dies, so a killed run never leaves a stale lock). While it
+    /// waits, `waiting` is told once who holds the lock, and SIGINT/SIGTERM end the wait.
+    public func withLock<T>(_ key: String, waiting: (String) -> Void = { _ in }, _ body: () throws -> T) throws -> T {
+        let dir = root + "/locks"
+        let path = "\(dir)/\(key).lock"
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw AccessError(path: dir, action: "create", reason: Cache.reason(error))
+        }
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw AccessError(path: path, action: "open the lock file", reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else { throw CocoaError(.fileLocking) }
+        var told = false
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw AccessError(path: path, action: "lock", reason: String(cString: strerror(errno)))
+            }
+            if Interrupt.isRequested { throw Interrupted() }
+            if !told {
+                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                waiting("held by PID \(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown") (\(path))")
+                told = true
+            }
+            usleep(100_000)
+        }
         defer { flock(fd, LOCK_UN) }
+        // Who holds it, for the message of a process that waits.
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         return try body()
+    }
+
+    /// A cache path that cannot be read or written, named.
+    public struct AccessError: Error, CustomStringConvertible {
+        public var path: String
+        public var action: String
+        public var reason: String
+        public var description: String { "cannot \(action) \(path): \(reason)" }
+    }
+
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(u.code)))
+        }
+        return ns.localizedDescription
     }
 
     /// Whether another process holds `key`'s lock now.

@@ -103,8 +103,28 @@ public struct SpecLoader {
             throw Diagnostic(from ?? .commandLine(name), "cannot read spec file '\(name)': no such file")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not UTF-8 text") }
-        sources.add(name, text: text)
-        return try reader.read(text, file: name)
+        // Lines are quoted in messages only from files named as specs: a path given by mistake (or on
+        // purpose: `extends: /etc/shadow`) must not have its contents printed.
+        let spec = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
+        if spec { sources.add(name, text: text) }
+        let node: Node
+        do {
+            node = try reader.read(text, file: name)
+        } catch let d as Diagnostic where !spec {
+            throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not a spec file: it is not YAML (\(d.mark.description))")
+        }
+        try SpecLoader.checkLooksLikeASpec(node, name: name, from: from)
+        return node
+    }
+
+    /// A mapping none of whose top-level keys is a spec key is some other file: one error for it, not
+    /// one "unknown key" (quoting the line) per entry.
+    static func checkLooksLikeASpec(_ node: Node, name: String, from: Mark?) throws {
+        guard case let .mapping(entries, _) = node, !entries.isEmpty else { return }
+        let known = Set(SpecSchema.spec.fields.map(\.name) + ["extends", "profiles"])
+        guard !entries.contains(where: { known.contains($0.key) }) else { return }
+        throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not a spec file: none of its \(entries.count) top-level keys is a spec key",
+                         notes: ["valid keys: " + SpecSchema.spec.fields.map(\.name).joined(separator: ", ")])
     }
 
     /// The file with everything it extends merged underneath it; `chain` detects cycles.
@@ -208,11 +228,11 @@ public struct SpecLoader {
             while let r = rest.range(of: "${") {
                 out += rest[..<r.lowerBound]
                 guard let close = rest[r.upperBound...].firstIndex(of: "}") else {
-                    problems.append(Diagnostic(m, "unterminated '${' in '\(s)'")); return n
+                    problems.append(Diagnostic(m, "unterminated '${' in '\(quoted(s))'")); return n
                 }
                 let inner = rest[r.upperBound..<close]
                 guard inner.hasPrefix("env:") else {
-                    problems.append(Diagnostic(m, "unknown substitution '${\(inner)}'; only ${env:NAME} is supported")); return n
+                    problems.append(Diagnostic(m, "unknown substitution '${\(quoted(String(inner)))}'; only ${env:NAME} is supported")); return n
                 }
                 let name = String(inner.dropFirst(4))
                 guard let v = environment[name] else {

@@ -16,9 +16,15 @@ extension SpecLoader {
         var axes: [SweepAxis] = [], problems: [Diagnostic] = []
         collectSweeps(node, path: [], key: "", into: &axes, problems: &problems)
         if !problems.isEmpty { throw Diagnostics(problems) }
-        let total = axes.reduce(1) { $0 * $1.options.count }
-        if total > maxRuns {
-            throw Diagnostic(axes.first!.mark, "the sweeps of this spec make \(total) runs; the limit is \(maxRuns)")
+        // Multiplied with overflow checks: 20 sweeps of 10 values are 10²⁰ runs, beyond Int.
+        var total = 1
+        for axis in axes {
+            let (product, overflow) = total.multipliedReportingOverflow(by: axis.options.count)
+            guard !overflow, product <= maxRuns else {
+                let sizes = axes.prefix(6).map { "\($0.options.count)" }.joined(separator: " × ") + (axes.count > 6 ? " × …" : "")
+                throw Diagnostic(axes[0].mark, "the \(axes.count) sweeps of this spec make more than \(maxRuns) runs (\(sizes)), the limit")
+            }
+            total = product
         }
         var runs: [ResolvedRun] = []
         runs.reserveCapacity(total)
@@ -100,7 +106,7 @@ extension SpecLoader {
         case let .mapping(entries, m):
             if let s = entries.first(where: { $0.key == "sweep" }) {
                 guard entries.count == 1 else {
-                    problems.append(Diagnostic(m, "a sweep is a mapping with the single key 'sweep' (found also '\(entries.first { $0.key != "sweep" }!.key)')"))
+                    problems.append(Diagnostic(m, "a sweep is a mapping with the single key 'sweep' (found also '\(quoted(entries.first { $0.key != "sweep" }?.key ?? ""))')"))
                     return
                 }
                 guard case let .sequence(options, sm) = s.value else {

@@ -22,12 +22,26 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(mark.description): error: \(message)" }
 
+    /// The widest source line quoted whole; longer ones are cut to this width around the column.
+    public static let quotedWidth = 120
+
+    /// `line` cut to `quotedWidth` characters around `column` (with … where cut), and the column in it.
+    static func window(_ line: String, column: Int) -> (String, Int) {
+        let chars = Array(line)
+        guard chars.count > quotedWidth else { return (line, column) }
+        let start = max(0, min(column - 1 - quotedWidth / 2, chars.count - quotedWidth))
+        let end = min(chars.count, start + quotedWidth)
+        let text = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
+        return (text, column - start + (start > 0 ? 1 : 0))
+    }
+
     /// `file:line:col: error: message`, the source line and a caret under the column, then the notes.
     public func render(sources: SourceCache) -> String {
         var s = description + "\n"
-        if mark.line > 0, let text = sources.line(mark.file, mark.line) {
+        if mark.line > 0, let line = sources.line(mark.file, mark.line) {
+            let (text, column) = Diagnostic.window(line, column: mark.column)
             s += "  \(text)\n"
-            let pad = String(text.prefix(max(0, mark.column - 1)).map { $0 == "\t" ? "\t" : " " })
+            let pad = String(text.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
             s += "  \(pad)^\n"
         }
         for n in notes { s += "note: \(n)\n" }
@@ -67,4 +81,9 @@ public final class SourceCache: @unchecked Sendable {
         guard let l = lines[file], n >= 1, n <= l.count else { return nil }
         return String(l[n - 1].hasSuffix("\r") ? l[n - 1].dropLast() : l[n - 1])
     }
+}
+
+/// A text from a spec (a key, a value) as quoted in a message: at most 60 characters.
+func quoted(_ text: String, limit: Int = 60) -> String {
+    text.count <= limit ? text : String(text.prefix(limit)) + "… (\(text.count) characters)"
 }

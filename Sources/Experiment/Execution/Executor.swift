@@ -73,7 +73,11 @@ public final class Executor {
                 if options.stageKeys != nil, let missing = s.inputs.first(where: { !options.cache.contains($0) && !summary.computed.contains($0) }) {
                     throw StageFailure("its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished")
                 }
-                let fromCache = try options.cache.withLock(s.key) { () throws -> Bool in
+                // A finished entry needs no lock (and no write access: a read-only cache serves it).
+                let finished = (try? options.cache.verified(s.key)) != nil
+                let fromCache = try finished || options.cache.withLock(s.key, waiting: { holder in
+                    print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
+                }) { () throws -> Bool in
                     do {
                         if try options.cache.verified(s.key) != nil { return true }
                     } catch let p as Cache.Problem {
@@ -133,7 +137,7 @@ public final class Executor {
             try Artifacts.writeJSON(["seconds": runner.elapsedSeconds, "earlier_sittings_seconds": runner.priorSeconds], dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { try? FileManager.default.removeItem(atPath: options.cache.checkpointDirectory(s.key)) }
+        if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { options.cache.removeCheckpoints(s.key) }
     }
 
     /// Copies a report's tables out of the cache into the results directory.
@@ -162,7 +166,8 @@ extension StageRunner {
         let mine = runs.filter { $0.file == file }
         let keys = mine.first?.point.map(\.key) ?? []
         var csv = (keys + ["poisoned_images", "natural_accuracy", "attack_success_rate", "asr_excluding_labelled_target",
-                           "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key"]).joined(separator: ",") + "\n"
+                           "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key", "clean_target_rate",
+                           "flags"]).joined(separator: ",") + "\n"
         var json: [[String: Any]] = []
         func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
         for r in mine {
@@ -172,7 +177,8 @@ extension StageRunner {
             let eps = (privacy?["epsilon"] as? Double).map { $0 < 0 ? "inf" : String(format: "%.2f", $0) } ?? ""
             let delta = (privacy?["delta"] as? Double).map { "\($0)" } ?? ""
             csv += (r.point.map { csvField($0.value.text) } + ["\(r.poisonCount)", f(m.naturalAccuracy), f(headline),
-                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate]).joined(separator: ",") + "\n"
+                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate,
+                    f(m.cleanTargetRate), csvField(m.flags.joined(separator: "; "))]).joined(separator: ",") + "\n"
             var o: [String: Any] = ["spec": file, "point": Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
                                     "poisoned_images": r.poisonCount, "natural_accuracy": m.naturalAccuracy,
                                     "stages": ["train": r.train, "evaluate": r.evaluate]]
@@ -183,6 +189,9 @@ extension StageRunner {
             if let a = m.attackSuccessRateExcludingClassified { o["asr_excluding_classified_target"] = a }
             if perClass, let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
             if let t = r.target { o["target"] = t }
+            if let c = m.cleanTargetRate { o["clean_target_rate"] = c }
+            // A collapsed or untrained model: its numbers are kept but say so.
+            if !m.flags.isEmpty { o["flags"] = m.flags }
             if let privacy { o["privacy"] = privacy }
             if let dk = r.detect, let det = try? Artifacts.readJSON(try dir(dk) + "/detection.json") {
                 o["detection"] = det.filter { $0.key != "lowest" }

@@ -17,6 +17,16 @@ public enum Interrupt {
     /// Test hook: `BACKDOORLAB_KILL_AT_STEP=N` SIGKILLs the process right after training step N, to
     /// test resumption after a hard kill deterministically.
     static let killAtStep: Int? = getenv("BACKDOORLAB_KILL_AT_STEP").flatMap { Int(String(cString: $0)) }
+
+    /// Test hook: `BACKDOORLAB_KILL_AT_RENAME=N` SIGKILLs the process just before the cache's N-th
+    /// rename (checkpoint swaps and entry commits, counted from 1), to test every crash window.
+    static let killAtRename: Int? = getenv("BACKDOORLAB_KILL_AT_RENAME").flatMap { Int(String(cString: $0)) }
+    nonisolated(unsafe) static var renames = 0
+
+    static func beforeRename() {
+        renames += 1
+        if killAtRename == renames { kill(getpid(), SIGKILL) }
+    }
 }
 
 public struct Interrupted: Error, CustomStringConvertible {

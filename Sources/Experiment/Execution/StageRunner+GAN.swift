@@ -63,30 +63,34 @@ extension StageRunner {
         guard !indices.isEmpty else { throw StageFailure("no training images of classes \(classes.sorted()) to train the GAN on") }
         let config = ganConfig(p["gan"]!, seed: p["seed"]!.int!)
         let wgan = WGAN(images: unitImages(data.train, indices), count: indices.count, imageShape: data.train.shape, config: config)
-        let ckpt = cache.checkpointDirectory(s.key)
         var curve: [[Double]] = []
-        if let state = try? Artifacts.readJSON(ckpt + "/state.json"), let step = state["step"] as? Int {
-            try wgan.generator.load(from: ckpt + "/generator.safetensors")
-            try wgan.critic.load(from: ckpt + "/critic.safetensors")
-            try wgan.generatorOptimizer.loadState(try SafeTensors.read(ckpt + "/generator_optimizer.safetensors").tensors)
-            try wgan.criticOptimizer.loadState(try SafeTensors.read(ckpt + "/critic_optimizer.safetensors").tensors)
-            curve = (state["loss_curve"] as? [[Double]] ?? []).map { $0.map { Double(Float($0)) } }
-            wgan.resume(at: step)
-            resumeTiming(state)
-            print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(config.steps)")
-            progress.resumed(at: step)
+        if let c = resumableCheckpoint(s) {
+            try resuming(s, from: c) { dir in
+                let state = try Artifacts.readJSON(dir + "/state.json")
+                try wgan.generator.load(from: dir + "/generator.safetensors")
+                try wgan.critic.load(from: dir + "/critic.safetensors")
+                try wgan.generatorOptimizer.loadState(try SafeTensors.read(dir + "/generator_optimizer.safetensors").tensors)
+                try wgan.criticOptimizer.loadState(try SafeTensors.read(dir + "/critic_optimizer.safetensors").tensors)
+                curve = (state["loss_curve"] as? [[Double]] ?? []).map { $0.map { Double(Float($0)) } }
+                wgan.resume(at: c.step)
+                resumeTiming(state)
+            }
+            print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(c.step) of \(config.steps)")
+            progress.resumed(at: c.step)
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 100
         let title = "train_gan \(s.shortKey)"
         while wgan.step < config.steps {
             let l = wgan.runStep()
+            try Divergence.check(loss: l.critic + l.generator, step: wgan.step)
             if wgan.step % max(1, config.steps / 100) == 0 || wgan.step == config.steps {
                 curve.append([Double(wgan.step), Double(l.critic), Double(l.penalty), Double(l.generator)])
                 progress.update(title, done: wgan.step, total: config.steps, note: String(format: "critic %.3f, penalty %.3f", l.critic, l.penalty))
             }
             if Interrupt.killAtStep == wgan.step { kill(getpid(), SIGKILL) }
             if wgan.step % every == 0 && wgan.step < config.steps || Interrupt.isRequested {
-                try swapCheckpoint(ckpt) { tmp in
+                try Divergence.check([wgan.generator, wgan.critic], step: wgan.step)
+                try cache.saveCheckpoint(s.key, step: wgan.step) { tmp in
                     try wgan.generator.save(to: tmp + "/generator.safetensors")
                     try wgan.critic.save(to: tmp + "/critic.safetensors")
                     try SafeTensors.write(wgan.generatorOptimizer.state, to: tmp + "/generator_optimizer.safetensors")
@@ -96,6 +100,7 @@ extension StageRunner {
                 if Interrupt.isRequested { throw Interrupted() }
             }
         }
+        try Divergence.check([wgan.generator, wgan.critic], step: config.steps)
         try wgan.generator.save(to: out + "/generator.safetensors", metadata: ["stage": s.key])
         try wgan.critic.save(to: out + "/critic.safetensors", metadata: ["stage": s.key])
         // 64 samples from fixed latents, to look at.

@@ -136,28 +136,33 @@ extension StageRunner {
             }
         }
 
-        // Resume from the last checkpoint of this exact stage, if one survived.
-        let ckpt = cache.checkpointDirectory(s.key)
+        // Resume from the newest intact checkpoint of this exact stage, if one survived.
         var records: [[String: Any]] = []
         var losses: [[Double]] = [], window: Float = 0, windowCount = 0
-        if let state = try? Artifacts.readJSON(ckpt + "/state.json"), let step = state["step"] as? Int {
-            records = state["loss_tracking"] as? [[String: Any]] ?? []
-            // The loss curve and its half-filled averaging window resume too, so training.json matches an uninterrupted run.
-            // JSON keeps 15 digits: exact for these Float losses once rounded back to Float.
-            losses = (state["loss_curve"] as? [[Double]] ?? []).map { $0.count == 2 ? [$0[0], Double(Float($0[1]))] : $0 }
-            if let w = state["loss_window"] as? [Double], w.count == 2 { window = Float(w[0]); windowCount = Int(w[1]) }
-            try model.load(from: ckpt + "/model.safetensors")
-            try optimizer.loadState(try SafeTensors.read(ckpt + "/optimizer.safetensors").tensors)
-            loop.resume(at: step)
-            resumeTiming(state)
-            print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(step) of \(steps)")
-            progress.resumed(at: step)
+        if let c = resumableCheckpoint(s) {
+            try resuming(s, from: c) { dir in
+                let state = try Artifacts.readJSON(dir + "/state.json")
+                records = state["loss_tracking"] as? [[String: Any]] ?? []
+                // The loss curve and its half-filled averaging window resume too, so training.json matches an uninterrupted run.
+                // JSON keeps 15 digits: exact for these Float losses once rounded back to Float.
+                losses = (state["loss_curve"] as? [[Double]] ?? []).map { $0.count == 2 ? [$0[0], Double(Float($0[1]))] : $0 }
+                if let w = state["loss_window"] as? [Double], w.count == 2 { window = Float(w[0]); windowCount = Int(w[1]) }
+                try model.load(from: dir + "/model.safetensors")
+                try optimizer.loadState(try SafeTensors.read(dir + "/optimizer.safetensors").tensors)
+                loop.resume(at: c.step)
+                resumeTiming(state)
+            }
+            print("  resuming \(s.kind.rawValue) \(s.shortKey) at step \(c.step) of \(steps)")
+            progress.resumed(at: c.step)
         }
         let every = s.runtime["checkpoint_every"]?.int ?? 1000
         let title = "\(s.kind.rawValue) \(s.shortKey)"
         if let track, records.isEmpty, loop.step == 0 { records.append(track(0, model)) }
         while loop.step < steps {
-            window += loop.runStep(); windowCount += 1
+            let loss = loop.runStep()
+            // A diverged training must not become a result: stop before anything of it is saved.
+            try Divergence.check(loss: loss, step: loop.step)
+            window += loss; windowCount += 1
             if let track, trackEvery > 0, loop.step % trackEvery == 0 || loop.step == steps { records.append(track(loop.step, model)) }
             if loop.step % max(1, steps / 100) == 0 || loop.step == steps {
                 losses.append([Double(loop.step), Double(window / Float(windowCount))]); window = 0; windowCount = 0
@@ -165,12 +170,14 @@ extension StageRunner {
             }
             if Interrupt.killAtStep == loop.step { kill(getpid(), SIGKILL) }
             if loop.step % every == 0 && loop.step < steps || Interrupt.isRequested {
+                try Divergence.check([model], step: loop.step)
                 var extra: [String: Any] = ["loss_curve": losses, "loss_window": [Double(window), Double(windowCount)]]
                 if track != nil { extra["loss_tracking"] = records }
-                try saveCheckpoint(ckpt, model: model, optimizer: optimizer, step: loop.step, extra: extra)
+                try saveCheckpoint(s, model: model, optimizer: optimizer, step: loop.step, extra: extra)
                 if Interrupt.isRequested { throw Interrupted() }
             }
         }
+        try Divergence.check([model], step: steps)
         try model.save(to: out + "/model.safetensors", metadata: ["stage": s.key, "steps": "\(steps)"])
         var info: [String: Any] = ["steps": steps, "loss_curve": losses, "train_images": train.count]
         if !privacy.isEmpty { info["privacy"] = privacy }
@@ -207,26 +214,29 @@ extension StageRunner {
         for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
     }
 
-    func saveCheckpoint(_ dir: String, model: Model, optimizer: Optimizer, step: Int, extra: [String: Any] = [:]) throws {
-        try swapCheckpoint(dir) { tmp in
+    func saveCheckpoint(_ s: Stage, model: Model, optimizer: Optimizer, step: Int, extra: [String: Any] = [:]) throws {
+        try cache.saveCheckpoint(s.key, step: step) { tmp in
             try model.save(to: tmp + "/model.safetensors")
             try SafeTensors.write(optimizer.state, to: tmp + "/optimizer.safetensors")
             try Artifacts.writeJSON(extra.merging(["step": step, "seconds": elapsedSeconds]) { $1 }, tmp + "/state.json")
         }
     }
 
-    /// Writes a checkpoint's files with `write` into a fresh directory, then swaps it in for `dir`.
-    func swapCheckpoint(_ dir: String, write: (String) throws -> Void) throws {
-        let fm = FileManager.default
-        let tmp = dir + ".tmp-\(getpid())"
-        try? fm.removeItem(atPath: tmp)
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        try write(tmp)
-        // Swap in the new checkpoint whole: a kill at any point leaves the old one or the new one.
-        let old = dir + ".old-\(getpid())"
-        try? fm.removeItem(atPath: old)
-        if fm.fileExists(atPath: dir) { try fm.moveItem(atPath: dir, toPath: old) }
-        try fm.moveItem(atPath: tmp, toPath: dir)
-        try? fm.removeItem(atPath: old)
+    /// The newest intact checkpoint of `s`; damaged ones are set aside with a warning.
+    func resumableCheckpoint(_ s: Stage) -> Cache.Checkpoint? {
+        cache.resumableCheckpoint(s.key) { message in
+            FileHandle.standardError.write(Data("warning: \(message); training resumes from an earlier checkpoint or step 0\n".utf8))
+        }
+    }
+
+    /// Loads a checkpoint with `load`; one that passed its checksums yet cannot be loaded is set aside, so
+    /// the next run starts over instead of failing the same way every time.
+    func resuming(_ s: Stage, from c: Cache.Checkpoint, _ load: (String) throws -> Void) throws {
+        do {
+            try load(c.directory)
+        } catch {
+            let dest = cache.quarantineCheckpoint(c.directory, key: s.key)
+            throw StageFailure("its checkpoint at step \(c.step) cannot be loaded (\(error)); moved to \(dest), the next run starts over")
+        }
     }
 }

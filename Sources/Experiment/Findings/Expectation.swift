@@ -25,17 +25,45 @@ public struct Expectation: Sendable {
     public var mark: Mark
 
     public enum Verdict: Sendable, Equatable {
-        case holds(String), fails(String), notRun(String)
+        /// `unreliable`: a run the verdict needs is flagged (a collapsed or untrained model), so its
+        /// numbers decide nothing either way.
+        case holds(String), fails(String), notRun(String), unreliable(String)
+        public static let labels = ["holds", "fails", "unreliable", "not run"]
         public var label: String {
-            switch self { case .holds: return "holds"; case .fails: return "fails"; case .notRun: return "not run" }
+            switch self {
+            case .holds: return "holds"
+            case .fails: return "fails"
+            case .notRun: return "not run"
+            case .unreliable: return "unreliable"
+            }
         }
         public var detail: String {
-            switch self { case let .holds(d), let .fails(d), let .notRun(d): return d }
+            switch self { case let .holds(d), let .fails(d), let .notRun(d), let .unreliable(d): return d }
         }
     }
 
-    /// Checks the expectation; `metric` gives a run's value of a metric, nil when the run has not finished.
-    public func evaluate(_ runs: [PlannedRun], metric value: (PlannedRun, String) -> Double?) -> Verdict {
+    /// Checks the expectation; `metric` gives a run's value of a metric, nil when the run has not finished;
+    /// `flags` says why a run's numbers cannot be trusted (empty when they can).
+    public func evaluate(_ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
+                         metric value: (PlannedRun, String) -> Double?) -> Verdict {
+        let verdict = decide(runs, metric: value)
+        guard case .notRun = verdict else {
+            // No verdict rests on a run whose model collapsed or learnt nothing.
+            for r in runs where involves(r) {
+                let f = flags(r)
+                if !f.isEmpty { return .unreliable("run \(r.label.isEmpty ? r.file : r.label) is flagged: \(f.joined(separator: "; "))") }
+            }
+            return verdict
+        }
+        return verdict
+    }
+
+    /// Whether the verdict reads run `r`.
+    func involves(_ r: PlannedRun) -> Bool {
+        left.matches(r) || (value == nil && right?.matches(r) == true)
+    }
+
+    func decide(_ runs: [PlannedRun], metric value: (PlannedRun, String) -> Double?) -> Verdict {
         let l = runs.filter(left.matches)
         func format(_ v: Double) -> String {
             ["attack_success_rate", "natural_accuracy"].contains(metric) ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)

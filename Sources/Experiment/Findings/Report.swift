@@ -20,13 +20,20 @@ public struct Report {
             if let t = first?["thesis"]?.string { body += " — thesis: \(t)" }
             // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).
             let dp = spec.runs.contains { $0.value[path: "defence.kind"]?.string == "dp_sgd" }
-            body += "\n\n| run | natural accuracy | attack success rate |" + (dp ? " DP-SGD ε |\n|---|---|---|---|\n" : "\n|---|---|---|\n")
+            body += "\n\n| run | natural accuracy | attack success rate | clean → target |" + (dp ? " DP-SGD ε |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
+            var flagged: [String] = []
             for r in runs {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
-                body += "| \(r.label.isEmpty ? "—" : r.label) | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) |"
+                let label = r.label.isEmpty ? "—" : r.label
+                let flags = metrics.flags(r)
+                body += "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) | "
+                body += (metrics.attack(r)?.cleanTargetRate.map { String(format: "%.1f %%", 100 * $0) } ?? "—") + " |"
                 if dp { body += " " + (metrics.value(r, "epsilon").map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) } ?? "—") + " |" }
                 body += "\n"
+                if !flags.isEmpty { flagged.append("⚠ \(label): \(flags.joined(separator: "; ")); its numbers are not used by any verdict") }
             }
+            if !flagged.isEmpty { body += "\n" + flagged.joined(separator: "\n\n") + "\n" }
+            body += "\n(clean → target: clean non-target test images already classified as the target, the floor under the ASR.)\n"
             // Cost: every stage this spec needs, shared ones included.
             let stages = plan.stages(of: spec.file)
             // Measured time covers only the cached stages: set it against their own estimate, not the whole spec's.
@@ -83,16 +90,16 @@ public struct Report {
                     files[file] = Data(bars.utf8)
                     body += "\n![\(e.finding)](\(file))\n"
                 }
-                let v = e.evaluate(plan.runs) { metrics.value($0, $1) }
+                let v = e.evaluate(plan.runs, flags: metrics.flags) { metrics.value($0, $1) }
                 verdicts.append((e, v))
                 counts[v.label, default: 0] += 1
                 body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))") + "\n"
             }
             let finished = runs.filter { cache.contains($0.evaluate) }.count
-            let verdictText = ["holds", "fails", "not run"].compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
+            let verdictText = Expectation.Verdict.labels.compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
             summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
         }
-        let tally = ["holds", "fails", "not run"].map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
+        let tally = Expectation.Verdict.labels.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
     }
 

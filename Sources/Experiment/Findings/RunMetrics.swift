@@ -21,6 +21,10 @@ public final class RunMetrics {
         return m
     }
 
+    /// Why run `r`'s numbers cannot be trusted (near-chance accuracy, near-constant predictions); empty
+    /// when they can or the run has not finished.
+    public func flags(_ r: PlannedRun) -> [String] { attack(r)?.flags ?? [] }
+
     /// One of `SpecSchema.expectationMetrics` for run `r`.
     public func value(_ r: PlannedRun, _ metric: String) -> Double? {
         switch metric {

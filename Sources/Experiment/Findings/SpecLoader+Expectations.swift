@@ -56,14 +56,14 @@ extension SpecLoader {
                     guard let runs = runsOf(side, field: runsField) else { return [] }
                     for (k, v) in side.selectors {
                         guard !k.isEmpty, v != "\u{0}" else {
-                            problems.append(Diagnostic(mark(whereField), "a selector is key=value, e.g. attack.target=0 (got '\(k)')"))
+                            problems.append(Diagnostic(mark(whereField), "a selector is key=value, e.g. attack.target=0 (got '\(quoted(k))')"))
                             continue
                         }
                         let values = Set(runs.compactMap { $0.value[path: k]?.text })
                         if values.isEmpty {
-                            problems.append(Diagnostic(mark(whereField), "'\(k)' is not a setting of \(side.file)"))
+                            problems.append(Diagnostic(mark(whereField), "'\(quoted(k))' is not a setting of \(side.file)"))
                         } else if !values.contains(v) {
-                            problems.append(Diagnostic(mark(whereField), "'\(k)=\(v)' selects no run of \(side.file) (\(k) is \(values.sorted().joined(separator: ", ")))"))
+                            problems.append(Diagnostic(mark(whereField), "'\(quoted(k))=\(quoted(v))' selects no run of \(side.file) (\(k) is \(values.sorted().joined(separator: ", ")))"))
                         }
                     }
                     return runs

@@ -7,6 +7,8 @@ public struct Planner {
     public var rates: Rates
     private var stages: [Stage] = []
     private var index: [String: Int] = [:]
+    /// Each stage's users as a set (a dataset stage of a 10⁵-run sweep has 10⁵ of them).
+    private var users: [Set<String>] = []
     private var flopsCache: [Architecture: (forward: Int, lastUnit: Int, activations: Int, parameters: Int)] = [:]
 
     public init(rates: Rates = .defaults) { self.rates = rates }
@@ -34,10 +36,11 @@ public struct Planner {
         let p = Value.object(params)
         let key = Stage.key(kind: kind, parameters: p, inputs: inputs)
         if let i = index[key] {
-            if !stages[i].users.contains(user) { stages[i].users.append(user) }
+            if users[i].insert(user).inserted { stages[i].users.append(user) }
             return key
         }
         index[key] = stages.count
+        users.append([user])
         stages.append(Stage(kind: kind, key: key, parameters: p, inputs: inputs, cost: cost, origin: origin, users: [user], runtime: runtime))
         return key
     }
@@ -107,7 +110,7 @@ public struct Planner {
             pretrainKey = add(.pretrain, ["architecture": archValue(victim), "train": trainValue(t, steps: steps),
                                           "data": pre["dataset"]!, "path": pre["path"] ?? .string("default"), "seed": .int(spec.seed)],
                               inputs: [datasetKey], cost: trainingCost(victim, steps: steps, batch: t.batchSize),
-                              origin: run.mark("defence.pretrain"), user: user)
+                              origin: run.mark("defence.pretrain"), user: user, runtime: ["checkpoint_every": .int(t.checkpointEvery)])
         }
 
         // Perturbations of the target class, shared by every fraction.
@@ -139,7 +142,8 @@ public struct Planner {
                 }
                 let refKey = add(.train_reference, refParams, inputs: [datasetKey],
                                  cost: trainingCost(refArch, steps: steps, batch: t.batchSize, extraForwardBackward: pgdSteps),
-                                 origin: run.mark("attack.perturbation.reference"), user: user)
+                                 origin: run.mark("attack.perturbation.reference"), user: user,
+                                 runtime: ["checkpoint_every": .int(t.checkpointEvery)])
                 inputs.append(refKey)
                 params.merge(resolvedPGD(p, shape: d.shape, units: p["epsilon_units"]!.string!)) { $1 }
                 let f = Double(shapeFacts(refArch).forward)
@@ -256,7 +260,8 @@ public struct Planner {
             c.flops += rank; c.seconds += rank / (rates.inference * 1e9)
             detectKey = add(.detect, ["train": trainValue(t, steps: fs), "clean_images": .int(clean),
                                       "inspect": spec.detection["inspect"]!, "architecture": archValue(victim), "seed": .int(spec.seed)],
-                            inputs: [datasetKey, pk], cost: c, origin: run.mark("detection"), user: user)
+                            inputs: [datasetKey, pk], cost: c, origin: run.mark("detection"), user: user,
+                            runtime: ["checkpoint_every": .int(t.checkpointEvery)])
         }
         return PlannedRun(file: run.file, label: run.label, point: run.point.map { ($0.key, $0.value) }, train: trainKey,
                           evaluate: evalKey, detect: detectKey, poison: poisonKey, target: spec.poison == "none" ? nil : spec.target,

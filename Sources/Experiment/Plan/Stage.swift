@@ -73,11 +73,18 @@ public struct PlannedRun: Sendable {
 
 /// The DAG of stages for a set of specs, in dependency order, each stage once.
 public struct Plan: Sendable {
-    public var stages: [Stage]
+    public private(set) var stages: [Stage]
     public var runs: [PlannedRun]
     public var rates: Rates
+    /// Key → position in `stages`, so a look-up does not scan (plans of 10⁵ runs have ~4·10⁵ stages).
+    private let positions: [String: Int]
 
-    public func stage(_ key: String) -> Stage? { stages.first { $0.key == key } }
+    public init(stages: [Stage], runs: [PlannedRun], rates: Rates) {
+        self.stages = stages; self.runs = runs; self.rates = rates
+        positions = Dictionary(stages.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func stage(_ key: String) -> Stage? { positions[key].map { stages[$0] } }
     public var total: Cost {
         stages.reduce(into: Cost()) { $0.add($1.cost) }
     }

@@ -57,7 +57,7 @@ public struct Validator {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
             }
             guard options.contains(s) else {
-                return fail(m, "\(what) must be one of \(options.joined(separator: ", ")) (got '\(s)')\(didYouMean(s, options))")
+                return fail(m, "\(what) must be one of \(options.joined(separator: ", ")) (got '\(quoted(s))')\(didYouMean(s, options))")
             }
             return .string(s)
         case let .list(inner, minCount):
@@ -118,7 +118,7 @@ public struct Validator {
             let p = path.isEmpty ? e.key : path + "." + e.key
             guard let f = fields.first(where: { $0.name == e.key }) else {
                 if let meant = suggestion(for: e.key, among: names) { misspelt.insert(meant) }
-                diagnostics.append(Diagnostic(e.keyMark, "unknown key '\(e.key)' in \(context)\(didYouMean(e.key, names))",
+                diagnostics.append(Diagnostic(e.keyMark, "unknown key '\(quoted(e.key))' in \(context)\(didYouMean(e.key, names))",
                                               notes: ["valid keys: " + names.joined(separator: ", ")]))
                 ok = false
                 continue

@@ -6,7 +6,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write report.md and report.html for specs: every run's metrics (also as CSV), figures, compute, and the verdict on each expectation.",
-        discussion: "Reads the cache only: runs still missing show as 'not run'. Exit 0 unless an expectation fails (then 1).")
+        discussion: "Reads the cache only: runs still missing show as 'not run'. Exit 0 unless an expectation fails or rests on a flagged run (then 1).")
     @OptionGroup var spec: SpecOptions
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
     @Option(help: "Folder for report.md, report.html and the figures.") var out: String = "report"
@@ -27,7 +27,8 @@ struct ReportCommand: ParsableCommand {
         let tables = report.files.keys.filter { $0.hasSuffix(".csv") }.count
         print("wrote \(out)/report.md, report.html, \(report.files.count - tables) figures and \(tables) CSV table\(tables == 1 ? "" : "s")"
               + (charts.isEmpty ? "" : pngs.map { "; the \($0) charts also as PNG" } ?? "; charts as SVG only (PNG copies need rsvg-convert: apt-get install librsvg2-bin)"))
-        if report.verdicts.contains(where: { $0.1.label == "fails" }) { throw ExitCode(1) }
+        // A verdict resting on a collapsed model is as much a failure as a finding that fails.
+        if report.verdicts.contains(where: { ["fails", "unreliable"].contains($0.1.label) }) { throw ExitCode(1) }
     }
 
     /// PNG copies of the SVG charts, for viewers that show no SVG: drawn by rsvg-convert (librsvg2-bin)

@@ -65,6 +65,16 @@ struct Run: ParsableCommand {
         let s = executor.run()
         print("\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished")
         if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
+        // A collapsed or untrained model finishes like any other; its ASR must not pass for a result.
+        let metrics = RunMetrics(cache: options.cache)
+        let flagged = executor.selectedRuns.compactMap { r -> String? in
+            let f = metrics.flags(r)
+            return f.isEmpty ? nil : "\(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): \(f.joined(separator: "; "))"
+        }
+        if !flagged.isEmpty {
+            for line in flagged { FileHandle.standardError.write(Data("warning: flagged run \(line)\n".utf8)) }
+            throw CLIError(message: "\(flagged.count) of \(s.runsFinished) runs finished with a model that learnt nothing or collapsed; their numbers are in the results, marked, and no expectation uses them", code: 1)
+        }
     }
 }
 
@@ -88,16 +98,14 @@ struct CacheCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check every entry against its checksums; exit 1 if any is corrupt.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check every entry and training checkpoint against its checksums; exit 1 if any is damaged.")
         @Option(help: "Cache directory.") var cache: String?
         func run() throws {
-            let c = Cache.resolve(cache)
-            var bad = 0
-            for k in c.keys() {
-                do { _ = try c.verified(k) } catch { print("corrupt: \(error)"); bad += 1 }
-            }
-            print("\(c.keys().count) entries, \(bad) corrupt")
-            if bad > 0 { throw ExitCode(1) }
+            let v = Cache.resolve(cache).verify()
+            for p in v.problems { print(p) }
+            print("\(v.entries) entries, \(v.checkpoints) checkpoints; \(v.problems.count) corrupt")
+            if !v.problems.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -108,29 +116,25 @@ struct CacheCommand: ParsableCommand {
         @Argument(help: "Specs or folders whose stages to keep; with none, only leftovers are removed.") var keep: [String] = []
         func run() throws {
             let c = Cache.resolve(cache)
-            let fm = FileManager.default
-            var removed = 0
-            for d in ["tmp", "corrupt"] where fm.fileExists(atPath: c.root + "/" + d) {
-                removed += (try? fm.contentsOfDirectory(atPath: c.root + "/" + d).count) ?? 0
-                try? fm.removeItem(atPath: c.root + "/" + d)
-            }
+            var needed: Set<String>?
             if !keep.isEmpty {
-                var needed = Set<String>()
+                needed = []
                 for path in keep {
                     let loader = SpecLoader()
                     do {
                         var p = Planner()
-                        needed.formUnion(p.plan(try loader.load(path)).stages.map(\.key))
+                        needed?.formUnion(p.plan(try loader.load(path)).stages.map(\.key))
                     } catch let d as Diagnostics {
                         FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
                         throw ExitCode(65)
                     }
                 }
-                for k in c.keys() where !needed.contains(k) && !c.isLocked(k) {
-                    try? fm.removeItem(atPath: c.directory(k)); removed += 1
-                }
             }
-            print("removed \(removed) entries")
+            let result = c.collect(keep: needed)
+            // Work in progress is never removed; say what was left and why.
+            for s in result.skipped { print("skipped \(s)") }
+            print("removed \(result.removed.count) entries (\(PlanOutput.bytes(Double(result.bytesFreed))))"
+                + (result.skipped.isEmpty ? "" : "; skipped \(result.skipped.count) in use"))
         }
     }
 }

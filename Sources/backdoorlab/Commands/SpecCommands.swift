@@ -37,6 +37,8 @@ struct Validate: ParsableCommand {
 }
 
 struct PlanCommand: ParsableCommand {
+    /// Above this many runs `plan` says that it will take a while.
+    static let largeRunCount = 10_000
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Dry run: the stage graph with FLOPs, time, memory, disk, and what is already cached.")
@@ -48,6 +50,11 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
+        // Planning is linear but not free (validation of every run dominates: ~0.5 ms a run here).
+        let runCount = specs.reduce(0) { $0 + $1.runs.count }
+        if runCount > PlanCommand.largeRunCount {
+            FileHandle.standardError.write(Data("note: \(runCount) runs (more than \(PlanCommand.largeRunCount)); planning this many takes about \(max(1, runCount / 2000)) s and the table has a line per stage\n".utf8))
+        }
         let plan = planner.plan(specs)
         let dir = cache ?? ProcessInfo.processInfo.environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab"
         let cached: (String) -> Bool = { FileManager.default.fileExists(atPath: "\(dir)/\($0)/manifest.json") }

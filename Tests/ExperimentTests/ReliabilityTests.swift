@@ -1,0 +1,178 @@
+import Backdoor
+import Experiment
+import Foundation
+import TestSupport
+import XCTest
+
+/// Defects that gave a wrong answer, a crash or a leak of a file's contents on crafted input.
+final class ReliabilityTests: XCTestCase {
+    /// The rendered diagnostics of loading `name` from `f`, and how many errors there were.
+    func diagnostics(_ f: SpecFolder, _ name: String) -> (text: String, count: Int) {
+        let loader = SpecLoader(environment: [:], displayRoot: f.dir)
+        do {
+            _ = try loader.load(f.dir + "/" + name)
+            return ("", 0)
+        } catch let d as Diagnostics {
+            return (d.render(sources: loader.sources), d.items.count)
+        } catch let d as Diagnostic {
+            return (Diagnostics([d]).render(sources: loader.sources), 1)
+        } catch {
+            return ("\(error)", 1)
+        }
+    }
+
+    /// Sweeps whose sizes multiply past Int (10²⁰ runs) are an error, not an overflow trap.
+    func testSweepsThatMultiplyPastIntAreOneError() {
+        let f = SpecFolder()
+        let axes = Array(repeating: "{sweep: *s}", count: 19).joined(separator: ", ")
+        f.write("s.yaml", "model: {widths: [{sweep: &s [1,2,3,4,5,6,7,8,9,10]}, \(axes)]}\n")
+        let d = diagnostics(f, "s.yaml")
+        XCTAssertEqual(d.count, 1, d.text)
+        XCTAssert(d.text.contains("the 20 sweeps of this spec make more than 100000 runs (10 × 10 × 10 × 10 × 10 × 10 × …)"), d.text)
+    }
+
+    /// `extends` of a file that is not a spec: one error, and not a byte of the file is printed.
+    func testExtendingAFileThatIsNotASpecQuotesNothingOfIt() {
+        let f = SpecFolder()
+        f.write("secret", (1...30).map { "user\($0):secret-hash-\($0):20228:0:99999:7:::" }.joined(separator: "\n") + "\n")
+        f.write("s.yaml", "extends: secret\ntitle: x\n")
+        let d = diagnostics(f, "s.yaml")
+        XCTAssertEqual(d.count, 1, d.text)
+        XCTAssert(d.text.contains("s.yaml:1:10: error: 'secret' is not a spec file: none of its 30 top-level keys is a spec key"), d.text)
+        XCTAssertFalse(d.text.contains("secret-hash"), d.text)
+        // Not YAML at all: one error, nothing quoted either.
+        f.write("binary", "\u{1}\u{2}: [unclosed\n  {{{ secret-hash-9\n")
+        f.write("t.yaml", "extends: binary\n")
+        let b = diagnostics(f, "t.yaml")
+        XCTAssertEqual(b.count, 1, b.text)
+        XCTAssert(b.text.contains("'binary' is not a spec file: it is not YAML"), b.text)
+        XCTAssertFalse(b.text.contains("secret-hash"), b.text)
+    }
+
+    /// A 900 kB key is named by its first characters and its length; its line is cut around the column.
+    func testAHugeKeyIsQuotedShort() {
+        let f = SpecFolder()
+        let key = String(repeating: "k", count: 900_000)
+        // An explicit key (`? key`): YAML caps plain keys at 1 024 characters.
+        f.write("s.yaml", "title: x\n? \(key)\n: 1\n")
+        let d = diagnostics(f, "s.yaml")
+        XCTAssertEqual(d.count, 1, d.text)
+        XCTAssert(d.text.contains("unknown key '\(String(repeating: "k", count: 60))… (900000 characters)'"), String(d.text.prefix(300)))
+        XCTAssertLessThan(d.text.count, 1_000)
+    }
+
+    func testLongSourceLinesAreCutAroundTheColumn() {
+        let line = String(repeating: "a", count: 300) + "X" + String(repeating: "b", count: 300)
+        let f = SpecFolder()
+        f.write("s.yaml", "title: x\nattack: {poison: dirty_label, count: 5, \(line): 1}\n")
+        let d = diagnostics(f, "s.yaml")
+        let quoted = d.text.split(separator: "\n").filter { $0.hasPrefix("  ") }
+        XCTAssertEqual(quoted.count, 2, d.text)
+        XCTAssertLessThanOrEqual(quoted[0].count, Diagnostic.quotedWidth + 4)
+        XCTAssert(quoted[0].hasSuffix("…"), String(quoted[0]))
+        // The caret still points at the key's first character.
+        let caret = quoted[1].firstIndex(of: "^").map { quoted[1].distance(from: quoted[1].startIndex, to: $0) }
+        let start = quoted[0].range(of: "aaaa").map { quoted[0].distance(from: quoted[0].startIndex, to: $0.lowerBound) }
+        XCTAssertEqual(caret, start)
+    }
+
+    /// Every training stage takes its checkpoint interval from the train block that sets its steps.
+    func testCheckpointEveryReachesPretrainReferenceAndDetect() throws {
+        let f = SpecFolder()
+        f.write("ref.yaml", """
+            dataset: {name: fashion_mnist}
+            attack:
+              poison: clean_label
+              target: 0
+              fraction: 0.1
+              perturbation:
+                kind: pgd
+                epsilon: 300
+                steps: 2
+                reference: {training: standard, train: {steps: 70, checkpoint_every: 7}}
+            detection: {enabled: true, train: {steps: 90, checkpoint_every: 9}}
+            train: {steps: 50, checkpoint_every: 5}
+            """)
+        f.write("dp.yaml", """
+            dataset: {name: fashion_mnist, public_fraction: 0.5}
+            train: {steps: 40, checkpoint_every: 4}
+            attack: {poison: dirty_label, target: 0, count: 10}
+            defence: {kind: dp_sgd, clip: 1, lot_size: 100, microbatches: 4}
+            """)
+        let plan = try f.plan()
+        func every(_ kind: Stage.Kind) -> [Int] { plan.stages.filter { $0.kind == kind }.compactMap { $0.runtime["checkpoint_every"]?.int }.sorted() }
+        XCTAssertEqual(every(.train_reference), [7])
+        XCTAssertEqual(every(.detect), [9])
+        XCTAssertEqual(every(.pretrain), [4])
+        XCTAssertEqual(every(.train), [4, 5])
+    }
+
+    /// Look-ups by key and the users of a stage shared by every run stay right on a large sweep.
+    func testALargeSweepPlansWithEveryStageFoundByKey() throws {
+        let f = SpecFolder()
+        let counts = (1...200).map(String.init).joined(separator: ", ")
+        f.write("s.yaml", "dataset: {name: fashion_mnist, subset: 1000}\nattack: {poison: dirty_label, count: {sweep: [\(counts)]}}\ntrain: {steps: {sweep: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}\n")
+        let plan = try f.plan()
+        XCTAssertEqual(plan.runs.count, 2_000)
+        let dataset = try XCTUnwrap(plan.stages.first { $0.kind == .dataset })
+        XCTAssertEqual(dataset.users.count, 2_000)
+        for s in plan.stages { XCTAssertEqual(plan.stage(s.key)?.kind, s.kind) }
+        XCTAssertNil(plan.stage(String(repeating: "0", count: 64)))
+    }
+}
+
+/// A model that learnt nothing, or calls everything one class, must not pass for a result.
+final class CollapsedModelTests: XCTestCase {
+    func testAConstantModelIsFlaggedAndItsCleanTargetRateIsOne() {
+        let labels = (0..<100).map { $0 % 10 }
+        let m = AttackMetrics.compute(labels: labels, clean: Array(repeating: 0, count: 100), triggered: Array(repeating: 0, count: 100),
+                                      target: 0, classes: 10)
+        XCTAssertEqual(m.attackSuccessRate, 1)
+        XCTAssertEqual(m.cleanTargetRate, 1)
+        XCTAssertEqual(m.dominantPrediction, AttackMetrics.DominantPrediction(predictedClass: 0, share: 1))
+        XCTAssertEqual(m.flags, ["accuracy 10.0 % is near chance (10.0 % for 10 classes)",
+                                 "100.0 % of the clean test images are classified as class 0"])
+    }
+
+    func testAHealthyModelIsNotFlagged() {
+        let labels = (0..<100).map { $0 % 10 }
+        // Right on 90 images; 3 of the 90 non-target images already called the target without a trigger.
+        var clean = labels
+        for i in [1, 2, 3] { clean[i] = 0 }
+        for i in [4, 5, 6, 7, 8, 11, 12] { clean[i] = (labels[i] + 1) % 10 }
+        let m = AttackMetrics.compute(labels: labels, clean: clean, triggered: Array(repeating: 0, count: 100), target: 0, classes: 10)
+        XCTAssertEqual(m.naturalAccuracy, 0.9, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(m.cleanTargetRate), 3.0 / 90, accuracy: 1e-12)
+        XCTAssertEqual(m.flags, [])
+    }
+
+    /// Metrics cached before these fields existed still decode (and are judged by accuracy alone).
+    func testMetricsCachedBeforeTheFlagsDecode() throws {
+        let old = #"{"naturalAccuracy": 0.1, "attackSuccessRate": 1, "perClassAccuracy": [1,0,0,0,0,0,0,0,0,0]}"#
+        let m = try JSONDecoder().decode(AttackMetrics.self, from: Data(old.utf8))
+        XCTAssertNil(m.cleanTargetRate)
+        XCTAssertEqual(m.flags, ["accuracy 10.0 % is near chance (10.0 % for 10 classes)"])
+    }
+
+    /// An expectation that reads a flagged run is "unreliable", whichever way its numbers point.
+    func testNoVerdictRestsOnAFlaggedRun() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", """
+            attack: {poison: dirty_label, target: 0, count: {sweep: [10, 20]}}
+            expect:
+              - finding: a strong attack
+                is: ">="
+                value: 0.9
+            """)
+        let specs = try f.load()
+        var planner = Planner(rates: .defaults)
+        let plan = planner.plan(specs)
+        let e = try XCTUnwrap(specs.first?.expectations.first)
+        XCTAssertEqual(e.evaluate(plan.runs) { _, _ in 1 }, .holds("100.0 % vs 90.0 %"))
+        let flagged = e.evaluate(plan.runs, flags: { $0.value[path: "attack.count"]?.int == 20 ? ["accuracy 10.0 % is near chance"] : [] }) { _, _ in 1 }
+        XCTAssertEqual(flagged, .unreliable("run attack.count=20 is flagged: accuracy 10.0 % is near chance"))
+        XCTAssertEqual(flagged.label, "unreliable")
+        // Without results there is nothing to distrust yet.
+        XCTAssertEqual(e.evaluate(plan.runs, flags: { _ in ["x"] }) { _, _ in nil }, .notRun("2 of 2 runs have no result yet"))
+    }
+}
