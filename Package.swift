@@ -48,4 +48,5 @@ let package = Package(
 // -sanitize=fuzzer,address). Left out of ordinary builds: libFuzzer's runtime supplies its main.
 if Context.environment["BACKDOORLAB_FUZZ"] != nil {
     package.targets.append(.executableTarget(name: "FuzzSpecs", dependencies: ["Experiment"], path: "Tests/Fuzz/FuzzSpecs"))
+    package.targets.append(.executableTarget(name: "FuzzReaders", dependencies: ["Datasets", "Backdoor"], path: "Tests/Fuzz/FuzzReaders"))
 }

@@ -41,7 +41,13 @@ public enum CIFAR {
     }
 
     static func readRecords(_ path: String, labelBytes: Int, labelIndex: Int, classes: Int) throws -> ([UInt8], [Int]) {
-        let b = try FileIO.read(path)
+        try records(try FileIO.read(path), labelBytes: labelBytes, labelIndex: labelIndex, classes: classes, path: path)
+    }
+
+    /// The records of a CIFAR binary file's bytes (`labelBytes` label bytes, then the three planes),
+    /// as HWC pixels and the label at `labelIndex`; `path` names the file in errors.
+    public static func records(_ b: [UInt8], labelBytes: Int, labelIndex: Int, classes: Int, path: String) throws -> ([UInt8], [Int]) {
+        precondition(labelBytes >= 1 && labelIndex < labelBytes, "a label byte must lie inside the record's label bytes")
         let rec = labelBytes + 3072
         guard !b.isEmpty else { throw DatasetError(path, .truncated(expected: rec, found: 0)) }
         guard b.count % rec == 0 else {

@@ -2,7 +2,11 @@
 public enum IDX {
     /// Images [count, rows, cols] from an idx3-ubyte file.
     public static func readImages(_ path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
-        let b = try FileIO.readGzip(path)
+        try images(try FileIO.readGzip(path), path: path)
+    }
+
+    /// Images from the (decompressed) bytes of an idx3-ubyte file; `path` names it in errors.
+    public static func images(_ b: [UInt8], path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let magic = be32(b, 0)
         guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "an IDX image file (idx3-ubyte)")) }
@@ -23,7 +27,11 @@ public enum IDX {
 
     /// Labels from an idx1-ubyte file, each checked to be below `classes`.
     public static func readLabels(_ path: String, classes: Int) throws -> [Int] {
-        let b = try FileIO.readGzip(path)
+        try labels(try FileIO.readGzip(path), classes: classes, path: path)
+    }
+
+    /// Labels from the (decompressed) bytes of an idx1-ubyte file, each checked to be below `classes`.
+    public static func labels(_ b: [UInt8], classes: Int, path: String) throws -> [Int] {
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let magic = be32(b, 0)
         guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "an IDX label file (idx1-ubyte)")) }

@@ -287,7 +287,12 @@ final class RunTests: XCTestCase {
 
     /// `report` after a run: metrics, a figure over the swept fraction, and a verdict per expectation (exit 1 on a failure).
     func testReportGivesVerdictsAndAFigure() throws {
-        try (String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8) + "\n" + """
+        // Long enough for both models to learn something: a verdict never rests on a model at chance.
+        let learnt = """
+            \(tinySpec(train: "steps: 40, batch_size: 10, learning_rate: 0.03, checkpoint_every: 5"))
+            attack: {poison: clean_label, target: 1, fraction: {sweep: [0.2, 0.4]}}
+            """
+        try (learnt + "\n" + """
             expect:
               - {finding: accuracy is a probability, metric: natural_accuracy, is: ">=", value: 0}
               - {finding: ASR above 200 %, is: ">", value: 2}
@@ -443,12 +448,12 @@ extension RunTests {
 extension RunTests {
     func testLossTrackingWritesQuartilesAndAFigure() throws {
         let spec = """
-            \(tinySpec(train: "steps: 8, batch_size: 10, learning_rate: 0.05, checkpoint_every: 3"))
+            \(tinySpec(train: "steps: 40, batch_size: 10, learning_rate: 0.03, checkpoint_every: 15"))
             attack: {poison: clean_label, fraction: 0.3, target: 2, perturbation: {kind: gaussian_noise, sigma: 20}}
-            loss_tracking: {enabled: true, every: 4}
+            loss_tracking: {enabled: true, every: 20}
             """
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
-        let killed = try run(dir + "/cache", env: ["BACKDOORLAB_KILL_AT_STEP": "7"])
+        let killed = try run(dir + "/cache", env: ["BACKDOORLAB_KILL_AT_STEP": "35"])
         XCTAssertNotEqual(killed.code, 0)
         let r = try run(dir + "/cache")
         XCTAssertEqual(r.code, 0, r.err + r.out)
@@ -456,14 +461,14 @@ extension RunTests {
         let key = try XCTUnwrap(try fm.contentsOfDirectory(atPath: dir + "/cache").first { fm.fileExists(atPath: "\(dir)/cache/\($0)/loss_tracking.csv") })
         let csv = try String(contentsOfFile: "\(dir)/cache/\(key)/loss_tracking.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv[0], "step,group,q25,median,q75")
-        // Steps 0, 4 and 8 for each of the three groups; step 4 came from before the kill.
+        // Steps 0, 20 and 40 for each of the three groups; step 20 came from before the kill.
         XCTAssertEqual(csv.count, 1 + 3 * 3, csv.joined(separator: "\n"))
-        XCTAssert(csv.contains { $0.hasPrefix("4,poisoned_without_trigger,") })
+        XCTAssert(csv.contains { $0.hasPrefix("20,poisoned_without_trigger,") })
         let svg = try String(contentsOfFile: "\(dir)/cache/\(key)/loss_tracking.svg", encoding: .utf8)
         XCTAssert(svg.hasPrefix("<svg") && svg.contains("poisoned without trigger"))
         // The metrics expectations read: the last step's medians without the trigger, and that ÷ with it.
         func median(_ group: String) throws -> Double {
-            try XCTUnwrap(Double(try XCTUnwrap(csv.first { $0.hasPrefix("8,\(group),") }).split(separator: ",")[3]))
+            try XCTUnwrap(Double(try XCTUnwrap(csv.first { $0.hasPrefix("40,\(group),") }).split(separator: ",")[3]))
         }
         let without = try median("poisoned_without_trigger"), with = try median("poisoned")
         try (spec + "\n" + """

@@ -122,7 +122,8 @@ public struct SpecLoader {
     static func checkLooksLikeASpec(_ node: Node, name: String, from: Mark?) throws {
         guard case let .mapping(entries, _) = node, !entries.isEmpty else { return }
         let known = Set(SpecSchema.spec.fields.map(\.name) + ["extends", "profiles"])
-        guard !entries.contains(where: { known.contains($0.key) }) else { return }
+        // A misspelt key of a real spec ('datset') gets its own error with a suggestion.
+        guard !entries.contains(where: { known.contains($0.key) || suggestion(for: $0.key, among: Array(known)) != nil }) else { return }
         throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not a spec file: none of its \(entries.count) top-level keys is a spec key",
                          notes: ["valid keys: " + SpecSchema.spec.fields.map(\.name).joined(separator: ", ")])
     }

@@ -23,13 +23,14 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(mark.description): error: \(message)" }
 
     /// The widest source line quoted whole; longer ones are cut to this width around the column.
-    public static let quotedWidth = 120
+    public static let quotedWidth = 160
 
     /// `line` cut to `quotedWidth` characters around `column` (with … where cut), and the column in it.
     static func window(_ line: String, column: Int) -> (String, Int) {
         let chars = Array(line)
         guard chars.count > quotedWidth else { return (line, column) }
-        let start = max(0, min(column - 1 - quotedWidth / 2, chars.count - quotedWidth))
+        // From the line's start while the column is well inside the width, else centred on the column.
+        let start = column <= quotedWidth * 3 / 4 ? 0 : max(0, min(column - 1 - quotedWidth / 2, chars.count - quotedWidth))
         let end = min(chars.count, start + quotedWidth)
         let text = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
         return (text, column - start + (start > 0 ? 1 : 0))

@@ -4,6 +4,8 @@ public func suggestion(for word: String, among candidates: [String]) -> String? 
     let w = Array(word.lowercased())
     var best: (String, Int)?
     for c in candidates {
+        // The distance is at least the difference in length: skip the O(n·m) work when that alone is too far.
+        guard abs(w.count - c.count) <= max(1, min(w.count, c.count) / 3 + 1) else { continue }
         let d = editDistance(w, Array(c.lowercased()))
         if d <= max(1, min(w.count, c.count) / 3 + 1), d < (best?.1 ?? Int.max) { best = (c, d) }
     }

@@ -77,6 +77,7 @@ public final class Executor {
                 let finished = (try? options.cache.verified(s.key)) != nil
                 let fromCache = try finished || options.cache.withLock(s.key, waiting: { holder in
                     print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
+                    fflush(nil)
                 }) { () throws -> Bool in
                     do {
                         if try options.cache.verified(s.key) != nil { return true }

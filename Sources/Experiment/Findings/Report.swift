@@ -99,7 +99,8 @@ public struct Report {
             let verdictText = Expectation.Verdict.labels.compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
             summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
         }
-        let tally = Expectation.Verdict.labels.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
+        // "unreliable" only when some verdict is: it is the exception, and reports without one read as before.
+        let tally = Expectation.Verdict.labels.filter { $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" } }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
     }
 
