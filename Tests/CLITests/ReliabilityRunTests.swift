@@ -129,7 +129,7 @@ extension RunTests {
         defer { close(fd) }
         try fm.createDirectory(atPath: "\(cache)/partial/\(key).tmp-\(getpid())", withIntermediateDirectories: true)
         writeSpec(fractions: "[0.6]")
-        let gc = try CLITests.run(["cache", "gc", "--cache", cache, dir + "/spec.yaml"])
+        let gc = try CLITests.run(["cache", "gc", "--yes", "--cache", cache, dir + "/spec.yaml"])
         XCTAssertEqual(gc.code, 0, gc.err)
         XCTAssert(gc.out.contains("skipped tmp/\(key)-\(getpid())-abcd1234 (being written by a running process)"), gc.out)
         XCTAssert(gc.out.contains("skipped partial/\(key).tmp-\(getpid()) (its training is running)"), gc.out)

@@ -176,3 +176,122 @@ final class CollapsedModelTests: XCTestCase {
         XCTAssertEqual(e.evaluate(plan.runs, flags: { _ in ["x"] }) { _, _ in nil }, .notRun("2 of 2 runs have no result yet"))
     }
 }
+
+/// A clone of the repository stands alone: nothing in it points at files outside it.
+final class SelfContainedTests: XCTestCase {
+    func testNothingPointsOutsideTheRepository() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // Built from parts, so this file does not match itself.
+        let needle = ".." + "/shared"
+        var offenders: [String] = []
+        let fm = FileManager.default
+        for top in ["README.md", "Package.swift", "grammar", "experiments", "Sources", "Tests", ".ci"] {
+            let base = root.appendingPathComponent(top).path
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: base, isDirectory: &isDir) else { continue }
+            let files = isDir.boolValue ? (fm.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []).map { base + "/" + $0 } : [base]
+            for f in files {
+                guard let d = fm.contents(atPath: f), let text = String(data: d, encoding: .utf8) else { continue }
+                if text.contains(needle) { offenders.append(String(f.dropFirst(root.path.count + 1))) }
+            }
+        }
+        XCTAssertEqual(offenders, [])
+    }
+}
+
+/// A newcomer's mistakes: findings that can never be checked, errors hidden behind others, keys that
+/// cannot be removed, profiles and data paths that planning does not need.
+final class NewcomerSpecTests: XCTestCase {
+    func diagnostics(_ f: SpecFolder, _ name: String? = nil, profile: String? = nil, set: [String] = []) -> [Diagnostic] {
+        do {
+            _ = try f.load(name, profile: profile, set: set)
+            return []
+        } catch let d as Diagnostics {
+            return d.items
+        } catch let d as Diagnostic {
+            return [d]
+        } catch {
+            XCTFail("\(error)")
+            return []
+        }
+    }
+
+    func testFindingsThatCanNeverBeCheckedAreErrorsAtTheirPlace() {
+        let f = SpecFolder()
+        f.write("s.yaml", """
+            attack: {poison: dirty_label, target: 0, count: {sweep: [10, 20]}}
+            expect:
+              - {finding: eps, metric: epsilon, is: "<=", value: 8}
+              - {finding: reliance, metric: trigger_reliance, is: ">=", value: 10}
+              - {finding: found, metric: detection_enrichment, is: ">=", value: 10}
+              - {finding: grows, is: increasing, along: attack.target}
+              - {finding: grows with the count, is: increasing, along: attack.count}
+            """)
+        let d = diagnostics(f, "s.yaml")
+        XCTAssertEqual(d.map(\.description), [
+            "s.yaml:3:28: error: metric 'epsilon' needs training with DP-SGD (defence.kind: dp_sgd); s.yaml [attack.count=10] has none",
+            "s.yaml:4:33: error: metric 'trigger_reliance' needs loss tracking (loss_tracking.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
+            "s.yaml:5:30: error: metric 'detection_enrichment' needs detection by filtering (detection.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
+            "s.yaml:6:45: error: 'attack.target' takes 1 value among the runs compared, so nothing can increase or decrease along it; sweep it",
+        ])
+    }
+
+    /// Type errors, semantic errors and expectation errors of every file come in one pass.
+    func testEveryErrorOfEveryFileAtOnce() {
+        let f = SpecFolder()
+        f.write("a.yaml", """
+            train: {steps: many}
+            attack: {poison: dirty_label, target: 12, count: 5, fraction: 0.1}
+            """)
+        f.write("b.yaml", """
+            attack: {poison: dirty_label, target: 0, count: 5}
+            expect:
+              - {finding: x, is: ">=", value: 0.5, where: [attack.count=6]}
+            """)
+        let d = diagnostics(f).map(\.description)
+        XCTAssertEqual(d, [
+            "a.yaml:1:16: error: 'train.steps' must be an integer in [1, 1000000000] (got 'many')",
+            "a.yaml:2:39: error: 'attack.target' must be a class of fashion_mnist (0…9; got 12)",
+            "a.yaml:2:50: error: give one of 'attack.fraction', 'attack.fraction_of_dataset' and 'attack.count', not 'fraction' and 'count'",
+            "b.yaml:3:47: error: 'attack.count=6' selects no run of b.yaml (attack.count is 5)",
+        ])
+    }
+
+    /// `null` removes a key, inherited or set on the command line, so its default (or another key) applies.
+    func testNullRemovesAnInheritedKey() throws {
+        let f = SpecFolder()
+        f.write("base.yaml", "attack: {poison: dirty_label, target: 0, count: 75}\n")
+        f.write("child.yaml", "extends: base.yaml\nattack: {count: null, fraction_of_dataset: 0.01}\n")
+        let child = try f.load("child.yaml")
+        XCTAssertNil(child[0].runs[0].value[path: "attack.count"])
+        XCTAssertEqual(child[0].runs[0].value[path: "attack.fraction_of_dataset"]?.double, 0.01)
+        let set = try f.load("base.yaml", set: ["attack.count=null", "attack.fraction_of_dataset=0.1"])
+        XCTAssertNil(set[0].runs[0].value[path: "attack.count"])
+        XCTAssertEqual(diagnostics(f, "base.yaml", set: ["attack.count=~"]).count, 1)   // now nothing says how much
+    }
+
+    /// A folder with profiles, loaded without one: its errors come with the profiles it offers.
+    func testAFolderWithProfilesSaysSoWhenNoneIsGiven() {
+        let f = SpecFolder()
+        f.write("s.yaml", """
+            attack: {poison: dirty_label, target: 0, count: 5}
+            defence: {kind: dp_sgd}
+            profiles: {cpu: {dataset: {public_fraction: 0.5}}, full: {dataset: {public_fraction: 0.5}}}
+            """)
+        let d = diagnostics(f).map(\.description)
+        XCTAssert(d.contains { $0.contains("these specs define profiles (cpu, full) and none was given") }, "\(d)")
+        XCTAssertEqual(diagnostics(f, profile: "cpu").count, 0)
+    }
+
+    /// Planning reads no data: an unset ${env:…} is noted, not an error, where the loader allows it.
+    func testPlanningNeedsNoDataPaths() throws {
+        let f = SpecFolder()
+        f.write("s.yaml", "dataset: {name: cifar10, path: \"${env:NO_SUCH_DIR_FOR_TESTS}\"}\n")
+        XCTAssertEqual(diagnostics(f, "s.yaml").map(\.message), ["environment variable 'NO_SUCH_DIR_FOR_TESTS' is not set (used as ${env:NO_SUCH_DIR_FOR_TESTS})"])
+        var loader = SpecLoader(environment: [:], displayRoot: f.dir)
+        loader.allowUnsetEnvironment = true
+        let specs = try loader.load(f.dir + "/s.yaml")
+        XCTAssertEqual(specs[0].runs[0].value[path: "dataset.path"]?.string, "${env:NO_SUCH_DIR_FOR_TESTS}")
+        XCTAssertEqual(loader.unsetVariables.names, ["NO_SUCH_DIR_FOR_TESTS"])
+    }
+}

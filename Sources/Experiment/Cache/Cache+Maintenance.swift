@@ -48,25 +48,35 @@ extension Cache {
         }
     }
 
-    /// What `gc` removed and what it left because a process may still need it.
+    /// What `gc` removes (or, in a dry run, would remove), what it keeps, and what it leaves because a
+    /// process may still need it.
     public struct Collection: Sendable {
-        public var removed: [String] = []
+        public struct Item: Sendable {
+            /// Relative to the cache: `tmp/…`, `corrupt/…`, `partial/…` or an entry's key.
+            public var path: String
+            public var bytes: Int
+            /// What it is: a stage kind, "temporary", "quarantined", "checkpoint".
+            public var kind: String
+            /// The specs it served, as recorded in its manifest (empty when unknown).
+            public var served: [String]
+        }
+        public var removed: [Item] = []
+        public var kept: [Item] = []
         public var skipped: [String] = []
-        public var bytesFreed = 0
+        public var bytesRemoved: Int { removed.reduce(0) { $0 + $1.bytes } }
+        public var bytesKept: Int { kept.reduce(0) { $0 + $1.bytes } }
     }
 
-    /// Removes temporary leftovers, quarantined entries, and — when `keep` is given — entries and
-    /// checkpoints of stages not in it. Anything whose stage is locked, or that a live process on this
-    /// machine is writing, is skipped and listed.
-    public func collect(keep: Set<String>?) -> Collection {
+    /// Temporary leftovers, quarantined entries, and — when `keep` is given — entries and checkpoints of
+    /// stages not in it. Anything whose stage is locked, or that a live process on this machine is
+    /// writing, is skipped and listed. Nothing is removed unless `remove` is true.
+    public func collect(keep: Set<String>?, remove: Bool) -> Collection {
         let fm = FileManager.default
         var c = Collection()
-        func remove(_ path: String, _ what: String) {
-            let size = Cache.size(path)
-            if (try? fm.removeItem(atPath: path)) != nil {
-                c.removed.append(what)
-                c.bytesFreed += size
-            }
+        func take(_ relative: String, kind: String, served: [String] = []) {
+            let path = root + "/" + relative
+            let item = Collection.Item(path: relative, bytes: Cache.size(path), kind: kind, served: served)
+            if !remove || (try? fm.removeItem(atPath: path)) != nil { c.removed.append(item) }
         }
         // tmp/<key>-<pid>-<id>: an entry being written (under its stage's lock) or one a kill abandoned.
         for name in ((try? fm.contentsOfDirectory(atPath: root + "/tmp")) ?? []).sorted() {
@@ -77,10 +87,10 @@ extension Cache {
                 c.skipped.append("tmp/\(name) (being written by a running process)")
                 continue
             }
-            remove(root + "/tmp/" + name, "tmp/\(name)")
+            take("tmp/" + name, kind: "temporary")
         }
         for name in ((try? fm.contentsOfDirectory(atPath: root + "/corrupt")) ?? []).sorted() {
-            remove(root + "/corrupt/" + name, "corrupt/\(name)")
+            take("corrupt/" + name, kind: "quarantined")
         }
         for (key, dir) in checkpointFolderList() {
             let name = (dir as NSString).lastPathComponent
@@ -93,18 +103,28 @@ extension Cache {
             }
             // A leftover that is the newest intact checkpoint is resumable work: keep it for the next run.
             if leftover && !unneeded && latestCheckpoint(key)?.directory == dir { continue }
-            remove(dir, "partial/\(name)")
+            take("partial/" + name, kind: "checkpoint")
         }
-        if let keep {
-            for k in keys() where !keep.contains(k) {
-                if isLocked(k) {
-                    c.skipped.append("\(k.prefix(12)) (locked by a running process)")
-                    continue
-                }
-                remove(directory(k), "\(k.prefix(12))")
+        for k in keys() {
+            let m = manifest(k)
+            let item = Collection.Item(path: k, bytes: Cache.size(directory(k)), kind: m?.kind ?? "unfinished", served: m?.users ?? [])
+            guard let keep, !keep.contains(k) else {
+                c.kept.append(item)
+                continue
             }
+            if isLocked(k) {
+                c.skipped.append("\(k.prefix(12)) (locked by a running process)")
+                c.kept.append(item)
+                continue
+            }
+            take(k, kind: item.kind, served: item.served)
         }
         return c
+    }
+
+    /// An entry's manifest, if it has a readable one.
+    public func manifest(_ key: String) -> Manifest? {
+        FileManager.default.contents(atPath: directory(key) + "/manifest.json").flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
     }
 
     static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }

@@ -29,6 +29,9 @@ public struct Cache: Sendable {
         public var seconds: Double
         public var created: String
         public var tool: String
+        /// The spec files (and sweep points) whose plan asked for the stage when it was computed; nil
+        /// for entries written before it was recorded.
+        public var users: [String]?
     }
 
     public enum Problem: Error, CustomStringConvertible {
@@ -83,7 +86,8 @@ public struct Cache: Sendable {
                 files[name] = Cache.sha256(fm.contents(atPath: tmp + "/" + name) ?? Data())
             }
             let m = Manifest(kind: stage.kind.rawValue, key: stage.key, parameters: stage.parameters.canonicalJSON, inputs: stage.inputs,
-                             files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()), tool: Cache.toolVersion)
+                             files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()), tool: Cache.toolVersion,
+                             users: stage.users)
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(m).write(to: URL(fileURLWithPath: tmp + "/manifest.json"))
             try fm.createDirectory(atPath: root, withIntermediateDirectories: true)

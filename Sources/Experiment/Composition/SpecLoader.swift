@@ -48,6 +48,11 @@ public struct SpecLoader {
     public var displayRoot: String
     public var reader = YAMLReader()
     public var maxRuns = 100_000
+    /// When set, an unset `${env:NAME}` stays as the text `${env:NAME}` and is recorded in
+    /// `unsetVariables` instead of being an error: planning reads no data, so it needs no data paths.
+    public var allowUnsetEnvironment = false
+    /// The variables left unset under `allowUnsetEnvironment`.
+    public let unsetVariables = NameSet()
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, profile: String? = nil,
                 overrides: [String] = [], displayRoot: String = FileManager.default.currentDirectoryPath) {
@@ -85,11 +90,31 @@ public struct SpecLoader {
             let names = first.message.range(of: " (profiles: ").map { String(first.message[$0.lowerBound...]) } ?? ""
             throw Diagnostics([Diagnostic(first.mark, "no profile '\(profile)': \(p) does not exist and no spec in \(display(folder)) has a 'profiles: {\(profile): …}' block" + names)])
         }
-        if !problems.isEmpty { throw Diagnostics(problems) }
+        // Findings are checked for every spec that loaded, so one file's typo does not hide another's.
+        let (expectationProblems, extra) = checkExpectations(out, failed: problems.map(\.mark.file))
+        if !problems.isEmpty || !expectationProblems.isEmpty {
+            problems += expectationProblems
+            if profile == nil, let names = offeredProfiles(folder: folder, files: files), !names.isEmpty {
+                problems.append(Diagnostic(.commandLine(display(path)), "these specs define profiles (\(names.joined(separator: ", "))) and none was given; "
+                                           + "the other errors may be what a profile sets: try --profile \(names[0])"))
+            }
+            throw Diagnostics(problems)
+        }
         // Specs that expectations compare against join the plan, so their runs are run and reported too.
-        let (expectationProblems, extra) = checkExpectations(out)
-        if !expectationProblems.isEmpty { throw Diagnostics(expectationProblems) }
         return out + extra
+    }
+
+    /// Profiles a folder offers: `profiles/NAME.yaml` files and the `profiles:` blocks of its specs.
+    func offeredProfiles(folder: String, files: [String]) -> [String]? {
+        var names = Set(((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) })
+        for f in files {
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8), let node = try? reader.read(text, file: f),
+                  case let .mapping(entries, _) = node, let block = entries.first(where: { $0.key == "profiles" })?.value,
+                  case let .mapping(blocks, _) = block else { continue }
+            names.formUnion(blocks.map(\.key))
+        }
+        return names.sorted()
     }
 
     func display(_ path: String) -> String {
@@ -174,6 +199,8 @@ public struct SpecLoader {
             if let own { node = merge(node, own) }
         }
         for o in overrides { node = try apply(override: o, to: node) }
+        // `key: null` (or --set key=null) removes the key, so a spec can drop what it extends.
+        node = node.withoutNulls
         var problems: [Diagnostic] = []
         node = substituteEnvironment(node, &problems)
         if !problems.isEmpty { throw Diagnostics(problems) }
@@ -236,10 +263,14 @@ public struct SpecLoader {
                     problems.append(Diagnostic(m, "unknown substitution '${\(quoted(String(inner)))}'; only ${env:NAME} is supported")); return n
                 }
                 let name = String(inner.dropFirst(4))
-                guard let v = environment[name] else {
+                if let v = environment[name] {
+                    out += v
+                } else if allowUnsetEnvironment {
+                    unsetVariables.insert(name)
+                    out += "${env:\(name)}"
+                } else {
                     problems.append(Diagnostic(m, "environment variable '\(name)' is not set (used as ${env:\(name)})")); return n
                 }
-                out += v
                 rest = rest[rest.index(after: close)...]
             }
             return .scalar(out + rest, plain: plain, m)
@@ -255,7 +286,11 @@ func merge(_ base: Node, _ over: Node) -> Node {
     guard case let .mapping(be, bm) = base, case let .mapping(oe, _) = over, !isSweep(over) else { return over }
     var entries = be
     for e in oe {
-        if let i = entries.firstIndex(where: { $0.key == e.key }) {
+        if e.value.isNull {
+            // Kept as null so a later overlay or the final pass removes it (see `withoutNulls`).
+            entries.removeAll { $0.key == e.key }
+            entries.append(e)
+        } else if let i = entries.firstIndex(where: { $0.key == e.key }) {
             entries[i] = Node.Entry(key: e.key, keyMark: e.keyMark, value: merge(entries[i].value, e.value))
         } else {
             entries.append(e)
@@ -267,4 +302,11 @@ func merge(_ base: Node, _ over: Node) -> Node {
 func isSweep(_ n: Node) -> Bool {
     if case let .mapping(e, _) = n, e.count == 1, e[0].key == "sweep" { return true }
     return false
+}
+
+/// A set of names shared by reference (the loader is a value; what it learns while loading is not).
+public final class NameSet: @unchecked Sendable {
+    public private(set) var names: Set<String> = []
+    public init() {}
+    func insert(_ n: String) { names.insert(n) }
 }

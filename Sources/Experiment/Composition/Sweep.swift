@@ -38,7 +38,12 @@ extension SpecLoader {
             let triggerFile = value[path: "attack.trigger.file"]?.string.map {
                 resolve($0, writtenIn: v.marks["attack.trigger.file"] ?? Mark(file: file, line: 1, column: 1))
             }
-            if diags.isEmpty { diags = semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile) }
+            // Checks across keys run beside the schema's errors, so one round of fixes sees them all; they
+            // need the dataset and the attack, which the others refer to (a default in place of a section
+            // that failed would give false errors).
+            if diags.isEmpty || v.partialIsComplete && v.failedSections.isDisjoint(with: ["dataset", "attack"]) {
+                diags += semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile)
+            }
             if diags.isEmpty {
                 let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
                 runs.append(ResolvedRun(file: file, point: point, value: value, marks: v.marks, triggerFile: triggerFile))

@@ -141,13 +141,44 @@ public final class Executor {
         if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { options.cache.removeCheckpoints(s.key) }
     }
 
+    /// The name a spec's results take in the results directory: its file name without `.yaml`.
+    static func resultsName(_ file: String) -> String { ((file as NSString).lastPathComponent as NSString).deletingPathExtension }
+
+    /// Where the results directory records which spec file a result name belongs to.
+    func ownerFile(_ name: String) -> String { "\(options.resultsDirectory)/\(name)/spec-path.txt" }
+
+    /// Result names that two specs would share: two specs of this plan with one file name, or a result
+    /// already written there by another spec file. Each would overwrite the other's results.
+    public func resultConflicts() -> [String] {
+        var owners: [String: String] = [:], conflicts: [String] = []
+        for s in plan.stages where s.kind == .report {
+            guard let file = s.parameters["file"]?.string else { continue }
+            let name = Executor.resultsName(file), path = Executor.absolute(file)
+            if let other = owners[name], other != path {
+                conflicts.append("\(file) and \(other) would both write \(options.resultsDirectory)/\(name).csv")
+            } else if let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != path {
+                conflicts.append("\(options.resultsDirectory)/\(name).csv holds the results of \(recorded), not of \(file)")
+            }
+            owners[name] = path
+        }
+        return conflicts
+    }
+
+    static func absolute(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
+
     /// Copies a report's tables out of the cache into the results directory.
     func writeResults(_ s: Stage) throws {
         let dir = options.cache.directory(s.key)
-        let name = ((s.parameters["file"]!.string! as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = s.parameters["file"]!.string!
+        let name = Executor.resultsName(file)
         let out = options.resultsDirectory
         let fm = FileManager.default
         try fm.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
+        // Never overwrite another spec's results (two specs named badnets.yaml in different folders).
+        if let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != Executor.absolute(file) {
+            throw StageFailure("\(out)/\(name).csv holds the results of \(recorded); give this run another --results folder")
+        }
+        try Executor.absolute(file).write(toFile: ownerFile(name), atomically: true, encoding: .utf8)
         for f in ["results.csv", "results.json"] {
             let dest = f == "results.csv" ? "\(out)/\(name).csv" : "\(out)/\(name)/results.json"
             // Copy beside the destination, then rename over it: concurrent runs never see half a file or collide.

@@ -28,8 +28,10 @@ extension SpecLoader {
 
     /// Cross-file checks: every referenced spec exists, selectors name settings with values that occur.
     /// Returns the problems, and the referenced specs that were not among `specs` (their runs are needed too).
-    func checkExpectations(_ specs: [LoadedSpec]) -> (problems: [Diagnostic], extra: [LoadedSpec]) {
+    /// `failed`: files (as displayed) that did not load; an expectation naming one is not checked again.
+    func checkExpectations(_ specs: [LoadedSpec], failed: [String] = []) -> (problems: [Diagnostic], extra: [LoadedSpec]) {
         var problems: [Diagnostic] = [], extra: [LoadedSpec] = []
+        let failed = Set(failed)
         var byFile = Dictionary(specs.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
         for spec in specs {
             guard let run = spec.runs.first else { continue }
@@ -37,6 +39,7 @@ extension SpecLoader {
                 func mark(_ f: String) -> Mark { run.mark("expect[\(i)].\(f)") }
                 func runsOf(_ side: Expectation.Side, field: String) -> [ResolvedRun]? {
                     if let s = byFile[side.file] { return s.runs }
+                    if failed.contains(side.file) { return nil }   // its own errors are reported already
                     let p = side.file.hasPrefix("/") ? side.file : (displayRoot as NSString).appendingPathComponent(side.file)
                     guard FileManager.default.fileExists(atPath: p) else {
                         problems.append(Diagnostic(mark(field), "no spec file '\(side.file)' for this expectation"))
@@ -78,6 +81,23 @@ extension SpecLoader {
                         }
                     }
                 }
+                // A finding its runs can never produce a number for would say "not run" forever.
+                func selected(_ side: Expectation.Side, _ runs: [ResolvedRun]) -> [ResolvedRun] {
+                    runs.filter { r in side.selectors.allSatisfy { r.value[path: $0.key]?.text == $0.value } }
+                }
+                let sides = [(e.left, selected(e.left, l))] + (e.value == nil ? e.right.map { [($0, selected($0, r ?? []))] } ?? [] : [])
+                for (side, runs) in sides where !runs.isEmpty {
+                    if let need = SpecLoader.metricNeeds(e.metric), let run = runs.first(where: { !need.holds($0.value) }) {
+                        let at = run.label.isEmpty ? side.file : "\(side.file) [\(run.label)]"
+                        problems.append(Diagnostic(mark("metric"), "metric '\(e.metric)' needs \(need.what); \(at) has none"))
+                    }
+                }
+                if let along = e.along, !l.isEmpty, l.first?.value[path: along] != nil {
+                    let values = Set(selected(e.left, l).compactMap { $0.value[path: along]?.text })
+                    if values.count < 2 {
+                        problems.append(Diagnostic(mark("along"), "'\(along)' takes \(values.count) value among the runs compared, so nothing can increase or decrease along it; sweep it"))
+                    }
+                }
                 let ordered = e.comparison == "increasing" || e.comparison == "decreasing"
                 if ordered && e.along == nil { problems.append(Diagnostic(mark("is"), "'is: \(e.comparison)' needs 'along: <setting>'")) }
                 if !ordered && e.value == nil && e.right == nil {
@@ -87,5 +107,23 @@ extension SpecLoader {
             }
         }
         return (problems, extra)
+    }
+
+    /// What a run must do for `metric` to have a value (nil: every finished run has one).
+    static func metricNeeds(_ metric: String) -> (what: String, holds: (Value) -> Bool)? {
+        switch metric {
+        case "epsilon":
+            return ("training with DP-SGD (defence.kind: dp_sgd)", { $0[path: "defence.kind"]?.string == "dp_sgd" })
+        case "trigger_reliance", "poison_loss_without_trigger":
+            return ("loss tracking (loss_tracking.enabled: true) of poisoned images",
+                    { $0[path: "loss_tracking.enabled"]?.bool == true && $0[path: "attack.poison"]?.string != "none" })
+        case "detection_enrichment":
+            return ("detection by filtering (detection.enabled: true) of poisoned images",
+                    { $0[path: "detection.enabled"]?.bool == true && $0[path: "attack.poison"]?.string != "none" })
+        case "attack_success_rate":
+            return ("an attack (attack.poison)", { $0[path: "attack.poison"]?.string != "none" })
+        default:
+            return nil
+        }
     }
 }

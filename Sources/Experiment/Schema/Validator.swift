@@ -7,11 +7,34 @@ public struct Validator {
     /// The mark of every value given in the spec, by dotted path (defaults have none).
     public private(set) var marks: [String: Mark] = [:]
 
+    /// Top-level keys whose value failed validation, or that a misspelt key probably meant.
+    public private(set) var failedSections: Set<String> = []
+    /// The top-level object with only the sections that validated (when some did not).
+    private var partial: Value?
+
     public init() {}
 
+    /// The validated value; when there are diagnostics, the sections that did validate (see
+    /// `failedSections`), so checks across keys can still run on them.
     public mutating func validate(_ node: Node, as object: ObjectSchema) -> Value {
-        validate(node, .object(object), path: "") ?? .object([:])
+        if let v = validate(node, .object(object), path: "") { return v }
+        guard case var .object(o) = partial ?? .object([:]) else { return .object([:]) }
+        // A failed section is stood in for by its default, so checks across keys can read a whole value.
+        partialIsComplete = true
+        for key in failedSections where o[key] == nil {
+            guard let f = object.field(key), let d = f.defaultValue else {
+                partialIsComplete = false
+                continue
+            }
+            var scratch = Validator()
+            o[key] = scratch.validate(Node(d, mark: node.mark), f.type, path: key) ?? d
+        }
+        return .object(o)
     }
+
+    /// After `validate(_:as:)` failed: whether the value it returned has every section (those that
+    /// failed replaced by their defaults), so that code reading a whole spec can run on it.
+    public private(set) var partialIsComplete = false
 
     mutating func fail(_ m: Mark, _ message: String, notes: [String] = []) -> Value? {
         diagnostics.append(Diagnostic(m, message, notes: notes))
@@ -123,8 +146,12 @@ public struct Validator {
                 ok = false
                 continue
             }
-            if let v = validate(e.value, f.type, path: p) { out[e.key] = v } else { ok = false }
+            if let v = validate(e.value, f.type, path: p) { out[e.key] = v } else {
+                ok = false
+                if path.isEmpty { failedSections.insert(e.key) }
+            }
         }
+        if path.isEmpty { failedSections.formUnion(misspelt) }
         for f in fields where out[f.name] == nil && !entries.contains(where: { $0.key == f.name }) {
             if let d = f.defaultValue {
                 // Defaults go through validation too, which fills the defaults nested inside them.
@@ -137,6 +164,7 @@ public struct Validator {
                 ok = false
             }
         }
+        if !ok && path.isEmpty { partial = .object(out) }
         return ok ? .object(out) : nil
     }
 }

@@ -27,6 +27,22 @@ public indirect enum Node: Sendable {
 
     public var entries: [Entry]? { if case let .mapping(e, _) = self { return e }; return nil }
 
+    /// An explicit `null` (or `~`): in a spec it removes the key, inherited or not, so its default applies.
+    public var isNull: Bool {
+        if case let .scalar(s, plain, _) = self { return plain && ["null", "Null", "NULL", "~"].contains(s) }
+        return false
+    }
+
+    /// The tree without the mapping entries whose value is an explicit null.
+    public var withoutNulls: Node {
+        switch self {
+        case .scalar: return self
+        case let .sequence(items, m): return .sequence(items.map(\.withoutNulls), m)
+        case let .mapping(entries, m):
+            return .mapping(entries.filter { !$0.value.isNull }.map { Entry(key: $0.key, keyMark: $0.keyMark, value: $0.value.withoutNulls) }, m)
+        }
+    }
+
     /// A short description for messages: "a mapping", "a list", "'text'".
     public var kindDescription: String {
         switch self {

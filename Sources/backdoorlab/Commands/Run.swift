@@ -54,6 +54,11 @@ struct Run: ParsableCommand {
             }
         }
         let executor = Executor(plan: plan, options: options)
+        // Results are named by spec file name: refuse before any compute to let one spec's overwrite another's.
+        let conflicts = executor.resultConflicts()
+        if !conflicts.isEmpty {
+            throw CLIError(message: conflicts.joined(separator: "\n") + "\ngive --results a folder of its own for these specs", code: 65)
+        }
         let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
         // A stage the plan says cannot fit in this machine's memory is refused before anything runs:
         // started, it would be killed part-way (by the kernel, with no message of ours).
@@ -112,8 +117,14 @@ struct CacheCommand: ParsableCommand {
 
     struct GC: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Remove temporary and corrupt leftovers, and entries no spec given needs.")
+            commandName: "gc", abstract: "Remove temporary and quarantined leftovers, and entries no spec given needs.",
+            discussion: """
+            Without --yes nothing is removed: gc lists what it would remove and what it keeps, with sizes and \
+            the specs each entry served. Entries and checkpoints a running process holds are never touched.
+            """)
         @Option(help: "Cache directory.") var cache: String?
+        @Option(help: "Profile of the specs or folders given (as for run).") var profile: String?
+        @Flag(help: "Remove what is listed (without it, gc only says what it would remove).") var yes = false
         @Argument(help: "Specs or folders whose stages to keep; with none, only leftovers are removed.") var keep: [String] = []
         func run() throws {
             let c = Cache.resolve(cache)
@@ -121,7 +132,7 @@ struct CacheCommand: ParsableCommand {
             if !keep.isEmpty {
                 needed = []
                 for path in keep {
-                    let loader = SpecLoader()
+                    let loader = SpecLoader(profile: profile)
                     do {
                         var p = Planner()
                         needed?.formUnion(p.plan(try loader.load(path)).stages.map(\.key))
@@ -131,11 +142,19 @@ struct CacheCommand: ParsableCommand {
                     }
                 }
             }
-            let result = c.collect(keep: needed)
+            let result = c.collect(keep: needed, remove: yes)
+            func size(_ b: Int) -> String { PlanOutput.bytes(Double(b)) }
+            func line(_ i: Cache.Collection.Item) -> String {
+                let name = i.path.count == 64 ? String(i.path.prefix(12)) : i.path
+                let served = i.served.isEmpty ? "" : "  served " + i.served.prefix(3).joined(separator: ", ") + (i.served.count > 3 ? ", … (\(i.served.count))" : "")
+                return "  \(name)  \(i.kind)  \(size(i.bytes))" + served
+            }
+            print("\(yes ? "removed" : "would remove") \(result.removed.count) (\(size(result.bytesRemoved)))" + (result.removed.isEmpty ? "" : ":"))
+            for i in result.removed { print(line(i)) }
             // Work in progress is never removed; say what was left and why.
             for s in result.skipped { print("skipped \(s)") }
-            print("removed \(result.removed.count) entries (\(PlanOutput.bytes(Double(result.bytesFreed))))"
-                + (result.skipped.isEmpty ? "" : "; skipped \(result.skipped.count) in use"))
+            print("keeps \(result.kept.count) entries (\(size(result.bytesKept)))" + (needed == nil ? "" : " that the specs given need or a process holds"))
+            if !yes && !result.removed.isEmpty { print("nothing removed: run again with --yes to remove them") }
         }
     }
 }

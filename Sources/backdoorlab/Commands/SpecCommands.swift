@@ -10,15 +10,24 @@ struct SpecOptions: ParsableArguments {
     var overrides: [String] = []
 
     /// Loads and validates; on problems prints them all and exits 65 (66 for a missing path).
-    func load() throws -> [LoadedSpec] { try loadWithSources().specs }
+    func load(needsData: Bool = true) throws -> [LoadedSpec] { try loadWithSources(needsData: needsData).specs }
 
-    func loadWithSources() throws -> (specs: [LoadedSpec], sources: SourceCache) {
-        let loader = SpecLoader(profile: profile, overrides: overrides)
+    /// `needsData: false` (validate, plan): an unset `${env:NAME}` is noted, not an error.
+    func loadWithSources(needsData: Bool = true) throws -> (specs: [LoadedSpec], sources: SourceCache) {
+        var loader = SpecLoader(profile: profile, overrides: overrides)
+        loader.allowUnsetEnvironment = !needsData
         do {
-            do { return (try loader.load(path), loader.sources) } catch let one as Diagnostic { throw Diagnostics([one]) }
+            do {
+                let specs = try loader.load(path)
+                for name in loader.unsetVariables.names.sorted() {
+                    FileHandle.standardError.write(Data("note: ${env:\(name)} is not set; planning does not need it, but `run` will (the stage keys of the data it names change once it is set)\n".utf8))
+                }
+                return (specs, loader.sources)
+            } catch let one as Diagnostic { throw Diagnostics([one]) }
         } catch let d as Diagnostics {
             FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
-            let missing = d.items.count == 1 && d.items[0].message.hasPrefix("no such spec file")
+            // 66 when what is missing is a file (the spec, or a base it extends); 65 for anything wrong inside one.
+            let missing = d.items.allSatisfy { $0.message.hasPrefix("no such spec file") || $0.message.hasPrefix("cannot read spec file") }
             throw ExitCode(missing ? 66 : 65)
         }
     }
@@ -30,7 +39,7 @@ struct Validate: ParsableCommand {
     @OptionGroup var spec: SpecOptions
 
     func run() throws {
-        let specs = try spec.load()
+        let specs = try spec.load(needsData: false)
         let runs = specs.reduce(0) { $0 + $1.runs.count }
         print("ok: \(specs.count) spec\(specs.count == 1 ? "" : "s"), \(runs) run\(runs == 1 ? "" : "s")")
     }
@@ -48,7 +57,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
 
     func run() throws {
-        let specs = try spec.load()
+        let specs = try spec.load(needsData: false)
         var planner = Planner(rates: Rates.stored())
         // Planning is linear but not free (validation of every run dominates: ~0.5 ms a run here).
         let runCount = specs.reduce(0) { $0 + $1.runs.count }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a one-node Slurm (slurmctld + slurmd + munged) on this machine, as root, without systemd
-# (recipe: ../shared/SLURM-NOTES.md). Prints "started" if it started daemons, "running" if a
+# (a munge key, a slurm.conf for this single node, then the daemons in the foreground's place). Prints "started" if it started daemons, "running" if a
 # controller already answered; exits non-zero if Slurm is not installed or does not come up.
 set -euo pipefail
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/munged ] || { echo "slurm-wlm and munge are not installed" >&2; exit 2; }
