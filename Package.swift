@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"], exclude: ["Specs"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"], exclude: ["Specs", "Schema"]),
         .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "Datasets", "TestSupport"], exclude: ["Slurm"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),

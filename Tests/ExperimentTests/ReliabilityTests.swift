@@ -295,3 +295,29 @@ final class NewcomerSpecTests: XCTestCase {
         XCTAssertEqual(loader.unsetVariables.names, ["NO_SUCH_DIR_FOR_TESTS"])
     }
 }
+
+/// The editor schema agrees with the tool on every spec of the repository, checked by an independent
+/// JSON Schema implementation (Python's jsonschema; CI installs python3-jsonschema and python3-yaml).
+final class EditorSchemaTests: XCTestCase {
+    func testEverySpecInTheRepositoryPassesTheEditorSchema() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Schema/validate_specs.py").path
+        // The Python on the PATH first, then Debian's (where apt installs python3-jsonschema).
+        var missing = ""
+        for python in ["python3", "/usr/bin/python3"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [python, script]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            do { try p.run() } catch { continue }
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            if p.terminationStatus == 2 || p.terminationStatus == 127 { missing += "\(python): \(text)"; continue }
+            XCTAssertEqual(p.terminationStatus, 0, text)
+            XCTAssert(text.contains(" specs, 0 disagreements"), text)
+            return
+        }
+        throw XCTSkip("no Python with jsonschema and PyYAML: \(missing)")
+    }
+}

@@ -78,9 +78,31 @@ public enum Grammar {
                 object(c.fields, extra: ["\"kind\":{\"const\":\(jsonString(c.name))}"], top: false, doc: c.doc,
                        kindRequired: c.name != v.defaultCase)
             }
-            return "{\"anyOf\":[{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}," + cases.joined(separator: ",") + "]}"
+            return "{\"anyOf\":[{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}," + cases.joined(separator: ",")
+                + "," + partialVariant(v) + "]}"
         case let .either(ts): return "{\"anyOf\":[" + ts.map { schema($0) }.joined(separator: ",") + "]}"
         }
+    }
+
+    /// A variant written in part: its kind inherited from a base (`perturbation: {epsilon: 600}` over a
+    /// base's PGD) or swept (`kind: {sweep: [sgd_baseline, dp_sgd]}`). An editor cannot know the kind,
+    /// so it accepts any case's keys; the tool checks the composed spec against the kind it ends up with.
+    static func partialVariant(_ v: Variant) -> String {
+        var names: [String] = [], types: [String: [SchemaType]] = [:], docs: [String: String] = [:]
+        for c in v.cases {
+            for f in c.fields {
+                if types[f.name] == nil { names.append(f.name); docs[f.name] = f.doc }
+                types[f.name, default: []].append(f.type)
+            }
+        }
+        let kind = "\"kind\":" + withSweep("{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}")
+        let props = [kind] + names.map { n in
+            let schemas = Array(Set(types[n, default: []].map { schema($0) })).sorted()
+            let s = schemas.count == 1 ? schemas[0] : "{\"anyOf\":[" + schemas.joined(separator: ",") + "]}"
+            return "\(jsonString(n)):" + withSweep(String(s.dropLast()) + ",\"description\":\(jsonString(docs[n] ?? ""))}")
+        }
+        return "{\"type\":\"object\",\"description\":\(jsonString("Part of " + v.doc.prefix(1).lowercased() + v.doc.dropFirst() + " (its kind inherited or swept)")),"
+            + "\"additionalProperties\":false,\"properties\":{" + props.joined(separator: ",") + "}}"
     }
 
     static func object(_ fields: [Field], extra: [String], top: Bool, doc: String, kindRequired: Bool = false) -> String {
