@@ -1,4 +1,6 @@
 import ArgumentParser
+import Datasets
+import Experiment
 import Foundation
 
 @main
@@ -9,16 +11,31 @@ struct BackdoorLab: ParsableCommand {
         version: "0.1.0",
         subcommands: [Validate.self, PlanCommand.self, Run.self, ReportCommand.self, Submit.self, Status.self, CacheCommand.self, Train.self, Bench.self, DataCommand.self, GrammarCommand.self])
 
-    /// Like ParsableCommand.main, but our own errors exit with their sysexits code (64 usage, 65 data, 66 missing input).
+    /// Like ParsableCommand.main, but every error exits with its code in the README's table: 64 usage,
+    /// 65 bad spec or data, 66 missing input, 70 internal (anything no command turned into a message),
+    /// 74 a file or folder that cannot be read or written.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let e as CLIError {
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
-            Foundation.exit(e.code)
+            fail(e.message, code: e.code)
+        } catch let e as DatasetError {
+            fail(e.description, code: e.reason == .missing ? 66 : 65)
+        } catch let e as Cache.AccessError {
+            fail(e.description, code: 74)
+        } catch let e as CocoaError where e.isFileError {
+            fail(e.localizedDescription + ((e.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""), code: 74)
         } catch {
-            exit(withError: error)
+            // The parser's own errors (usage 64, --help 0, ExitCode(n)) keep their codes; an error it does not
+            // know is one of ours that no command caught, which is a defect, not a user mistake.
+            guard exitCode(for: error) == .failure, !(error is ExitCode) else { exit(withError: error) }
+            fail("internal: \(error) (please report it)", code: 70)
         }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(code)
     }
 }
