@@ -44,4 +44,54 @@ extension RunTests {
         // The same spec again is its own result: it may replace it.
         XCTAssertEqual(try run(dir + "/cache").code, 0)
     }
+
+    /// The smaller traps a first hour meets.
+    func testTheSmallerTrapsOfAFirstHour() throws {
+        let fm = FileManager.default
+        // An empty spec is an error, not a 5-hour default training.
+        fm.createFile(atPath: dir + "/empty.yaml", contents: Data())
+        let empty = try CLITests.run(["plan", dir + "/empty.yaml"])
+        XCTAssertEqual(empty.code, 65)
+        XCTAssert(empty.err.contains("empty.yaml' has no keys"), empty.err)
+        // A single number where a list of channels goes is an error, not a one-group network.
+        fm.createFile(atPath: dir + "/w.yaml", contents: Data("attack: {poison: dirty_label, count: 5}\nmodel: {widths: 16}\n".utf8))
+        let widths = try CLITests.run(["validate", dir + "/w.yaml"])
+        XCTAssertEqual(widths.code, 65)
+        XCTAssert(widths.err.contains("'model.widths' is a list (got 16); write [16] for a list of one"), widths.err)
+        // --json and --dot together: a usage error, not JSON alone.
+        XCTAssertEqual(try CLITests.run(["plan", dir + "/spec.yaml", "--json", "--dot"]).code, 64)
+        // A cache that does not exist says so.
+        let ls = try CLITests.run(["cache", "ls", "--cache", dir + "/no-cache"])
+        XCTAssert(ls.out.hasPrefix("no cache at \(dir)/no-cache yet"), ls.out)
+        let status = try CLITests.run(["status", dir + "/spec.yaml", "--cache", dir + "/no-cache"])
+        XCTAssert(status.out.hasPrefix("no cache at \(dir)/no-cache yet"), status.out)
+        // The dataset's name as specs spell it.
+        let info = try CLITests.run(["data", "info", "--dataset", "fashion_mnist", "--data-dir", dir + "/data"])
+        XCTAssertEqual(info.code, 0, info.err)
+        // `run` ends with what it found.
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertNotNil(r.out.range(of: #"spec\.yaml \[attack\.fraction=0\.2\]: natural accuracy \d+\.\d %, attack success rate \d+\.\d %"#,
+                                    options: .regularExpression), r.out)
+    }
+
+    /// `validate` of a folder looks into its subfolders, each with its own bases and profiles.
+    func testValidateLooksIntoSubfoldersAndTheirProfiles() throws {
+        let fm = FileManager.default
+        for sub in ["a", "b/c", "p"] { try fm.createDirectory(atPath: "\(dir)/tree/\(sub)", withIntermediateDirectories: true) }
+        fm.createFile(atPath: dir + "/tree/a/one.yaml", contents: Data("attack: {poison: dirty_label, count: 5}\n".utf8))
+        fm.createFile(atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 0}\n".utf8))
+        fm.createFile(atPath: dir + "/tree/p/three.yaml", contents: Data("""
+            attack: {poison: dirty_label, count: 5}
+            defence: {kind: dp_sgd}
+            profiles: {cpu: {dataset: {public_fraction: 0.5}}}
+            """.utf8))
+        let bad = try CLITests.run(["validate", dir + "/tree"])
+        XCTAssertEqual(bad.code, 65)
+        XCTAssert(bad.err.contains("tree/b/c/two.yaml:1:"), bad.err)
+        fm.createFile(atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 6}\n".utf8))
+        let good = try CLITests.run(["validate", dir + "/tree"])
+        XCTAssertEqual(good.code, 0, good.err)
+        XCTAssert(good.out.hasPrefix("ok: 3 specs, 3 runs; \(dir)/tree/p under each of its profiles (cpu)"), good.out)
+    }
 }

@@ -104,6 +104,15 @@ public struct SpecLoader {
         return out + extra
     }
 
+    /// Profiles a spec file or folder offers (`profiles/NAME.yaml`, `profiles:` blocks), sorted.
+    public func profiles(offeredBy path: String) -> [String] {
+        guard let files = try? specFiles(path) else { return [] }
+        var isDir: ObjCBool = false
+        let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+            ? path : (path as NSString).deletingLastPathComponent
+        return offeredProfiles(folder: folder, files: files) ?? []
+    }
+
     /// Profiles a folder offers: `profiles/NAME.yaml` files and the `profiles:` blocks of its specs.
     func offeredProfiles(folder: String, files: [String]) -> [String]? {
         var names = Set(((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
@@ -176,6 +185,11 @@ public struct SpecLoader {
 
     func loadFile(_ path: String, folder: String) throws -> LoadedSpec {
         var node = try composed(path, from: nil, chain: [])
+        // A spec with no keys at all (nor any from what it extends) is almost always a mistake, and would run
+        // every default: hours of training. Bases and profile overlays may be empty.
+        if node.entries?.isEmpty == true {
+            throw Diagnostic(Mark(file: display(path), line: 1, column: 1), "'\(display(path))' has no keys: a spec states at least what it tests, e.g. attack: {poison: dirty_label, count: 75}")
+        }
         // A spec's own `profiles: {NAME: overlay}` block applies after the folder's profiles/NAME.yaml.
         var own: Node?, ownNames: [String] = []
         if case let .mapping(entries, m) = node, let i = entries.firstIndex(where: { $0.key == "profiles" }) {

@@ -68,7 +68,12 @@ public enum Grammar {
         case .string, .path: return "{\"type\":\"string\"}"
         case let .choice(c): return "{\"enum\":[" + c.map(jsonString).joined(separator: ",") + "]}"
         case let .list(inner, n):
-            return "{\"anyOf\":[{\"type\":\"array\",\"minItems\":\(n),\"items\":\(withSweep(schema(inner)))},\(schema(inner))]}"
+            let array = "{\"type\":\"array\",\"minItems\":\(n),\"items\":\(withSweep(schema(inner)))}"
+            // A single word stands for a list of one; a single number does not (see Validator).
+            switch inner {
+            case .integer, .number: return array
+            default: return "{\"anyOf\":[\(array),\(schema(inner))]}"
+            }
         case let .object(o):
             // The loader takes a spec's `profiles: {NAME: overlay}` out before validation; editors should accept it.
             let profiles = "\"profiles\":{\"type\":\"object\",\"description\":\"Overlays applied with --profile NAME, after the folder's profiles/NAME.yaml.\",\"additionalProperties\":{\"type\":\"object\"}}"

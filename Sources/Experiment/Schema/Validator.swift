@@ -85,7 +85,13 @@ public struct Validator {
             return .string(s)
         case let .list(inner, minCount):
             let items: [Node]
-            if case let .sequence(l, _) = node { items = l } else if case .scalar = node { items = [node] } else {
+            if case let .sequence(l, _) = node { items = l } else if case let .scalar(text, _, _) = node {
+                // A single word stands for a list of one (`corners: all`); a single number does not: `widths: 16`
+                // read as [16] would silently build a one-group network.
+                if case .integer = inner { return fail(node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one") }
+                if case .number = inner { return fail(node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one") }
+                items = [node]
+            } else {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
             }
             if items.count < minCount { return fail(node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))") }

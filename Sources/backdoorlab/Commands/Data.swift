@@ -22,18 +22,20 @@ struct DataCommand: ParsableCommand {
 
 /// Which dataset to read, shared by the commands that train.
 struct DatasetOptions: ParsableArguments {
-    @Option(help: "fashion-mnist | cifar10 | cifar100")
-    var dataset: String = "fashion-mnist"
+    @Option(help: "fashion_mnist | cifar10 | cifar100 | cinic10 (as in specs; fashion-mnist is accepted too)")
+    var dataset: String = "fashion_mnist"
     @Option(help: "Directory of the dataset's files (default: the Debian package's for Fashion-MNIST).")
     var dataDir: String?
 
     func load(_ split: Split) throws -> Dataset {
         do {
-            switch dataset {
-            case "fashion-mnist": return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
+            // The spec language's names, with the hyphenated spelling of earlier versions still understood.
+            switch dataset.replacingOccurrences(of: "-", with: "_") {
+            case "fashion_mnist": return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
             case "cifar10": return try CIFAR.loadCIFAR10(directory: try required(), split: split)
             case "cifar100": return try CIFAR.loadCIFAR100(directory: try required(), split: split, labels: .coarse)
-            default: throw ValidationError("unknown dataset '\(dataset)' (expected fashion-mnist, cifar10 or cifar100)")
+            case "cinic10": return try CINIC.load(directory: try required(), split: split == .train ? "train" : "test")
+            default: throw ValidationError("unknown dataset '\(dataset)' (expected fashion_mnist, cifar10, cifar100 or cinic10)")
             }
         } catch let e as DatasetError {
             throw CLIError(message: e.description, code: e.reason == .missing ? 66 : 65)

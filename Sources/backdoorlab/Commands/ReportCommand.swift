@@ -25,7 +25,8 @@ struct ReportCommand: ParsableCommand {
         let charts = report.files.keys.filter { $0.hasSuffix(".svg") }.sorted()
         let pngs = try rasterize(charts, in: out)
         let tables = report.files.keys.filter { $0.hasSuffix(".csv") }.count
-        print("wrote \(out)/report.md, report.html, \(report.files.count - tables) figures and \(tables) CSV table\(tables == 1 ? "" : "s")"
+        let figures = report.files.count - tables
+        print("wrote \(out)/report.md, report.html, \(figures) figure\(figures == 1 ? "" : "s") and \(tables) CSV table\(tables == 1 ? "" : "s")"
               + (charts.isEmpty ? "" : pngs.map { "; the \($0) charts also as PNG" } ?? "; charts as SVG only (PNG copies need rsvg-convert: apt-get install librsvg2-bin)"))
         // A verdict resting on a collapsed model is as much a failure as a finding that fails.
         if report.verdicts.contains(where: { ["fails", "unreliable"].contains($0.1.label) }) { throw ExitCode(1) }

@@ -70,8 +70,16 @@ struct Run: ParsableCommand {
         let s = executor.run()
         print("\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished")
         if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
-        // A collapsed or untrained model finishes like any other; its ASR must not pass for a result.
+        // What the runs found, so a user sees the answer without opening the CSV.
         let metrics = RunMetrics(cache: options.cache)
+        let finished = executor.selectedRuns.filter { metrics.value($0, "natural_accuracy") != nil }
+        for r in finished.prefix(20) {
+            func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
+            let asr = r.target == nil ? "" : ", attack success rate \(pct(metrics.value(r, "attack_success_rate")))"
+            print("  \(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): natural accuracy \(pct(metrics.value(r, "natural_accuracy")))\(asr)")
+        }
+        if finished.count > 20 { print("  … and \(finished.count - 20) more runs (see \(results))") }
+        // A collapsed or untrained model finishes like any other; its ASR must not pass for a result.
         let flagged = executor.selectedRuns.compactMap { r -> String? in
             let f = metrics.flags(r)
             return f.isEmpty ? nil : "\(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): \(f.joined(separator: "; "))"
@@ -93,6 +101,11 @@ struct CacheCommand: ParsableCommand {
         @Option(help: "Cache directory.") var cache: String?
         func run() throws {
             let c = Cache.resolve(cache)
+            guard FileManager.default.fileExists(atPath: c.root) else {
+                print("no cache at \(c.root) yet (a first `run` creates it; --cache or $BACKDOORLAB_CACHE choose another)")
+                return
+            }
+            if c.keys().isEmpty { print("the cache at \(c.root) holds no entries") }
             for k in c.keys() {
                 let m = FileManager.default.contents(atPath: c.directory(k) + "/manifest.json")
                     .flatMap { try? JSONDecoder().decode(Cache.Manifest.self, from: $0) }

@@ -13,7 +13,11 @@ struct Status: ParsableCommand {
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let report = StatusReport(plan: planner.plan(specs), cache: Cache.resolve(cache))
+        let c = Cache.resolve(cache)
+        if !FileManager.default.fileExists(atPath: c.root) {
+            print("no cache at \(c.root) yet: nothing has run there (--cache or $BACKDOORLAB_CACHE choose another)")
+        }
+        let report = StatusReport(plan: planner.plan(specs), cache: c)
         print(report.table(all: all), terminator: "")
         print(report.summary)
         if !report.allDone { throw ExitCode(3) }
