@@ -319,11 +319,17 @@ final class RunTests: XCTestCase {
         XCTAssertNotNil(md.range(of: #"each shared stage once: (\d+) of \1 stages computed; they took .* \(measured / planned = \d+\.\d\d\)"#, options: .regularExpression), md)
         XCTAssertNotNil(md.range(of: #"\n\| train \| 2 \| [^|]+ \| [^|]+ \| \d+\.\d\d \|\n"#, options: .regularExpression), md)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/report/spec.svg"))
+        // The victims' training loss, one line per run.
+        let loss = try String(contentsOfFile: dir + "/report/spec-training-loss.svg", encoding: .utf8)
+        XCTAssert(loss.contains(">attack.fraction=0.2</text>") && loss.contains(">attack.fraction=0.4</text>"), loss)
+        XCTAssert(md.contains("![training loss](spec-training-loss.svg)"), md)
+        // Image grids say what their rows are.
+        XCTAssert(md.contains("Rows, top to bottom: the original images; as trained on (with the trigger, true label). One poison per column."), md)
         // Charts also as PNG where rsvg-convert is installed (CI installs it); otherwise the output says how to get them.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") {
             let png = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/report/spec.png"))
             XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
-            XCTAssert(after.out.contains("the 2 charts also as PNG"), after.out)
+            XCTAssert(after.out.contains("the 3 charts also as PNG"), after.out)
         } else {
             XCTAssert(after.out.contains("apt-get install librsvg2-bin"), after.out)
         }

@@ -45,6 +45,16 @@ public struct Report {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
             }
+            // The victims' training loss, one line per run, from the curves their training stages recorded.
+            let curves = runs.compactMap { r -> (name: String, steps: [Double], losses: [Double])? in
+                guard cache.contains(r.train), let d = FileManager.default.contents(atPath: cache.directory(r.train) + "/training.json"),
+                      let c = TrainingLossFigure.curve(d) else { return nil }
+                return (r.label.isEmpty ? name : r.label, c.steps, c.losses)
+            }
+            if let plot = TrainingLossFigure.svg(curves) {
+                files["\(name)-training-loss.svg"] = Data(plot.utf8)
+                body += "\n![training loss](\(name)-training-loss.svg)\n"
+            }
             // Each cached stage's directory is listed once, for its tables and for its figures.
             let cached = stages.filter { cache.contains($0.key) }.map { s in
                 let dir = cache.directory(s.key)
@@ -71,6 +81,7 @@ public struct Report {
                     guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f) else { continue }
                     files[out] = d
                     body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
+                    if let caption = Report.caption(f, stage: s) { body += "\n" + caption + "\n" }
                 }
             }
             // How well the GAN reconstructs the images it interpolates from: the encoding's own summary.
@@ -102,6 +113,27 @@ public struct Report {
         // "unreliable" only when some verdict is: it is the exception, and reports without one read as before.
         let tally = Expectation.Verdict.labels.filter { $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" } }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
+    }
+
+    /// What the rows and columns of a stage's image grid are (the PNGs carry no text).
+    static func caption(_ file: String, stage s: Stage) -> String? {
+        switch (s.kind, file) {
+        case (.poison, "examples.png"):
+            // A perturbed poison has three rows; the trigger-only and BadNets poisons two.
+            let perturbed = s.inputs.count > 1
+            return "Rows, top to bottom: the original images; " + (perturbed ? "after the perturbation; " : "")
+                + "as trained on (with the trigger" + (s.parameters["poison"]?.string == "dirty_label" ? ", labelled as the target)." : ", true label).")
+                + " One poison per column."
+        case (.detect, "lowest.png"): return "The 20 lowest-ranked training images of the filter, lowest first; poisons framed in red."
+        case (.train_gan, "samples.png"): return "64 samples of the GAN from fixed latent codes."
+        case (.encode, "reconstructions.png"): return "Top row: the images to encode; below: the GAN's reconstruction G(z) of each."
+        case (.perturb, "interpolations.png"):
+            let tau = s.parameters["tau"]?.double.map { Value.number($0).text } ?? "?"
+            return "Top row: the target-class images; below, one row per τ of {0, 0.1, 0.2, 0.3, \(tau)} in increasing order, moving towards another class's image."
+        case (.perturb, "strips.png"):
+            return "Each row: the target-class image, G((1 − τ)z₁ + τz₂) for τ = 0, 0.1, …, 1, then the other class's image."
+        default: return nil
+        }
     }
 
     /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.

@@ -1,0 +1,25 @@
+import Foundation
+import Reports
+
+/// The victims' training loss against the step, one line per run, drawn from each training stage's
+/// `training.json` (its `loss_curve`: [step, mean loss since the previous point]).
+enum TrainingLossFigure {
+    /// The most lines one figure draws (a sweep of 50 runs would be unreadable); the first runs are kept.
+    static let maxLines = 10
+
+    /// Reads a training stage's curve; nil when the stage has none.
+    static func curve(_ trainingJSON: Data) -> (steps: [Double], losses: [Double])? {
+        guard let o = try? JSONSerialization.jsonObject(with: trainingJSON) as? [String: Any],
+              let rows = o["loss_curve"] as? [[Double]], !rows.isEmpty, rows.allSatisfy({ $0.count == 2 }) else { return nil }
+        return (rows.map { $0[0] }, rows.map { $0[1] })
+    }
+
+    /// One line per (name, curve); nil with nothing to draw.
+    static func svg(_ curves: [(name: String, steps: [Double], losses: [Double])]) -> String? {
+        let shown = curves.prefix(maxLines).filter { !$0.steps.isEmpty && $0.losses.allSatisfy { $0 > 0 && $0.isFinite } }
+        guard !shown.isEmpty else { return nil }
+        let title = "Training loss" + (curves.count > maxLines ? " (the first \(maxLines) of \(curves.count) runs)" : "")
+        return LinePlot(title: title, xLabel: "step", yLabel: "cross-entropy loss (mean over the interval)", logY: true,
+                        series: shown.map { LinePlot.Series(name: $0.name, x: $0.steps, y: $0.losses) }).svg
+    }
+}
