@@ -1,3 +1,5 @@
+import Datasets
+
 /// Generates the language reference (`grammar/REFERENCE.md`) and a JSON Schema for editors
 /// (`grammar/spec.schema.json`) from `SpecSchema`, so neither can drift from the validator.
 public enum Grammar {
@@ -6,6 +8,13 @@ public enum Grammar {
         out += "\n## Keys\n\nGenerated from the validator's own definitions by `backdoorlab grammar --write grammar`; a test fails when this file is stale.\n"
         var seen = Set<String>()
         section(SpecSchema.spec, path: "", into: &out, seen: &seen)
+        out += "\n## Class names\n\n`attack.target`, `than_where` selectors and the report use class numbers; they mean:\n\n"
+        out += "| dataset | classes |\n|---|---|\n"
+        for (name, classes) in [("fashion_mnist", FashionMNIST.classNames), ("cifar10, cinic10", CIFAR.cifar10ClassNames),
+                                ("cifar100 (labels: coarse)", CIFAR.cifar100CoarseNames)] {
+            out += "| \(name) | " + classes.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") + " |\n"
+        }
+        out += "| cifar100 (labels: fine) | 0–99 in the order of the dataset's `fine_label_names.txt` |\n"
         return out
     }
 
@@ -17,12 +26,14 @@ public enum Grammar {
 
     static func section(_ o: ObjectSchema, path: String, into out: inout String, seen: inout Set<String>) {
         out += "\n### `\(path.isEmpty ? "(top level)" : path)` — \(o.name)\n\n\(o.doc)\n\n"
-        table(o.fields, into: &out)
+        table(o.fields, top: path.isEmpty, into: &out)
         for f in o.fields { nested(f.type, path: path.isEmpty ? f.name : path + "." + f.name, into: &out, seen: &seen) }
     }
 
-    static func table(_ fields: [Field], into out: inout String) {
+    static func table(_ fields: [Field], top: Bool = false, into out: inout String) {
         out += "| key | type | default | meaning | thesis |\n|---|---|---|---|---|\n"
+        // Taken out by the loader before validation, so not a field of the schema; a spec may still write it.
+        if top { out += "| `profiles` | a mapping of profile names to overlays | — | Overlays applied with `--profile NAME`, after the folder's `profiles/NAME.yaml` (see Composition). |  |\n" }
         for f in fields {
             out += "| `\(f.name)` | \(f.type.summary.replacingPipes) | \(defaultText(f).replacingPipes) | \(f.doc.replacingPipes) | \(f.thesis ?? "") |\n"
         }

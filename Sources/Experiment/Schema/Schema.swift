@@ -62,13 +62,15 @@ extension SchemaType {
         switch self {
         case .bool: return "true or false"
         case let .integer(lo, hi): return "an integer" + range(lo.map(Double.init), hi.map(Double.init), false)
-        case let .number(lo, hi, ex): return "a number" + range(lo, hi, ex)
+        case let .number(lo, hi, ex): return "a number" + range(lo, hi, ex) + " (a fraction such as 1/3 also)"
         case .string: return "text"
         case .path: return "a file path"
         case let .choice(c): return "one of " + c.joined(separator: ", ")
         case let .list(t, n): return "a list" + (n > 0 ? " of at least \(n)" : "") + " of \(t.summary)"
         case let .object(o): return "a mapping (\(o.name))"
-        case let .variant(v): return "a \(v.name) (kind: " + v.cases.map(\.name).joined(separator: " | ") + ")"
+        case let .variant(v):
+            let article = "aeiou".contains(v.name.first?.lowercased() ?? "") ? "an" : "a"
+            return "\(article) \(v.name) (kind: " + v.cases.map(\.name).joined(separator: " | ") + ")"
         case let .either(ts): return ts.map(\.summary).joined(separator: ", or ")
         }
     }

@@ -35,7 +35,7 @@ public enum SpecSchema {
         Field("split", .choice(["train", "valid", "test"]), default: s("train"), "cinic10 only: which of its folders. Other datasets give their training set."),
     ])
 
-    static let model = ObjectSchema("model", "The victim network.", [
+    static let model = ObjectSchema("model", "A network: the thesis ResNet, a VGG-style network or a small CNN (the victim's under `model`, a reference's under `attack.perturbation.reference.model`).", [
         Field("arch", .choice(["resnet", "vgg", "small_cnn"]), default: s("resnet"), "Architecture.", thesis: "§7.1"),
         Field("stem", width, default: i(16), "ResNet: width of the first convolution.", thesis: "§7.1"),
         Field("widths", .list(width, minCount: 1), default: .list([i(16), i(32), i(64)]), "Channels of each group (ResNet), block (VGG) or layer (small CNN).", thesis: "§7.1"),
@@ -162,7 +162,7 @@ public enum SpecSchema {
 
     static let attack = ObjectSchema("attack", "The poisoning attack.", [
         Field("poison", .choice(["none", "dirty_label", "clean_label"]), default: s("none"),
-              "dirty_label: BadNets (label set to the target); clean_label: labels never change.", thesis: "§2.1, §3"),
+              "dirty_label: BadNets — images of the other classes (never the target's own) get the trigger and the target label; clean_label: images of the target class, labels never change.", thesis: "§2.1, §3"),
         Field("target", .integer(min: 0, max: 99), default: i(0), "Target class L.", thesis: "§3"),
         Field("fraction", .number(min: 0, max: 1, exclusiveMin: true), "Fraction of the target class poisoned (clean_label).", thesis: "§7.1 (0.4 %, 1.5 %, 6 %, 25 %, 100 %)"),
         Field("fraction_of_dataset", .number(min: 0, max: 1, exclusiveMin: true), "Fraction of the whole training set poisoned.", thesis: "§2.1, ch. 5"),
