@@ -9,7 +9,7 @@ struct BackdoorLab: ParsableCommand {
         commandName: "backdoorlab",
         abstract: "Backdoor attacks and defences on image classifiers, from YAML experiment specs.",
         version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, Run.self, ReportCommand.self, Submit.self, Status.self, CacheCommand.self, Train.self, Bench.self, DataCommand.self, GrammarCommand.self])
+        subcommands: [Validate.self, PlanCommand.self, Run.self, ReportCommand.self, Submit.self, Status.self, CacheCommand.self, ExportCommand.self, Train.self, Bench.self, DataCommand.self, GrammarCommand.self])
 
     /// Like ParsableCommand.main, but every error exits with its code in the README's table: 64 usage,
     /// 65 bad spec or data, 66 missing input, 70 internal (anything no command turned into a message),

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import TestSupport
 import XCTest
@@ -93,5 +94,33 @@ extension RunTests {
         let good = try CLITests.run(["validate", dir + "/tree"])
         XCTAssertEqual(good.code, 0, good.err)
         XCTAssert(good.out.hasPrefix("ok: 3 specs, 3 runs; \(dir)/tree/p under each of its profiles (cpu)"), good.out)
+    }
+
+    /// `export` writes a run's poisoned training set, poison indices, test set and model for other toolkits.
+    func testExportWritesThePoisonedSetAndTheModel() throws {
+        writeSpec(fractions: "[0.2]")
+        let early = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/export"])
+        XCTAssertEqual(early.code, 66, early.err)
+        XCTAssert(early.err.contains("is not in the cache"), early.err)
+        XCTAssertEqual(try run(dir + "/cache").code, 0)
+        let r = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/export"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let out = dir + "/export/spec/attack.fraction=0.2"
+        let images = try NPY.read(out + "/train_images.npy"), labels = try NPY.read(out + "/train_labels.npy")
+        let poisons = try NPY.read(out + "/poison_indices.npy")
+        XCTAssertEqual(images.shape, [200, 28, 28, 1])
+        XCTAssertEqual(labels.shape, [200])
+        // 20 % of the 20 images of class 1; clean-label poisons keep their label.
+        guard case let .int64(p) = poisons.values, case let .int64(l) = labels.values else { return XCTFail("int64 arrays expected") }
+        XCTAssertEqual(p.count, 4)
+        XCTAssertEqual(Set(p.map { l[Int($0)] }), [1])
+        XCTAssertEqual(try NPY.read(out + "/test_images.npy").shape, [60, 28, 28, 1])
+        let model = try XCTUnwrap(FileManager.default.contents(atPath: out + "/model.safetensors"))
+        let key = try XCTUnwrap(try stageKeys("train", in: dir + "/cache").first)
+        XCTAssertEqual(model, FileManager.default.contents(atPath: "\(dir)/cache/\(key)/model.safetensors"))
+        let description = try String(contentsOfFile: out + "/export.json", encoding: .utf8)
+        XCTAssert(description.contains("\"poisonedImages\" : 4") && description.contains("ankle boot"), description)
+        let wrong = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--run", "attack.fraction=0.9"])
+        XCTAssertEqual(wrong.code, 64)
     }
 }
