@@ -321,3 +321,31 @@ final class EditorSchemaTests: XCTestCase {
         throw XCTSkip("no Python with jsonschema and PyYAML: \(missing)")
     }
 }
+
+/// Every stage key of every spec in the repository, against a committed snapshot: a key that changes
+/// orphans every cache entry computed under it, so a change must be deliberate (bump the stage kind's
+/// version and regenerate with BACKDOORLAB_UPDATE_SNAPSHOT=1).
+final class StageKeySnapshotTests: XCTestCase {
+    func testStageKeysOfEveryRepositorySpecAreUnchanged() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let snapshot = root.appendingPathComponent("Tests/ExperimentTests/Specs/stage-keys.txt")
+        var lines: [String] = []
+        for (folder, profile) in [("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
+                                  ("experiments/thesis", "cpu"), ("experiments/thesis", "full")] as [(String, String?)] {
+            var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
+            loader.allowUnsetEnvironment = true
+            var planner = Planner(rates: .defaults)
+            let plan = planner.plan(try loader.load(root.appendingPathComponent(folder).path))
+            for s in plan.stages {
+                lines.append("\(folder)\(profile.map { " --profile \($0)" } ?? "") \(s.kind.rawValue) \(s.key)")
+            }
+        }
+        let text = lines.sorted().joined(separator: "\n") + "\n"
+        if ProcessInfo.processInfo.environment["BACKDOORLAB_UPDATE_SNAPSHOT"] != nil {
+            try text.write(to: snapshot, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: snapshot, encoding: .utf8)
+        let changed = Set(text.split(separator: "\n")).symmetricDifference(Set(committed.split(separator: "\n")))
+        XCTAssert(changed.isEmpty, "stage keys changed:\n" + changed.sorted().prefix(20).joined(separator: "\n"))
+    }
+}
