@@ -62,7 +62,7 @@ extension SchemaType {
         switch self {
         case .bool: return "true or false"
         case let .integer(lo, hi): return "an integer" + range(lo.map(Double.init), hi.map(Double.init), false)
-        case let .number(lo, hi, ex): return "a number" + range(lo, hi, ex) + " (a fraction such as 1/3 also)"
+        case let .number(lo, hi, ex): return "a number" + range(lo, hi, ex)
         case .string: return "text"
         case .path: return "a file path"
         case let .choice(c): return "one of " + c.joined(separator: ", ")
