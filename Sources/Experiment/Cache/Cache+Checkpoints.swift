@@ -30,8 +30,19 @@ extension Cache {
     /// Every folder under `partial/` that belongs to `key`: the current one, the previous one and
     /// leftovers of interrupted swaps.
     func checkpointFolders(_ key: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: partialRoot)) ?? []
-        return names.filter { $0 == key || $0.hasPrefix(key + ".") }.sorted().map { partialRoot + "/" + $0 }
+        checkpointFolderList().filter { $0.key == key }.map(\.dir)
+    }
+
+    /// What a folder name under `partial/` is: the current or previous checkpoint, or what a swap leaves
+    /// while it runs (`.tmp-PID` being written, `.hold-PID` set aside, `.drop-PID` to be removed).
+    enum CheckpointFolder {
+        case current, previous, writing, held, dropped
+        init(_ name: String) {
+            if name.contains(".tmp-") { self = .writing } else if name.contains(".hold-") { self = .held }
+            else if name.contains(".drop-") { self = .dropped } else if name.hasSuffix(".prev") { self = .previous } else { self = .current }
+        }
+        /// Left by an interrupted swap (never the place a finished swap puts a checkpoint).
+        var isLeftover: Bool { ![.current, .previous].contains(self) }
     }
 
     /// Checks a checkpoint folder against its manifest; the reason it fails, or its step.
@@ -61,7 +72,7 @@ extension Cache {
     /// The newest intact checkpoint of `key`, read-only (for `status`).
     public func latestCheckpoint(_ key: String) -> Checkpoint? {
         checkpointFolders(key).compactMap { dir -> Checkpoint? in
-            guard !dir.contains(".drop-"), case let .success(step) = checkCheckpoint(dir, key: key) else { return nil }
+            guard CheckpointFolder((dir as NSString).lastPathComponent) != .dropped, case let .success(step) = checkCheckpoint(dir, key: key) else { return nil }
             return Checkpoint(directory: dir, step: step)
         }.max { $0.step < $1.step }
     }
@@ -74,14 +85,14 @@ extension Cache {
         var intact: [Checkpoint] = []
         for dir in checkpointFolders(key) {
             let name = (dir as NSString).lastPathComponent
-            if name.contains(".drop-") {
+            if CheckpointFolder(name) == .dropped {
                 try? fm.removeItem(atPath: dir)
                 continue
             }
             switch checkCheckpoint(dir, key: key) {
             case let .success(step): intact.append(Checkpoint(directory: dir, step: step))
             case let .failure(damage):
-                if name.contains(".tmp-") && !fm.fileExists(atPath: dir + "/" + Cache.checkpointManifestName) {
+                if CheckpointFolder(name) == .writing && !hasCheckpointManifest(dir) {
                     // A write that a kill cut short: it never became a checkpoint.
                     try? fm.removeItem(atPath: dir)
                     continue

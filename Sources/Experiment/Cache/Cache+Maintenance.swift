@@ -25,7 +25,8 @@ extension Cache {
         for (key, dir) in checkpointFolderList() where !isLocked(key) {
             let name = (dir as NSString).lastPathComponent
             // Unfinished writes and folders set aside for removal are leftovers, not checkpoints.
-            if name.contains(".drop-") || name.contains(".tmp-") && !hasCheckpointManifest(dir) { continue }
+            let folder = CheckpointFolder(name)
+            if folder == .dropped || folder == .writing && !hasCheckpointManifest(dir) { continue }
             v.checkpoints += 1
             if case let .failure(damage) = checkCheckpoint(dir, key: key) {
                 v.problems.append("damaged checkpoint: partial/\(name): \(damage)")
@@ -94,7 +95,7 @@ extension Cache {
         }
         for (key, dir) in checkpointFolderList() {
             let name = (dir as NSString).lastPathComponent
-            let leftover = name.contains(".tmp-") || name.contains(".drop-") || name.contains(".hold-")
+            let leftover = CheckpointFolder(name).isLeftover
             let unneeded = keep.map { !$0.contains(key) } ?? false
             guard leftover || unneeded else { continue }
             if isLocked(key) {
@@ -130,7 +131,7 @@ extension Cache {
     static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 
     /// Bytes under `path` (a file or a folder, recursively).
-    static func size(_ path: String) -> Int {
+    public static func size(_ path: String) -> Int {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return 0 }

@@ -142,10 +142,16 @@ public final class Executor {
     }
 
     /// The name a spec's results take in the results directory: its file name without `.yaml`.
-    static func resultsName(_ file: String) -> String { ((file as NSString).lastPathComponent as NSString).deletingPathExtension }
+    public static func resultsName(_ file: String) -> String { ((file as NSString).lastPathComponent as NSString).deletingPathExtension }
 
     /// Where the results directory records which spec file a result name belongs to.
     func ownerFile(_ name: String) -> String { "\(options.resultsDirectory)/\(name)/spec-path.txt" }
+
+    /// The spec file whose results a name holds, if another spec file's: nil when free or `file`'s own.
+    func otherOwner(of name: String, than file: String) -> String? {
+        guard let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != Executor.absolute(file) else { return nil }
+        return recorded
+    }
 
     /// Result names that two specs would share: two specs of this plan with one file name, or a result
     /// already written there by another spec file. Each would overwrite the other's results.
@@ -156,7 +162,7 @@ public final class Executor {
             let name = Executor.resultsName(file), path = Executor.absolute(file)
             if let other = owners[name], other != path {
                 conflicts.append("\(file) and \(other) would both write \(options.resultsDirectory)/\(name).csv")
-            } else if let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != path {
+            } else if let recorded = otherOwner(of: name, than: file) {
                 conflicts.append("\(options.resultsDirectory)/\(name).csv holds the results of \(recorded), not of \(file)")
             }
             owners[name] = path
@@ -175,7 +181,7 @@ public final class Executor {
         let fm = FileManager.default
         try fm.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
         // Never overwrite another spec's results (two specs named badnets.yaml in different folders).
-        if let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != Executor.absolute(file) {
+        if let recorded = otherOwner(of: name, than: file) {
             throw StageFailure("\(out)/\(name).csv holds the results of \(recorded); give this run another --results folder")
         }
         try Executor.absolute(file).write(toFile: ownerFile(name), atomically: true, encoding: .utf8)

@@ -15,7 +15,7 @@ public struct Report {
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
             let first = spec.runs.first?.value
-            let name = ((spec.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            let name = Executor.resultsName(spec.file)
             body += "\n## \(first?["title"]?.string ?? name)\n\n`\(spec.file)`"
             if let t = first?["thesis"]?.string { body += " — thesis: \(t)" }
             // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).

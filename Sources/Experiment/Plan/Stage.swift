@@ -69,6 +69,9 @@ public struct PlannedRun: Sendable {
     public var headline: String
     /// The run's whole validated spec (for expectations that select runs by any setting).
     public var value: Value
+
+    /// `file [label]`, or the file alone for a spec without sweeps: how messages name the run.
+    public var displayName: String { label.isEmpty ? file : "\(file) [\(label)]" }
 }
 
 /// The DAG of stages for a set of specs, in dependency order, each stage once.

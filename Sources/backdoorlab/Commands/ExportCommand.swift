@@ -30,13 +30,13 @@ struct ExportCommand: ParsableCommand {
         }
         let export = Export(plan: plan, cache: c)
         for r in runs {
-            let name = ((r.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            let name = Executor.resultsName(r.file)
             let folder = "\(out)/\(name)/" + (r.label.isEmpty ? "run" : ExportCommand.folderName(r.label))
             do {
                 let files = try export.write(r, to: folder)
                 print("\(folder): \(files.joined(separator: ", "))")
             } catch let e as StageFailure {
-                throw CLIError(message: "\(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): \(e)", code: 66)
+                throw CLIError(message: "\(r.displayName): \(e)", code: 66)
             }
         }
     }

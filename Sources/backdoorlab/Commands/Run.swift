@@ -76,13 +76,13 @@ struct Run: ParsableCommand {
         for r in finished.prefix(20) {
             func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
             let asr = r.target == nil ? "" : ", attack success rate \(pct(metrics.value(r, "attack_success_rate")))"
-            print("  \(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): natural accuracy \(pct(metrics.value(r, "natural_accuracy")))\(asr)")
+            print("  \(r.displayName): natural accuracy \(pct(metrics.value(r, "natural_accuracy")))\(asr)")
         }
         if finished.count > 20 { print("  … and \(finished.count - 20) more runs (see \(results))") }
         // A collapsed or untrained model finishes like any other; its ASR must not pass for a result.
         let flagged = executor.selectedRuns.compactMap { r -> String? in
             let f = metrics.flags(r)
-            return f.isEmpty ? nil : "\(r.file)\(r.label.isEmpty ? "" : " [\(r.label)]"): \(f.joined(separator: "; "))"
+            return f.isEmpty ? nil : "\(r.displayName): \(f.joined(separator: "; "))"
         }
         // Its numbers are still what the model scored, so the run has done its job; they are marked in the
         // results and `report` gives no verdict on them.
@@ -107,10 +107,8 @@ struct CacheCommand: ParsableCommand {
             }
             if c.keys().isEmpty { print("the cache at \(c.root) holds no entries") }
             for k in c.keys() {
-                let m = FileManager.default.contents(atPath: c.directory(k) + "/manifest.json")
-                    .flatMap { try? JSONDecoder().decode(Cache.Manifest.self, from: $0) }
-                let size = (try? FileManager.default.contentsOfDirectory(atPath: c.directory(k)))?
-                    .compactMap { try? FileManager.default.attributesOfItem(atPath: c.directory(k) + "/" + $0)[.size] as? Int }.reduce(0, +) ?? 0
+                let m = c.manifest(k)
+                let size = Cache.size(c.directory(k))
                 print("\(k.prefix(12))  \((m?.kind ?? "unfinished").padding(toLength: 16, withPad: " ", startingAt: 0))  \(PlanOutput.bytes(Double(size)).padding(toLength: 9, withPad: " ", startingAt: 0))  \(m?.created ?? "")")
             }
         }
