@@ -9,8 +9,8 @@ import Datasets
 /// looks the same after a flip. The 'x' trigger is drawn in the image centre, red on colour
 /// images and grey on grey ones.
 public struct Trigger: Sendable, Hashable {
-    public enum Pattern: String, Sendable { case checkerboard, x, image }
-    public enum Corner: String, Sendable, CaseIterable { case bottom_right, bottom_left, top_right, top_left }
+    public enum Pattern: String, Sendable, Codable { case checkerboard, x, image }
+    public enum Corner: String, Sendable, Codable, CaseIterable { case bottom_right, bottom_left, top_right, top_left }
 
     public var pattern: Pattern
     public var size: Int

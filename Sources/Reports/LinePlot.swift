@@ -71,14 +71,3 @@ func shortNumber(_ v: Double) -> String {
     if abs(v) >= 1000 || abs(v) < 0.01 { return String(format: "%.1e", v) }
     return String(format: abs(v) >= 10 ? "%.0f" : "%.2f", v)
 }
-
-/// Median and quartiles of a sample.
-public func quartiles(_ v: [Float]) -> (q25: Double, median: Double, q75: Double) {
-    guard !v.isEmpty else { return (0, 0, 0) }
-    let s = v.sorted().map(Double.init)
-    func q(_ p: Double) -> Double {
-        let pos = p * Double(s.count - 1), lo = Int(pos), hi = min(lo + 1, s.count - 1)
-        return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
-    }
-    return (q(0.25), q(0.5), q(0.75))
-}

@@ -37,7 +37,7 @@ final class ExpectationTests: XCTestCase {
             """)
         let specs = try f.load()
         var planner = Planner(rates: .defaults)
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let expectations = specs.flatMap(\.expectations)
         XCTAssertEqual(expectations.count, 4)
         // ASR: baseline 0.05 (class 0) and 0.20 (class 2); noise σ gives 0.10·σ/8 on class 0, 0.30 on class 2.

@@ -17,7 +17,7 @@ struct SpecFolder {
     }
     func plan(_ name: String? = nil, set: [String] = []) throws -> Plan {
         var p = Planner(rates: .defaults)
-        return p.plan(try load(name, set: set))
+        return try p.plan(try load(name, set: set))
     }
 }
 
@@ -39,7 +39,7 @@ final class PlanTests: XCTestCase {
         let plan = try f.plan()
         XCTAssertEqual(plan.runs.count, 50)
         XCTAssertEqual(plan.count(.dataset), 1)
-        XCTAssertEqual(plan.count(.train_reference), 1)
+        XCTAssertEqual(plan.count(.trainReference), 1)
         XCTAssertEqual(plan.count(.perturb), 10)
         XCTAssertEqual(plan.count(.poison), 50)
         XCTAssertEqual(plan.count(.train), 50)
@@ -59,7 +59,7 @@ final class PlanTests: XCTestCase {
         let perturb = try XCTUnwrap(plan.stages.first { $0.kind == .perturb })
         let resnet8 = try XCTUnwrap(Rates.defaults.training.first { $0.depth == 8 && $0.input == "28x28x1" }).gflops
         XCTAssertEqual(perturb.cost.seconds, perturb.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
-        let reference = try XCTUnwrap(plan.stages.first { $0.kind == .train_reference })
+        let reference = try XCTUnwrap(plan.stages.first { $0.kind == .trainReference })
         XCTAssertEqual(reference.cost.seconds, reference.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
     }
 
@@ -87,8 +87,8 @@ final class PlanTests: XCTestCase {
             """)
         for (r, expected) in [(rates, (40.0, 25.0)), (Rates.defaults, (110.0, 110.0))] {
             var planner = Planner(rates: r)
-            let plan = planner.plan(try f.load())
-            let gan = try XCTUnwrap(plan.stages.first { $0.kind == .train_gan }), encode = try XCTUnwrap(plan.stages.first { $0.kind == .encode })
+            let plan = try planner.plan(try f.load())
+            let gan = try XCTUnwrap(plan.stages.first { $0.kind == .trainGAN }), encode = try XCTUnwrap(plan.stages.first { $0.kind == .encode })
             XCTAssertEqual(gan.cost.seconds, gan.cost.flops / (expected.0 * 1e9), accuracy: 1e-6)
             XCTAssertEqual(encode.cost.seconds, encode.cost.flops / (expected.1 * 1e9), accuracy: 1e-6)
         }
@@ -140,26 +140,26 @@ final class PlanTests: XCTestCase {
         // Unrelated: title, report figure, checkpoint interval.
         for unrelated in ["title=changed", "report.figure.y=natural_accuracy", "train.checkpoint_every=7"] {
             let k = keys(try f.plan(set: [unrelated]))
-            for kind in [Stage.Kind.dataset, .train_reference, .perturb, .poison, .train, .evaluate] {
+            for kind in [Stage.Kind.dataset, .trainReference, .perturb, .poison, .train, .evaluate] {
                 XCTAssertEqual(k[kind], base[kind], "\(unrelated) changed \(kind)")
             }
         }
         // The poison fraction: same reference and perturbation, new poison, train, evaluate.
         let frac = keys(try f.plan(set: ["attack.fraction=0.25"]))
-        XCTAssertEqual(frac[.train_reference], base[.train_reference])
+        XCTAssertEqual(frac[.trainReference], base[.trainReference])
         XCTAssertEqual(frac[.perturb], base[.perturb])
         for kind in [Stage.Kind.poison, .train, .evaluate, .report] { XCTAssertNotEqual(frac[kind], base[kind], "\(kind)") }
         // The perturbation's radius: everything from perturb on.
         let eps = keys(try f.plan(set: ["attack.perturbation.epsilon=600"]))
-        XCTAssertEqual(eps[.train_reference], base[.train_reference])
+        XCTAssertEqual(eps[.trainReference], base[.trainReference])
         for kind in [Stage.Kind.perturb, .poison, .train, .evaluate] { XCTAssertNotEqual(eps[kind], base[kind], "\(kind)") }
         // The reference's training: everything from train_reference on, but not the dataset.
         let ref = keys(try f.plan(set: ["attack.perturbation.reference.train.steps=101"]))
         XCTAssertEqual(ref[.dataset], base[.dataset])
-        for kind in [Stage.Kind.train_reference, .perturb, .poison, .train] { XCTAssertNotEqual(ref[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.trainReference, .perturb, .poison, .train] { XCTAssertNotEqual(ref[kind], base[kind], "\(kind)") }
         // Victim training: train and evaluate only.
         let tr = keys(try f.plan(set: ["train.steps=201"]))
-        for kind in [Stage.Kind.train_reference, .perturb, .poison] { XCTAssertEqual(tr[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.trainReference, .perturb, .poison] { XCTAssertEqual(tr[kind], base[kind], "\(kind)") }
         for kind in [Stage.Kind.train, .evaluate] { XCTAssertNotEqual(tr[kind], base[kind], "\(kind)") }
         // Writing a default explicitly changes nothing.
         let same = keys(try f.plan(set: ["train.optimizer.momentum=0.9", "seed=0"]))
@@ -265,7 +265,7 @@ final class PlanTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cpu.count, 17)
         XCTAssertGreaterThanOrEqual(cpu.filter { !$0.expectations.isEmpty }.count, 17)
         var planner = Planner(rates: .defaults)
-        XCTAssertLessThanOrEqual(planner.plan(cpu).total.seconds, 6 * 3600)
+        XCTAssertLessThanOrEqual(try planner.plan(cpu).total.seconds, 6 * 3600)
         let full = try SpecLoader(environment: ["CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100", "CINIC10_DIR": "/data/cinic10"], profile: "full").load(folder)
         XCTAssertEqual(full.first?.runs.first?.value[path: "dataset.name"]?.string, "cifar10")
         XCTAssertGreaterThan(full.reduce(0) { $0 + $1.runs.count }, 500)
@@ -282,8 +282,8 @@ final class PlanTests: XCTestCase {
         }
         // The white-box PGD examples share one adversarially trained reference model.
         var planner = Planner(rates: .defaults)
-        let clean = planner.plan(try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/clean_label").path))
-        let references = clean.stages.filter { $0.kind == .train_reference }
+        let clean = try planner.plan(try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/clean_label").path))
+        let references = clean.stages.filter { $0.kind == .trainReference }
         XCTAssertEqual(references.count, 3)   // adversarial white box, standard, black-box VGG
         XCTAssertGreaterThanOrEqual(references.map { $0.users.count }.max() ?? 0, 8)
     }

@@ -100,8 +100,8 @@ final class ReliabilityTests: XCTestCase {
             defence: {kind: dp_sgd, clip: 1, lot_size: 100, microbatches: 4}
             """)
         let plan = try f.plan()
-        func every(_ kind: Stage.Kind) -> [Int] { plan.stages.filter { $0.kind == kind }.compactMap { $0.runtime["checkpoint_every"]?.int }.sorted() }
-        XCTAssertEqual(every(.train_reference), [7])
+        func every(_ kind: Stage.Kind) -> [Int] { plan.stages.filter { $0.kind == kind }.compactMap { $0.checkpointEvery }.sorted() }
+        XCTAssertEqual(every(.trainReference), [7])
         XCTAssertEqual(every(.detect), [9])
         XCTAssertEqual(every(.pretrain), [4])
         XCTAssertEqual(every(.train), [4, 5])
@@ -166,7 +166,7 @@ final class CollapsedModelTests: XCTestCase {
             """)
         let specs = try f.load()
         var planner = Planner(rates: .defaults)
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let e = try XCTUnwrap(specs.first?.expectations.first)
         XCTAssertEqual(e.evaluate(plan.runs) { _, _ in 1 }, .holds("100.0 % vs 90.0 %"))
         let flagged = e.evaluate(plan.runs, flags: { $0.value[path: "attack.count"]?.int == 20 ? ["accuracy 10.0 % is near chance"] : [] }) { _, _ in 1 }
@@ -335,7 +335,7 @@ final class StageKeySnapshotTests: XCTestCase {
             var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
             loader.allowUnsetEnvironment = true
             var planner = Planner(rates: .defaults)
-            let plan = planner.plan(try loader.load(root.appendingPathComponent(folder).path))
+            let plan = try planner.plan(try loader.load(root.appendingPathComponent(folder).path))
             for s in plan.stages {
                 lines.append("\(folder)\(profile.map { " --profile \($0)" } ?? "") \(s.kind.rawValue) \(s.key)")
             }

@@ -34,7 +34,7 @@ final class RobustnessTests: XCTestCase {
             FileManager.default.createFile(atPath: path, contents: Data(b))
             do {
                 var p = Planner()
-                _ = p.plan(try SpecLoader(environment: [:], displayRoot: dir).load(path))
+                _ = try p.plan(try SpecLoader(environment: [:], displayRoot: dir).load(path))
                 outcomes[0] += 1
             } catch is Diagnostics {
                 outcomes[1] += 1

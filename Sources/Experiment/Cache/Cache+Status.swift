@@ -28,9 +28,10 @@ extension Cache {
     /// Notes that `key` failed, with the log that holds its output (`$BACKDOORLAB_LOG`, set by job scripts).
     public func recordFailure(_ key: String, message: String, log: String?) {
         try? FileManager.default.createDirectory(atPath: root + "/failed", withIntermediateDirectories: true)
-        var o: [String: Any] = ["message": message, "time": ISO8601DateFormatter().string(from: Date()), "host": ProcessInfo.processInfo.hostName]
-        if let log { o["log"] = log }
-        try? Artifacts.writeJSON(o, failureFile(key))
+        let failure = StageFailureRecord(
+            message: message, time: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
+            log: log)
+        try? Artifacts.writeJSON(failure, failureFile(key))
     }
 
     public func clearFailure(_ key: String) { try? FileManager.default.removeItem(atPath: failureFile(key)) }
@@ -42,10 +43,19 @@ extension Cache {
     public func state(_ key: String) -> StageState {
         if contains(key) { return .done }
         if isLocked(key) { return .running(step: checkpointStep(key)) }
-        if let f = try? Artifacts.readJSON(failureFile(key)) {
-            return .failed(message: f["message"] as? String ?? "unknown error", log: f["log"] as? String)
+        if let f = try? Artifacts.readJSON(StageFailureRecord.self, failureFile(key)) {
+            return .failed(message: f.message, log: f.log)
         }
         if let step = checkpointStep(key) { return .interrupted(step: step) }
         return .waiting
     }
+}
+
+/// Why a stage last failed (`failed/<key>.json` in the cache), until it succeeds.
+struct StageFailureRecord: Codable {
+    var message: String
+    var time: String
+    var host: String
+    /// The log holding its output, when a job script set `$BACKDOORLAB_LOG`.
+    var log: String?
 }

@@ -7,6 +7,8 @@ public struct ResolvedRun: Sendable {
     /// The swept keys and this run's value of each, in document order.
     public var point: [(key: String, value: Value)]
     public var value: Value
+    /// `value` decoded: what planning reads.
+    public var spec: ExperimentSpec
     /// Marks of the values written in the spec files or on the command line, by dotted path.
     public var marks: [String: Mark]
     /// `attack.trigger.file` as a path that opens from here (the spec names it relative to itself).
@@ -24,8 +26,16 @@ public struct ResolvedRun: Sendable {
     /// How the run is named in tables: `key=value` per swept key (a swept object by what sets it apart, see `Sweep.labels`).
     public var label: String
 
-    init(file: String, point: [(key: String, value: Value)], value: Value, marks: [String: Mark], triggerFile: String?) {
-        self.file = file; self.point = point; self.value = value; self.marks = marks; self.triggerFile = triggerFile
+    init(
+        file: String, point: [(key: String, value: Value)], value: Value, spec: ExperimentSpec, marks: [String: Mark],
+        triggerFile: String?
+    ) {
+        self.file = file
+        self.point = point
+        self.value = value
+        self.spec = spec
+        self.marks = marks
+        self.triggerFile = triggerFile
         label = point.map { "\($0.key)=\($0.value.labelText)" }.joined(separator: " ")
     }
 }

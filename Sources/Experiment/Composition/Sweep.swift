@@ -44,9 +44,18 @@ extension SpecLoader {
             if diags.isEmpty || v.partialIsComplete && v.failedSections.isDisjoint(with: ["dataset", "attack"]) {
                 diags += semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile)
             }
+            var spec: ExperimentSpec?
             if diags.isEmpty {
+                do {
+                    spec = try ExperimentSpec(value)
+                } catch {
+                    diags.append(Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)"))
+                }
+            }
+            if diags.isEmpty, let spec {
                 let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
-                runs.append(ResolvedRun(file: file, point: point, value: value, marks: v.marks, triggerFile: triggerFile))
+                runs.append(
+                    ResolvedRun(file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
             } else {
                 problems += diags
                 if problems.count > Diagnostics.limit { break }

@@ -20,22 +20,19 @@ enum Artifacts {
         return v
     }
     static func writeBytes(_ b: [UInt8], _ path: String) throws { try Data(b).write(to: URL(fileURLWithPath: path)) }
-    static func writeJSON(_ object: Any, _ path: String) throws {
-        let d = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try d.write(to: URL(fileURLWithPath: path))
+    /// Pretty-printed with sorted keys, so equal records are equal files.
+    static func writeJSON<T: Encodable>(_ record: T, _ path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try e.encode(record).write(to: URL(fileURLWithPath: path))
     }
-    static func readJSON(_ path: String) throws -> [String: Any] {
-        guard let d = FileManager.default.contents(atPath: path), let o = try JSONSerialization.jsonObject(with: d) as? [String: Any] else {
-            throw StageFailure("\(path): unreadable JSON")
+    static func readJSON<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
+        guard let d = FileManager.default.contents(atPath: path) else { throw StageFailure("\(path) is missing") }
+        do {
+            return try JSONDecoder().decode(T.self, from: d)
+        } catch {
+            throw StageFailure("\(path): unreadable (\(error))")
         }
-        return o
     }
 }
 
-/// The victim's data as the dataset stage defined it.
-struct PreparedData {
-    var train: Dataset      // the victim's training set
-    var test: Dataset
-    var publicSplit: Dataset
-    var mean: [Float], std: [Float]
-}

@@ -25,12 +25,12 @@ public final class Executor {
     let plan: Plan
     let options: Options
     let progress: Progress
-    let runner: StageRunner
+    let context: StageContext
 
     public init(plan: Plan, options: Options) {
         self.plan = plan; self.options = options
         progress = Progress(quiet: options.quiet)
-        runner = StageRunner(cache: options.cache, progress: progress, plan: plan)
+        context = StageContext(cache: options.cache, progress: progress, plan: plan)
     }
 
     /// The runs this process is responsible for (all, or its shard's).
@@ -46,7 +46,7 @@ public final class Executor {
         var need = Set<String>()
         func visit(_ k: String) { guard need.insert(k).inserted, let s = plan.stage(k) else { return }; s.inputs.forEach(visit) }
         for r in selectedRuns { visit(r.evaluate); r.detect.map(visit) }
-        return plan.stages.filter { need.contains($0.key) || $0.kind == .report }
+        return plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }
     }
 
     public func run() -> Summary {
@@ -58,7 +58,7 @@ public final class Executor {
         for (n, s) in stages.enumerated() {
             if Interrupt.isRequested { summary.skipped.append(s.key); continue }
             let title = "[\(n + 1)/\(stages.count)] \(s.kind.rawValue) \(s.shortKey)"
-            if s.kind == .report, !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) }) {
+            if s.work.publishes != nil, !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) }) {
                 if options.shard == nil || s.inputs.contains(where: failedKeys.contains) { summary.skipped.append(s.key) }
                 if !options.quiet { print("- \(title): waiting for runs outside this shard") }
                 continue
@@ -98,7 +98,7 @@ public final class Executor {
                     options.cache.clearFailure(s.key)
                     progress.finish(title, status: "✓")
                 }
-                if s.kind == .report { try writeResults(s) }
+                if let file = s.work.publishes { try writeResults(s, of: file) }
             } catch is Interrupted {
                 progress.finish(title, status: "interrupted", ok: false)
                 summary.failed.append((s.key, "interrupted"))
@@ -119,26 +119,16 @@ public final class Executor {
     }
 
     func compute(_ s: Stage) throws {
-        runner.beginStage()
+        context.beginStage()
         _ = try options.cache.store(stage: s, seconds: 0) { dir in
-            switch s.kind {
-            case .dataset: try runner.runDataset(s, into: dir)
-            case .poison: try runner.runPoison(s, into: dir)
-            case .train: try runner.runTrain(s, into: dir)
-            case .pretrain: try runner.runPretrain(s, into: dir)
-            case .train_reference: try runner.runReference(s, into: dir)
-            case .train_gan: try runner.runTrainGAN(s, into: dir)
-            case .encode: try runner.runEncode(s, into: dir)
-            case .perturb: try runner.runPerturb(s, into: dir)
-            case .detect: try runner.runDetect(s, into: dir)
-            case .evaluate: try runner.runEvaluate(s, into: dir)
-            case .report: try runner.runReport(s, runs: plan.runs, into: dir)
-            }
+            try s.work.run(s, in: context, into: dir)
             // Every sitting's time: a resumed training adds the time its checkpoint recorded.
-            try Artifacts.writeJSON(["seconds": runner.elapsedSeconds, "earlier_sittings_seconds": runner.priorSeconds], dir + "/timing.json")
+            try Artifacts.writeJSON(
+                StageTiming(seconds: context.elapsedSeconds, earlierSittingsSeconds: context.priorSeconds),
+                dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.
-        if [.train, .pretrain, .train_reference, .train_gan, .detect].contains(s.kind) { options.cache.removeCheckpoints(s.key) }
+        if s.totalSteps != nil { options.cache.removeCheckpoints(s.key) }
     }
 
     /// The name a spec's results take in the results directory: its file name without `.yaml`.
@@ -157,8 +147,8 @@ public final class Executor {
     /// already written there by another spec file. Each would overwrite the other's results.
     public func resultConflicts() -> [String] {
         var owners: [String: String] = [:], conflicts: [String] = []
-        for s in plan.stages where s.kind == .report {
-            guard let file = s.parameters["file"]?.string else { continue }
+        for s in plan.stages {
+            guard let file = s.work.publishes else { continue }
             let name = Executor.resultsName(file), path = Executor.absolute(file)
             if let other = owners[name], other != path {
                 conflicts.append("\(file) and \(other) would both write \(options.resultsDirectory)/\(name).csv")
@@ -173,9 +163,8 @@ public final class Executor {
     static func absolute(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
 
     /// Copies a report's tables out of the cache into the results directory.
-    func writeResults(_ s: Stage) throws {
+    func writeResults(_ s: Stage, of file: String) throws {
         let dir = options.cache.directory(s.key)
-        let file = s.parameters["file"]!.string!
         let name = Executor.resultsName(file)
         let out = options.resultsDirectory
         let fm = FileManager.default
@@ -196,50 +185,3 @@ public final class Executor {
         if !options.quiet { print("  results: \(out)/\(name).csv") }
     }
 }
-
-extension StageRunner {
-    /// One CSV row and one JSON object per run of the spec.
-    func runReport(_ s: Stage, runs: [PlannedRun], into out: String) throws {
-        let file = s.parameters["file"]!.string!
-        let mine = runs.filter { $0.file == file }
-        let keys = mine.first?.point.map(\.key) ?? []
-        var csv = (keys + ["poisoned_images", "natural_accuracy", "attack_success_rate", "asr_excluding_labelled_target",
-                           "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key", "clean_target_rate",
-                           "flags"]).joined(separator: ",") + "\n"
-        var json: [[String: Any]] = []
-        func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
-        for r in mine {
-            let m = try metrics(r.evaluate)
-            let headline = r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
-            let privacy = (try? Artifacts.readJSON(try dir(r.train) + "/training.json"))?["privacy"] as? [String: Any]
-            let eps = (privacy?["epsilon"] as? Double).map { $0 < 0 ? "inf" : String(format: "%.2f", $0) } ?? ""
-            let delta = (privacy?["delta"] as? Double).map { "\($0)" } ?? ""
-            csv += (r.point.map { csvField($0.value.text) } + ["\(r.poisonCount)", f(m.naturalAccuracy), f(headline),
-                    f(m.attackSuccessRate), f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate,
-                    f(m.cleanTargetRate), csvField(m.flags.joined(separator: "; "))]).joined(separator: ",") + "\n"
-            var o: [String: Any] = ["spec": file, "point": Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
-                                    "poisoned_images": r.poisonCount, "natural_accuracy": m.naturalAccuracy,
-                                    "stages": ["train": r.train, "evaluate": r.evaluate]]
-            let perClass = plan.stage(r.evaluate)?.parameters["per_class"]?.bool ?? true
-            if perClass { o["per_class_accuracy"] = m.perClassAccuracy }
-            if let h = headline { o["attack_success_rate"] = h }
-            if let a = m.attackSuccessRate { o["asr_excluding_labelled_target"] = a }
-            if let a = m.attackSuccessRateExcludingClassified { o["asr_excluding_classified_target"] = a }
-            if perClass, let pc = m.perClassAttackSuccessRate { o["per_class_attack_success_rate"] = pc.map { $0 ?? NSNull() as Any } }
-            if let t = r.target { o["target"] = t }
-            if let c = m.cleanTargetRate { o["clean_target_rate"] = c }
-            // A collapsed or untrained model: its numbers are kept but say so.
-            if !m.flags.isEmpty { o["flags"] = m.flags }
-            if let privacy { o["privacy"] = privacy }
-            if let dk = r.detect, let det = try? Artifacts.readJSON(try dir(dk) + "/detection.json") {
-                o["detection"] = det.filter { $0.key != "lowest" }
-            }
-            json.append(o)
-        }
-        try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
-        let d = try JSONSerialization.data(withJSONObject: ["spec": file, "runs": json], options: [.prettyPrinted, .sortedKeys])
-        try d.write(to: URL(fileURLWithPath: out + "/results.json"))
-    }
-}
-
-func csvField(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }

@@ -35,7 +35,7 @@ public struct Export {
         for (what, key) in [("dataset", datasetKey), ("train", run.train)] + (run.poison.map { [("poison", $0)] } ?? []) where !cache.contains(key) {
             throw StageFailure("its \(what) stage \(key.prefix(12)) is not in the cache at \(cache.root): run the spec first")
         }
-        let runner = StageRunner(cache: cache, progress: Progress(quiet: true), plan: plan)
+        let runner = StageContext(cache: cache, progress: Progress(quiet: true), plan: plan)
         let data = try runner.preparedData(datasetKey)
         var train = data.train
         var indices: [Int] = []

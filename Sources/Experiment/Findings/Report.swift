@@ -1,3 +1,4 @@
+import Backdoor
 import Foundation
 import Reports
 
@@ -64,9 +65,9 @@ public struct Report {
             var tables: [String] = []
             for (s, dir, listing) in cached {
                 // A shared stage list can hold another spec's report; its table belongs to that spec.
-                if s.kind == .report && s.parameters["file"]?.string != spec.file { continue }
+                if let owner = s.work.publishes, owner != spec.file { continue }
                 for f in listing where f.hasSuffix(".csv") {
-                    let out = s.kind == .report && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                    let out = s.work.publishes != nil && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
                     guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
                     files[out] = d
                     tables.append("[\(out)](\(out))")
@@ -77,20 +78,18 @@ public struct Report {
                 for f in listing where f.hasSuffix(".png") || f.hasSuffix(".svg") {
                     let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
                     // The loss figure is redrawn from its CSV: a run cached before a change to the drawing gets the current one.
-                    let redrawn = f == "loss_tracking.svg" ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map { Data(LossFigure.svg(csv: $0).utf8) } : nil
+                    let redrawn = f == "loss_tracking.svg" ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map { Data(LossFigure.svg(LossTracking.records(csv: $0)).utf8) } : nil
                     guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f) else { continue }
                     files[out] = d
                     body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
-                    if let caption = Report.caption(f, stage: s) { body += "\n" + caption + "\n" }
+                    if let caption = s.work.caption(f, inputs: s.inputs.count) { body += "\n" + caption + "\n" }
                 }
             }
             // How well the GAN reconstructs the images it interpolates from: the encoding's own summary.
             for s in stages where s.kind == .encode && cache.contains(s.key) {
-                guard let d = FileManager.default.contents(atPath: cache.directory(s.key) + "/encoding.json"),
-                      let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
-                      let median = o["median_error"] as? Double, let mean = o["mean_error"] as? Double, let n = o["images"] as? Int else { continue }
+                guard let o = try? Artifacts.readJSON(EncodeStage.Outputs.self, cache.directory(s.key) + "/encoding.json") else { continue }
                 body += String(format: "\nencode %@ (%@): reconstruction error ‖x − G(z)‖₂ on the [0, 1] scale over %d images, median %.3g, mean %.3g\n",
-                               String(s.shortKey.prefix(6)), s.users.first ?? "", n, median, mean)
+                               String(s.shortKey.prefix(6)), s.users.first ?? "", o.images, o.medianError, o.meanError)
             }
             var counts: [String: Int] = [:]
             if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
@@ -113,27 +112,6 @@ public struct Report {
         // "unreliable" only when some verdict is: it is the exception, and reports without one read as before.
         let tally = Expectation.Verdict.labels.filter { $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" } }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
-    }
-
-    /// What the rows and columns of a stage's image grid are (the PNGs carry no text).
-    static func caption(_ file: String, stage s: Stage) -> String? {
-        switch (s.kind, file) {
-        case (.poison, "examples.png"):
-            // A perturbed poison has three rows; the trigger-only and BadNets poisons two.
-            let perturbed = s.inputs.count > 1
-            return "Rows, top to bottom: the original images; " + (perturbed ? "after the perturbation; " : "")
-                + "as trained on (with the trigger" + (s.parameters["poison"]?.string == "dirty_label" ? ", labelled as the target)." : ", true label).")
-                + " One poison per column."
-        case (.detect, "lowest.png"): return "The 20 lowest-ranked training images of the filter, lowest first; poisons framed in red."
-        case (.train_gan, "samples.png"): return "64 samples of the GAN from fixed latent codes."
-        case (.encode, "reconstructions.png"): return "Top row: the images to encode; below: the GAN's reconstruction G(z) of each."
-        case (.perturb, "interpolations.png"):
-            let tau = s.parameters["tau"]?.double.map { Value.number($0).text } ?? "?"
-            return "Top row: the target-class images; below, one row per τ of {0, 0.1, 0.2, 0.3, \(tau)} in increasing order, moving towards another class's image."
-        case (.perturb, "strips.png"):
-            return "Each row: the target-class image, G((1 − τ)z₁ + τz₂) for τ = 0, 0.1, …, 1, then the other class's image."
-        default: return nil
-        }
     }
 
     /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.

@@ -8,9 +8,10 @@ public final class RunMetrics {
     private var attacks: [String: AttackMetrics?] = [:]
     public init(cache: Cache) { self.cache = cache }
 
-    func json(_ key: String?, _ file: String) -> [String: Any]? {
-        guard let key, cache.contains(key), let d = FileManager.default.contents(atPath: cache.directory(key) + "/" + file) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: d)) as? [String: Any]
+    /// The record of a finished stage of kind `K`; nil while it is missing.
+    func record<K: StageKind>(_ key: String?, of kind: K.Type, file: String? = K.outputsFile) -> K.Outputs? {
+        guard let key, let file, cache.contains(key) else { return nil }
+        return try? Artifacts.readJSON(K.Outputs.self, cache.directory(key) + "/" + file)
     }
 
     public func attack(_ r: PlannedRun) -> AttackMetrics? {
@@ -32,30 +33,28 @@ public final class RunMetrics {
             guard let m = attack(r) else { return nil }
             return r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
         case "natural_accuracy": return attack(r)?.naturalAccuracy
-        case "epsilon":
-            guard let p = json(r.train, "training.json")?["privacy"] as? [String: Any], let e = p["epsilon"] as? Double else { return nil }
-            return e < 0 ? .infinity : e
-        case "detection_enrichment": return json(r.detect, "detection.json")?["ratio_to_chance"] as? Double
-        case "trigger_reliance": return triggerReliance(r)
-        case "poison_loss_without_trigger": return finalLossMedians(r)?["poisoned_without_trigger"]
+        case "epsilon": return record(r.train, of: TrainStage.self)?.privacy?.epsilon
+        case "detection_enrichment": return record(r.detect, of: DetectStage.self)?.ratioToChance
+        case "trigger_reliance": return lossTracking(r).flatMap(LossTracking.triggerReliance)
+        case "poison_loss_without_trigger": return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
         default: return nil
         }
     }
 
-    /// Median loss of the poisons without the trigger ÷ with it, at the last recorded step (fig 4-1).
-    func triggerReliance(_ r: PlannedRun) -> Double? {
-        guard let m = finalLossMedians(r), let without = m["poisoned_without_trigger"], let with = m["poisoned"], with > 0 else { return nil }
-        return without / with
-    }
-
-    /// Each loss-tracking group's median loss at its last recorded step.
-    func finalLossMedians(_ r: PlannedRun) -> [String: Double]? {
-        guard cache.contains(r.train), let text = try? String(contentsOfFile: cache.directory(r.train) + "/loss_tracking.csv", encoding: .utf8) else { return nil }
-        return LossFigure.parse(csv: text).rows.compactMapValues { rows in rows.max { $0.step < $1.step }?.q[1] }
+    /// The victim's loss-tracking records, when it kept them.
+    func lossTracking(_ r: PlannedRun) -> [LossTracking.Record]? {
+        guard cache.contains(r.train),
+            let text = try? String(contentsOfFile: cache.directory(r.train) + "/loss_tracking.csv", encoding: .utf8)
+        else { return nil }
+        let records = LossTracking.records(csv: text)
+        return records.isEmpty ? nil : records
     }
 
     /// Wall seconds the run's stages took (from their cache entries), counting shared stages in full.
     public func seconds(_ keys: [String]) -> Double {
-        keys.reduce(0) { $0 + ((json($1, "timing.json")?["seconds"] as? Double) ?? 0) }
+        keys.reduce(0) { total, key in
+            guard cache.contains(key) else { return total }
+            return total + ((try? Artifacts.readJSON(StageTiming.self, cache.directory(key) + "/timing.json"))?.seconds ?? 0)
+        }
     }
 }

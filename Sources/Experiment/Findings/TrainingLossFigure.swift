@@ -9,8 +9,9 @@ enum TrainingLossFigure {
 
     /// Reads a training stage's curve; nil when the stage has none.
     static func curve(_ trainingJSON: Data) -> (steps: [Double], losses: [Double])? {
-        guard let o = try? JSONSerialization.jsonObject(with: trainingJSON) as? [String: Any],
-              let rows = o["loss_curve"] as? [[Double]], !rows.isEmpty, rows.allSatisfy({ $0.count == 2 }) else { return nil }
+        guard let rows = (try? JSONDecoder().decode(TrainingRecord.self, from: trainingJSON))?.lossCurve, !rows.isEmpty,
+            rows.allSatisfy({ $0.count == 2 })
+        else { return nil }
         return (rows.map { $0[0] }, rows.map { $0[1] })
     }
 

@@ -3,13 +3,10 @@ import Crypto
 /// One unit of work in a plan. Its key is a SHA-256 over its kind, algorithm version, canonical
 /// parameters and input keys, so identical work is one stage across sweep points and specs.
 public struct Stage: Sendable {
-    public enum Kind: String, Sendable, Codable, CaseIterable {
-        case dataset, pretrain, train_reference, train_gan, encode, perturb, poison, train, evaluate, detect, report
-        /// Bumped when a stage's algorithm changes, so old cache entries stop matching.
-        public var version: Int { 1 }
-    }
-    public var kind: Kind
+    /// The typed parameters, which also say how the stage is computed.
+    public var work: any StageKind
     public var key: String
+    /// `work` as a value (plan output, manifests).
     public var parameters: Value
     public var inputs: [String]
     public var cost: Cost
@@ -17,24 +14,35 @@ public struct Stage: Sendable {
     public var origin: Mark
     /// Spec files and sweep points that need it.
     public var users: [String]
-    /// Settings that do not change the result (checkpoint interval), so are not part of the key.
-    public var runtime: [String: Value] = [:]
+    /// Steps between checkpoints, for a stage that trains: not part of the key (it does not change the result).
+    public var checkpointEvery: Int?
 
-    public static func key(kind: Kind, parameters: Value, inputs: [String]) -> String {
-        let text = "backdoorlab-stage\n\(kind.rawValue)\nv\(kind.version)\n\(parameters.canonicalJSON)\n" + inputs.joined(separator: "\n")
+    public var kind: Kind { type(of: work).name }
+
+    /// A stage of `work` on `inputs`.
+    public init(_ work: any StageKind, inputs: [String], cost: Cost, origin: Mark, user: String, checkpointEvery: Int? = nil)
+        throws
+    {
+        self.work = work
+        parameters = try Value(encoding: work)
+        key = Stage.key(kind: type(of: work).name, version: type(of: work).version, parameters: parameters, inputs: inputs)
+        self.inputs = inputs
+        self.cost = cost
+        self.origin = origin
+        users = [user]
+        self.checkpointEvery = checkpointEvery
+    }
+
+    public static func key(kind: Kind, version: Int, parameters: Value, inputs: [String]) -> String {
+        let text =
+            "backdoorlab-stage\n\(kind.rawValue)\nv\(version)\n\(parameters.canonicalJSON)\n" + inputs.joined(separator: "\n")
         return SHA256.hash(data: Array(text.utf8)).map { String(format2($0)) }.joined()
     }
 
     public var shortKey: String { String(key.prefix(12)) }
 
-    /// Steps of a stage that checkpoints (a training, the GAN's generator steps), from its parameters.
-    public var totalSteps: Int? {
-        switch kind {
-        case .train_gan: return parameters["gan"]?["steps"]?.int
-        case .train, .pretrain, .train_reference: return parameters["train"]?["steps"]?.int
-        default: return nil
-        }
-    }
+    /// Steps of a stage that checkpoints (a training, the GAN's generator steps).
+    public var totalSteps: Int? { work.totalSteps }
 }
 
 func format2(_ b: UInt8) -> String {

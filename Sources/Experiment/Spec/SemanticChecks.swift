@@ -24,7 +24,7 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
     let publicSource = v[path: "dataset.public_source"]
     let hasPublic = (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 || publicSource != nil
     if let src = publicSource {
-        let other = src["name"]!.string!
+        let other = src["name"]?.string ?? ""
         if (v[path: "dataset.public_fraction"]?.double ?? 0) > 0 {
             out.append(Diagnostic(mark("dataset.public_source"), "give 'dataset.public_fraction' or 'dataset.public_source', not both"))
         }
@@ -33,7 +33,7 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
         }
         // A public source has no `labels` key: cifar100 means its 20 superclasses.
         let otherClasses = other == "cifar100" ? 20 : 10
-        let shape = { (name: String) in ExperimentSpec.DatasetSpec.shape(name).map(String.init).joined(separator: "×") }
+        let shape = { (name: String) in (DatasetName(rawValue: name)?.shape ?? []).map(String.init).joined(separator: "×") }
         if shape(other) != shape(dataset) || otherClasses != classes {
             out.append(Diagnostic(mark("dataset.public_source.name"),
                                   "public source '\(other)' has \(shape(other)) images of \(otherClasses) classes; the victim's '\(dataset)' has \(shape(dataset)) of \(classes)"))
@@ -144,9 +144,12 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
     }
 
     // Networks, counted from their shapes: planning builds them, so an absurd width must stop here.
-    let spec = ExperimentSpec(v)
+    // (A spec whose other sections failed validation does not decode; their errors are reported already.)
+    guard let spec = try? ExperimentSpec(v) else { return out }
     var networks = [("model", spec.architecture())]
-    if let m = v[path: "attack.perturbation.reference.model"] { networks.append(("attack.perturbation.reference.model", spec.architecture(ExperimentSpec.model(m)))) }
+    if case let .pgd(p) = spec.attack.perturbation, let m = p.reference.model {
+        networks.append(("attack.perturbation.reference.model", spec.architecture(m)))
+    }
     for (path, a) in networks where a.parameterCount > maxParameters {
         out.append(Diagnostic(mark(path), "this network has \(a.parameterCount) parameters; the limit is \(maxParameters) (narrow 'widths' or use fewer 'units_per_group')"))
     }

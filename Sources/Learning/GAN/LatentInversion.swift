@@ -3,7 +3,7 @@ import Tensor
 /// Latent codes of images: z = argmin ‖x − G(z)‖₂, by gradient steps on z from z = 0 with the
 /// generator in inference mode, each image independently (batched for speed).
 public enum LatentInversion {
-    public enum Method: String, Sendable { case gradientDescent = "gradient_descent", adam }
+    public enum Method: String, Sendable, Codable { case gradientDescent = "gradient_descent", adam }
 
     /// images: [N, H, W, C] in [0, 1]. Returns codes [N·latent] and each image's final ‖x − G(z)‖₂.
     public static func encode(_ generator: Generator, images: [Float], count: Int, steps: Int, stepSize: Float,

@@ -233,14 +233,7 @@ extension Bench {
             let data = syntheticDataset(shape: arch.inputShape, count: max(lot * 2, 4000))
             let model = arch.build()
             model.initialize(RNG(seed: 0))
-            for l in model.network.layers {
-                if let b = l as? BatchNorm2d { b.frozen = true }
-                if let u = l as? ResidualUnit { u.bn1.frozen = true; u.bn2.frozen = true; u.projection?.bn.frozen = true }
-            }
-            if lastUnitOnly, let unit = model.network.layers.last(where: { $0 is ResidualUnit }) as? ResidualUnit {
-                let keep = Set(([unit.conv1.weight, unit.conv2.weight] + (model.network.layers.last?.parameters ?? [])).map(ObjectIdentifier.init))
-                for p in model.parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
-            }
+            model.freeze(keeping: lastUnitOnly ? .lastUnit : .all)
             let trainer = DPTrainer(model: model, optimizer: SGD(momentum: 0.9), config: TrainingConfig(batchSize: lot, steps: steps + 1,
                                     learningRate: .constant(0.01)), dp: DPConfig(clip: clip, noiseMultiplier: clip == nil ? 0 : 1,
                                     lotSize: lot, microbatches: microbatches, sampling: .shuffle), dataset: data)

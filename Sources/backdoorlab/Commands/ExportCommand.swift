@@ -21,7 +21,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let c = Cache.resolve(cache)
         let runs = plan.runs.filter { label == nil || $0.label == label }
         guard !runs.isEmpty else {

@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let title = "BackdoorLab report: \(spec.path)" + (spec.profile.map { " (profile \($0))" } ?? "")
         let report = Report(specs: specs, plan: plan, cache: Cache.resolve(cache), title: title)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

@@ -29,7 +29,7 @@ struct Run: ParsableCommand {
         if let threads { Parallel.configure(threads: threads) }
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         var options = Executor.Options(cache: Cache.resolve(cache), resultsDirectory: results)
         options.keepGoing = keepGoing
         if let shard {
@@ -146,7 +146,7 @@ struct CacheCommand: ParsableCommand {
                     let loader = SpecLoader(profile: profile)
                     do {
                         var p = Planner()
-                        needed?.formUnion(p.plan(try loader.load(path)).stages.map(\.key))
+                        needed?.formUnion(try p.plan(try loader.load(path)).stages.map(\.key))
                     } catch let d as Diagnostics {
                         FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
                         throw ExitCode(65)

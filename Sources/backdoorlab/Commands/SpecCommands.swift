@@ -105,7 +105,7 @@ struct PlanCommand: ParsableCommand {
         if runCount > PlanCommand.largeRunCount {
             FileHandle.standardError.write(Data("note: \(runCount) runs (more than \(PlanCommand.largeRunCount)); planning this many takes about \(max(1, runCount / 2000)) s and the table has a line per stage\n".utf8))
         }
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let dir = cache ?? ProcessInfo.processInfo.environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab"
         let cached: (String) -> Bool = { FileManager.default.fileExists(atPath: "\(dir)/\($0)/manifest.json") }
         if json { print(PlanOutput.json(plan, cached: cached), terminator: "") } else if dot { print(PlanOutput.dot(plan), terminator: "") } else {

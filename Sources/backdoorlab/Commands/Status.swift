@@ -17,7 +17,7 @@ struct Status: ParsableCommand {
         if !FileManager.default.fileExists(atPath: c.root) {
             print("no cache at \(c.root) yet: nothing has run there (--cache or $BACKDOORLAB_CACHE choose another)")
         }
-        let report = StatusReport(plan: planner.plan(specs), cache: c)
+        let report = StatusReport(plan: try planner.plan(specs), cache: c)
         print(report.table(all: all), terminator: "")
         print(report.summary)
         if !report.allDone { throw ExitCode(3) }

@@ -34,7 +34,7 @@ struct Submit: ParsableCommand {
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let plan = planner.plan(specs)
+        let plan = try planner.plan(specs)
         let waves = Waves(plan)
         let store = Cache(root: absolute(cache))
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")

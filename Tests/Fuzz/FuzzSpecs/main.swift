@@ -32,7 +32,7 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let loader = SpecLoader(environment: ["DATA": "/nonexistent"], displayRoot: root)
     do {
         var planner = Planner()
-        _ = planner.plan(try loader.load(specPath))
+        _ = try planner.plan(try loader.load(specPath))
     } catch let d as Diagnostics {
         _ = d.render(sources: loader.sources)
     } catch let d as Diagnostic {

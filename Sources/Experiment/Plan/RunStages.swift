@@ -1,0 +1,140 @@
+import Backdoor
+import Foundation
+import Learning
+
+/// The run a planner is adding stages for.
+struct RunContext {
+    let run: ResolvedRun
+    let facts: RunFacts
+    /// How the run is named among a stage's users.
+    let user: String
+    var spec: ExperimentSpec { run.spec }
+    /// The trigger as trained on (an image trigger's file is read here).
+    var trigger: TriggerParameters { TriggerParameters(spec.attack.trigger, file: run.triggerFile) }
+}
+
+/// The stages of one run, section by section of its spec.
+extension Planner {
+    mutating func add(
+        _ work: some StageKind, _ r: RunContext, inputs: [String], at path: String, checkpointEvery: Int? = nil
+    ) throws -> String {
+        try add(
+            work, inputs: inputs, facts: r.facts, origin: r.run.mark(path), user: r.user, checkpointEvery: checkpointEvery)
+    }
+
+    /// Pre-training for the defended (transfer) set-up.
+    mutating func pretraining(_ r: RunContext, dataset: String) throws -> String? {
+        let spec = r.spec
+        guard let dp = spec.defence.settings, case let .on(data, path, train) = dp.pretrain else { return nil }
+        let t = train ?? spec.train
+        let steps = t.totalSteps(count: data == "public" ? spec.dataset.publicCount : 50_000)
+        let work = PretrainStage(
+            architecture: ArchitectureParameters(r.facts.victim), train: t.resolved(steps: steps), data: data,
+            path: path ?? "default", seed: spec.seed)
+        return try add(work, r, inputs: [dataset], at: "defence.pretrain", checkpointEvery: t.checkpointEvery)
+    }
+
+    /// Perturbations of the target class (clean-label attacks), shared by every fraction.
+    mutating func perturbation(_ r: RunContext, dataset: String) throws -> String? {
+        let spec = r.spec
+        guard spec.attack.poison == .cleanLabel else { return nil }
+        let target = spec.attack.target
+        let seed = spec.seed
+        let method: PerturbStage.Method
+        var inputs = [dataset]
+        switch spec.attack.perturbation {
+        case .none: return nil
+        case let .gaussianNoise(sigma): method = .gaussianNoise(sigma: sigma)
+        case let .pixelInterpolation(tau, source): method = .pixelInterpolation(tau: tau, source: source)
+        case let .pgd(p):
+            inputs.append(try reference(r, p, dataset: dataset))
+            method = .pgd(p.resolved(shape: spec.dataset.shape))
+        case let .ganInterpolation(g):
+            inputs += try ganInterpolation(r, g, dataset: dataset)
+            method = .ganInterpolation(count: spec.poisonCount, tau: g.tau)
+        }
+        return try add(PerturbStage(method: method, target: target, seed: seed), r, inputs: inputs, at: "attack.perturbation")
+    }
+
+    /// The model PGD attacks: standard or adversarially trained, white or black box.
+    mutating func reference(_ r: RunContext, _ p: PGDPerturbation, dataset: String) throws -> String {
+        let spec = r.spec
+        let ref = p.reference
+        let model = ref.model ?? (ref.isBlackBox ? .blackBoxReference : spec.model)
+        let t = ref.train ?? spec.train
+        let steps = t.totalSteps(count: ref.isBlackBox ? spec.dataset.publicCount : spec.dataset.victimCount)
+        let adversarial = ref.isAdversarial ? adversarialTraining(r, ref.adversarial, units: p.epsilonUnits) : nil
+        let work = ReferenceStage(
+            architecture: ArchitectureParameters(spec.architecture(model)), train: t.resolved(steps: steps),
+            training: ref.training, data: ref.data, seed: spec.seed, adversarial: adversarial)
+        return try add(work, r, inputs: [dataset], at: "attack.perturbation.reference", checkpointEvery: t.checkpointEvery)
+    }
+
+    func adversarialTraining(_ r: RunContext, _ a: ReferenceSpec.AdversarialTraining, units: String) -> PGDParameters {
+        PGDParameters(
+            norm: a.norm, epsilon: a.epsilon, units: units, steps: a.steps, stepSize: a.stepSize, randomStart: a.randomStart,
+            shape: r.spec.dataset.shape)
+    }
+
+    /// The GAN and the encoding of the images that become poisons.
+    mutating func ganInterpolation(_ r: RunContext, _ g: GANInterpolation, dataset: String) throws -> [String] {
+        let spec = r.spec
+        let classCount = spec.dataset.classes
+        let target = spec.attack.target
+        let classes = g.gan.classes == "all" ? Array(0..<classCount) : [target, (target + 1) % classCount]
+        let gan = try add(
+            GANStage(gan: g.gan, classes: classes, seed: spec.seed), r, inputs: [dataset], at: "attack.perturbation.gan",
+            checkpointEvery: max(1, g.gan.steps / 20))
+        let encode = try add(
+            EncodeStage(encode: g.encode, classes: classes, target: target, count: spec.poisonCount, seed: spec.seed), r,
+            inputs: [dataset, gan], at: "attack.perturbation.encode")
+        return [gan, encode]
+    }
+
+    /// The poisoned training set.
+    mutating func poisoning(_ r: RunContext, dataset: String, perturb: String?) throws -> String? {
+        let spec = r.spec
+        let attack = spec.attack
+        guard attack.poison != .none else { return nil }
+        let work = PoisonStage(
+            poison: attack.poison, target: attack.target, count: spec.poisonCount, trigger: r.trigger, seed: spec.seed)
+        return try add(work, r, inputs: [dataset] + (perturb.map { [$0] } ?? []), at: "attack")
+    }
+
+    /// The victim's training.
+    mutating func training(_ r: RunContext, dataset: String, poison: String?, pretrain: String?) throws -> String {
+        let spec = r.spec
+        let steps = spec.train.totalSteps(count: spec.dataset.victimCount)
+        let work = TrainStage(
+            architecture: ArchitectureParameters(r.facts.victim), train: spec.train.resolved(steps: steps),
+            defence: spec.defence, seed: spec.seed, learningRateScale: spec.defence.settings == nil ? nil : 1,
+            lossTracking: spec.lossTracking.enabled ? spec.lossTracking : nil)
+        let inputs = [dataset] + (poison.map { [$0] } ?? []) + (pretrain.map { [$0] } ?? [])
+        return try add(work, r, inputs: inputs, at: "train", checkpointEvery: spec.train.checkpointEvery)
+    }
+
+    /// Evaluation on the clean test set and, with an attack, the triggered one.
+    mutating func evaluation(_ r: RunContext, dataset: String, train: String) throws -> String {
+        let spec = r.spec
+        var asr: EvaluateStage.AttackSuccessRate?
+        if spec.attack.poison != .none {
+            var t = r.trigger
+            if let a = spec.evaluate.attackSuccessRate.amplitude { t.amplitude = a }
+            asr = .init(exclude: spec.evaluate.attackSuccessRate.exclude, trigger: t, target: spec.attack.target)
+        }
+        return try add(
+            EvaluateStage(perClass: spec.evaluate.perClass, attackSuccessRate: asr), r, inputs: [dataset, train],
+            at: "evaluate")
+    }
+
+    /// Detection by filtering.
+    mutating func detection(_ r: RunContext, dataset: String, poison: String) throws -> String? {
+        let spec = r.spec
+        let d = spec.detection
+        guard d.enabled else { return nil }
+        let work = DetectStage(
+            train: d.train.resolved(steps: d.train.totalSteps(count: d.cleanImages)), cleanImages: d.cleanImages,
+            inspect: d.inspect, architecture: ArchitectureParameters(r.facts.victim), seed: spec.seed)
+        return try add(work, r, inputs: [dataset, poison], at: "detection", checkpointEvery: d.train.checkpointEvery)
+    }
+}

@@ -1,0 +1,58 @@
+import Backdoor
+import Foundation
+import Learning
+
+extension Stage.Kind { public static let trainReference = ReferenceStage.name }
+
+/// The model perturbations are crafted against: standard or PGD adversarial training, on the victim's
+/// data (white box) or the public split (black box). Inputs: the dataset.
+public struct ReferenceStage: StageKind {
+    public static let name = Stage.Kind(rawValue: "train_reference")
+    public static let outputsFile: String? = "training.json"
+    public typealias Outputs = TrainingRecord
+
+    public var architecture: ArchitectureParameters
+    public var train: TrainingParameters
+    /// `standard` or `adversarial`.
+    public var training: String
+    /// `victim` or `public`.
+    public var data: String
+    public var seed: Int
+    public var adversarial: PGDParameters?
+
+    public var totalSteps: Int? { train.steps }
+
+    public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost {
+        // Adversarial training adds, per image, k PGD steps of a forward and an input-gradient backward.
+        model.training(
+            architecture.architecture(), steps: train.steps, batch: train.batchSize,
+            extraForwardBackward: adversarial?.steps ?? 0)
+    }
+
+    public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
+        let prepared = try context.preparedData(stage.inputs[0])
+        let images = data == "public" ? prepared.publicSplit : prepared.train
+        guard images.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
+        let attack = adversarial?.attack
+        var job = NetworkTraining(
+            architecture: architecture.architecture(mean: prepared.mean, std: prepared.std), training: train, seed: seed,
+            data: images, pretrained: nil)
+        job.adversarial = attack
+        var record = try context.fit(stage, job, into: out)
+        // How robust it came out: accuracy on clean and on PGD-attacked test images (20 steps, same ε).
+        let model = job.architecture.build()
+        try model.load(from: out + "/model.safetensors")
+        let sample = prepared.test.subset(Array(0..<min(1000, prepared.test.count)))
+        record.testAccuracy = predict(model, on: sample).accuracy
+        if let a = attack {
+            var strong = a
+            strong.steps = 20
+            strong.stepSize = 2.5 * a.epsilon / 20
+            var attacked = sample
+            attacked.images = Perturbations.pgd(
+                sample, indices: Array(0..<sample.count), model: model, attack: strong, seed: 99)
+            record.adversarialTestAccuracy = predict(model, on: attacked).accuracy
+        }
+        try context.write(record, of: ReferenceStage.self, into: out)
+    }
+}
