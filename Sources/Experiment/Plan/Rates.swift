@@ -23,28 +23,10 @@ public struct Rates: Sendable, Codable, Equatable {
                                                   Entry(depth: 8, input: "28x28x1", gflops: 93)],
                                        inference: 120, source: "defaults (run `backdoorlab bench` to calibrate)")
 
-    /// Reads `bench.json` from `$BACKDOORLAB_HOME` or `~/.backdoorlab`.
+    /// The rates of the `bench.json` in `$BACKDOORLAB_HOME` or `~/.backdoorlab`; the defaults without one.
     public static func stored(environment: [String: String] = ProcessInfo.processInfo.environment) -> Rates {
-        let home = environment["BACKDOORLAB_HOME"] ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.backdoorlab")
-        let path = home + "/bench.json"
-        guard let data = FileManager.default.contents(atPath: path),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let rows = obj["training"] as? [[String: Any]] else { return .defaults }
-        var best: [String: Entry] = [:]
-        for r in rows {
-            guard let model = r["model"] as? String, let input = r["input"] as? String, let g = r["gflops"] as? Double,
-                  let depth = Int(model.replacingOccurrences(of: "resnet-", with: "")) else { continue }
-            let k = "\(depth) \(input)"
-            if g > best[k]?.gflops ?? 0 { best[k] = Entry(depth: depth, input: input, gflops: g) }
-        }
-        let inference = (obj["inference"] as? [[String: Any]])?.compactMap { $0["gflops"] as? Double }.max()
-        guard !best.isEmpty else { return .defaults }
-        let gan = (obj["gan"] as? [[String: Any]] ?? []).compactMap { r -> GANEntry? in
-            guard let input = r["input"] as? String, let t = r["trainingGflops"] as? Double, let e = r["encodeGflops"] as? Double else { return nil }
-            return GANEntry(input: input, training: t, encode: e)
-        }
-        return Rates(training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
-                     inference: inference ?? defaults.inference, source: path, gan: gan, threads: obj["threads"] as? Int ?? 2)
+        guard let bench = BenchReport.stored(environment: environment) else { return .defaults }
+        return Rates(bench, source: BenchReport.storePath(environment: environment)) ?? .defaults
     }
 
     /// GFLOP/s of WGAN-GP training and of latent inversion on this image shape: measured by `bench --gan`,
@@ -73,5 +55,23 @@ public struct Rates: Sendable, Codable, Equatable {
             + (gan.isEmpty ? "" : "; WGAN-GP " + gan.map { "\($0.input) \(Int($0.training))" }.joined(separator: ", ")
                + ", inversion " + gan.map { "\($0.input) \(Int($0.encode))" }.joined(separator: ", ") + " GFLOP/s")
             + " — \(source)"
+    }
+}
+
+extension Rates {
+    /// The best figure of each network and input a bench measured; nil when it measured no training.
+    init?(_ bench: BenchReport, source: String) {
+        var best: [String: Entry] = [:]
+        for r in bench.training {
+            guard let depth = Int(r.model.replacingOccurrences(of: "resnet-", with: "")) else { continue }
+            let k = "\(depth) \(r.input)"
+            if r.gflops > best[k]?.gflops ?? 0 { best[k] = Entry(depth: depth, input: r.input, gflops: r.gflops) }
+        }
+        guard !best.isEmpty else { return nil }
+        self.init(
+            training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
+            inference: bench.inference.map(\.gflops).max() ?? Rates.defaults.inference, source: source,
+            gan: bench.gan.map { GANEntry(input: $0.input, training: $0.trainingGflops, encode: $0.encodeGflops) },
+            threads: bench.threads)
     }
 }

@@ -44,7 +44,7 @@ public indirect enum Value: Hashable, Sendable {
         case let .string(s): return jsonString(s)
         case let .list(l): return "[" + l.map(\.canonicalJSON).joined(separator: ",") + "]"
         case let .object(o):
-            return "{" + o.keys.sorted().map { jsonString($0) + ":" + o[$0]!.canonicalJSON }.joined(separator: ",") + "}"
+            return "{" + o.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + $0.value.canonicalJSON }.joined(separator: ",") + "}"
         }
     }
 

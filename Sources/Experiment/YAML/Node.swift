@@ -72,7 +72,7 @@ extension Node {
         case let .string(s): self = .scalar(s, plain: false, mark)
         case let .list(l): self = .sequence(l.map { Node($0, mark: mark) }, mark)
         case let .object(o):
-            self = .mapping(o.keys.sorted().map { Entry(key: $0, keyMark: mark, value: Node(o[$0]!, mark: mark)) }, mark)
+            self = .mapping(o.sorted { $0.key < $1.key }.map { Entry(key: $0.key, keyMark: mark, value: Node($0.value, mark: mark)) }, mark)
         }
     }
 }
