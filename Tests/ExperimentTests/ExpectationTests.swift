@@ -41,7 +41,7 @@ final class ExpectationTests: XCTestCase {
         let expectations = specs.flatMap(\.expectations)
         XCTAssertEqual(expectations.count, 4)
         // ASR: baseline 0.05 (class 0) and 0.20 (class 2); noise σ gives 0.10·σ/8 on class 0, 0.30 on class 2.
-        func asr(_ r: PlannedRun, _ metric: String) -> Double? {
+        func asr(_ r: PlannedRun, _ metric: ExpectationSpec.Metric) -> Double? {
             let target = r.value[path: "attack.target"]!.int!
             guard let sigma = r.value[path: "attack.perturbation.sigma"]?.double else { return target == 0 ? 0.05 : 0.20 }
             return target == 0 ? 0.10 * sigma / 8 : 0.30

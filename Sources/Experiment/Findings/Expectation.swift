@@ -12,8 +12,8 @@ public struct Expectation: Sendable {
     }
 
     public var finding: String
-    public var metric: String
-    public var comparison: String
+    public var metric: ExpectationSpec.Metric
+    public var comparison: ExpectationSpec.Comparison
     public var left: Side
     public var right: Side?
     public var value: Double?
@@ -45,7 +45,7 @@ public struct Expectation: Sendable {
     /// Checks the expectation; `metric` gives a run's value of a metric, nil when the run has not finished;
     /// `flags` says why a run's numbers cannot be trusted (empty when they can).
     public func evaluate(_ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
-                         metric value: (PlannedRun, String) -> Double?) -> Verdict {
+                         metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?) -> Verdict {
         let verdict = decide(runs, metric: value)
         guard case .notRun = verdict else {
             // No verdict rests on a run whose model collapsed or learnt nothing.
@@ -63,10 +63,10 @@ public struct Expectation: Sendable {
         left.matches(r) || (value == nil && right?.matches(r) == true)
     }
 
-    func decide(_ runs: [PlannedRun], metric value: (PlannedRun, String) -> Double?) -> Verdict {
+    func decide(_ runs: [PlannedRun], metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?) -> Verdict {
         let l = runs.filter(left.matches)
         func format(_ v: Double) -> String {
-            ["attack_success_rate", "natural_accuracy"].contains(metric) ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+            metric.isRate ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
         }
         func point(_ r: PlannedRun, _ key: String) -> Value? { r.value[path: key] }
         // Called once every needed run has a result (checked below); nil only for no runs at all.
@@ -77,7 +77,7 @@ public struct Expectation: Sendable {
         func missing(_ rs: [PlannedRun]) -> Verdict {
             .notRun("\(rs.filter { value($0, metric) == nil }.count) of \(rs.count) runs have no result yet")
         }
-        if comparison == "increasing" || comparison == "decreasing", let along {
+        if comparison.isOrdering, let along {
             let sorted = l.sorted { a, b in
                 let (x, y) = (point(a, along), point(b, along))
                 if let p = x?.double, let q = y?.double { return p < q }
@@ -86,7 +86,7 @@ public struct Expectation: Sendable {
             let vs = sorted.map { value($0, metric) }
             guard !vs.contains(where: { $0 == nil }) else { return missing(sorted) }
             let v = vs.map { $0! }
-            let ok = zip(v, v.dropFirst()).allSatisfy { comparison == "increasing" ? $1 > $0 : $1 < $0 }
+            let ok = zip(v, v.dropFirst()).allSatisfy { comparison == .increasing ? $1 > $0 : $1 < $0 }
             // Settings such as 1/3 print as 0.3333, not with every digit.
             func setting(_ v: Value?) -> String {
                 guard let v, case .number(let d) = v, d != d.rounded() else { return v?.text ?? "?" }
@@ -120,10 +120,7 @@ public struct Expectation: Sendable {
             let rhs = (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b) + (plus == 0 ? "" : (plus > 0 ? " + " : " − ") + format(abs(plus)))
             parts.append((label.isEmpty ? "" : label + ": ") + "\(format(a)) vs \(rhs)")
         }
-        func holds(_ a: Double, _ b: Double) -> Bool {
-            let rhs = b * times + plus
-            switch comparison { case ">=": return a >= rhs; case ">": return a > rhs; case "<=": return a <= rhs; default: return a < rhs }
-        }
+        func holds(_ a: Double, _ b: Double) -> Bool { comparison.holds(a, b * times + plus) }
         let ok: Bool
         if mean {
             let a = lefts.reduce(0, +) / Double(lefts.count), b = rights.reduce(0, +) / Double(rights.count)

@@ -15,21 +15,21 @@ public struct Report {
         var body = "", summary = "| spec | runs finished | expectations | stages computed | measured | planned for them | planned for all |\n|---|---|---|---|---|---|---|\n"
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
-            let first = spec.runs.first?.value
+            let first = spec.runs.first?.spec
             let name = Executor.resultsName(spec.file)
-            body += "\n## \(first?["title"]?.string ?? name)\n\n`\(spec.file)`"
-            if let t = first?["thesis"]?.string { body += " — thesis: \(t)" }
+            body += "\n## \(first?.title ?? name)\n\n`\(spec.file)`"
+            if let t = first?.thesis { body += " — thesis: \(t)" }
             // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).
-            let dp = spec.runs.contains { $0.value[path: "defence.kind"]?.string == "dp_sgd" }
+            let dp = spec.runs.contains { if case .dpSGD = $0.spec.defence { return true } else { return false } }
             body += "\n\n| run | natural accuracy | attack success rate | clean → target |" + (dp ? " DP-SGD ε |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
             var flagged: [String] = []
             for r in runs {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
                 let label = r.label.isEmpty ? "—" : r.label
                 let flags = metrics.flags(r)
-                body += "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, "natural_accuracy"))) | \(pct(metrics.value(r, "attack_success_rate"))) | "
+                body += "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, .naturalAccuracy))) | \(pct(metrics.value(r, .attackSuccessRate))) | "
                 body += (metrics.attack(r)?.cleanTargetRate.map { String(format: "%.1f %%", 100 * $0) } ?? "—") + " |"
-                if dp { body += " " + (metrics.value(r, "epsilon").map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) } ?? "—") + " |" }
+                if dp { body += " " + (metrics.value(r, .epsilon).map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) } ?? "—") + " |" }
                 body += "\n"
                 if !flags.isEmpty { flagged.append("⚠ \(label): \(flags.joined(separator: "; ")); its numbers are not used by any verdict") }
             }
@@ -160,7 +160,7 @@ public struct Report {
             if oneSpec, !selectors.isEmpty { return selectors }
             return spec + (selectors.isEmpty ? "" : " [" + selectors + "]")
         }
-        return BarChart(title: e.finding, xLabel: key, yLabel: e.metric.replacingOccurrences(of: "_", with: " ") + " (%)", categories: categories,
+        return BarChart(title: e.finding, xLabel: key, yLabel: e.metric.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", categories: categories,
                         series: [.init(name: label(e.left), values: categories.map { mean(l, $0) }),
                                  .init(name: label(right), values: categories.map { mean(r, $0) })]).svg
     }
@@ -170,12 +170,13 @@ public struct Report {
     /// or a single line named by the fixed target when x is the only sweep.
     static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
         guard let first = spec.runs.first else { return nil }
-        let fig = first.value[path: "report.figure"] ?? .object([:])
-        let y = fig["y"]?.string ?? "attack_success_rate", chosenSeries = fig["series"]?.string
+        let fig = first.spec.report.figure
+        let y = fig?.y ?? .attackSuccessRate
+        let chosenSeries = fig?.series
         // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep)
         // that is not the target class (a category, not a quantity).
         let numeric = first.point.filter { $0.key != (chosenSeries ?? "attack.target") && $0.value.double != nil }.map(\.key)
-        guard let x = fig["x"]?.string ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
+        guard let x = fig?.x ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
               first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
         let others = first.point.map(\.key).filter { $0 != x }
         let seriesKeys = chosenSeries.map { [$0] } ?? (others.isEmpty ? ["attack.target"] : others)
@@ -195,10 +196,10 @@ public struct Report {
             return pts.isEmpty ? nil : LinePlot.Series(name: label, x: pts.map(\.0), y: pts.map(\.1))
         }
         guard !series.isEmpty else { return nil }
-        let title = spec.runs.first?.value["title"]?.string ?? spec.file
+        let title = first.spec.title ?? spec.file
         // Poison fractions span decades (0.4 % to 100 % in the thesis): spread them on a log axis.
         let xs = series.flatMap(\.x)
         let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 20 * (xs.min() ?? 1)
-        return LinePlot(title: title, xLabel: x, yLabel: y.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX, series: series).svg
+        return LinePlot(title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX, series: series).svg
     }
 }

@@ -26,18 +26,17 @@ public final class RunMetrics {
     /// when they can or the run has not finished.
     public func flags(_ r: PlannedRun) -> [String] { attack(r)?.flags ?? [] }
 
-    /// One of `SpecSchema.expectationMetrics` for run `r`.
-    public func value(_ r: PlannedRun, _ metric: String) -> Double? {
+    /// Run `r`'s value of `metric`; nil while it is missing.
+    public func value(_ r: PlannedRun, _ metric: ExpectationSpec.Metric) -> Double? {
         switch metric {
-        case "attack_success_rate":
+        case .attackSuccessRate:
             guard let m = attack(r) else { return nil }
             return r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
-        case "natural_accuracy": return attack(r)?.naturalAccuracy
-        case "epsilon": return record(r.train, of: TrainStage.self)?.privacy?.epsilon
-        case "detection_enrichment": return record(r.detect, of: DetectStage.self)?.ratioToChance
-        case "trigger_reliance": return lossTracking(r).flatMap(LossTracking.triggerReliance)
-        case "poison_loss_without_trigger": return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
-        default: return nil
+        case .naturalAccuracy: return attack(r)?.naturalAccuracy
+        case .epsilon: return record(r.train, of: TrainStage.self)?.privacy?.epsilon
+        case .detectionEnrichment: return record(r.detect, of: DetectStage.self)?.ratioToChance
+        case .triggerReliance: return lossTracking(r).flatMap(LossTracking.triggerReliance)
+        case .poisonLossWithoutTrigger: return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
         }
     }
 

@@ -3,26 +3,28 @@ import Foundation
 extension SpecLoader {
     /// The typed expectations of a loaded spec (its first run's `expect:`; sweeps do not reach into it).
     func expectations(of spec: LoadedSpec, path: String) -> [Expectation] {
-        guard let run = spec.runs.first, let list = run.value["expect"]?.list else { return [] }
+        guard let run = spec.runs.first, let list = run.spec.expect else { return [] }
         let dir = (path as NSString).deletingLastPathComponent
-        func file(_ v: Value?) -> String? {
-            v?.string.map { display($0.hasPrefix("/") ? $0 : (dir as NSString).appendingPathComponent($0)) }
+        func file(_ v: String?) -> String? {
+            v.map { display($0.hasPrefix("/") ? $0 : (dir as NSString).appendingPathComponent($0)) }
         }
-        func selectors(_ v: Value?) -> [(key: String, value: String)] {
-            (v?.list ?? []).compactMap(\.string).map { s in
+        func selectors(_ v: [String]?) -> [(key: String, value: String)] {
+            (v ?? []).map { s in
                 guard let eq = s.firstIndex(of: "=") else { return (s, "\u{0}") }  // no '=': reported by checkExpectations
-                return (s[..<eq].trimmingCharacters(in: .whitespaces), s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces))
+                return (
+                    s[..<eq].trimmingCharacters(in: .whitespaces), s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                )
             }
         }
         return list.enumerated().map { i, e in
-            let leftFile = file(e["runs"]) ?? spec.file
-            let hasRight = e["than"] != nil || e["than_where"] != nil
-            return Expectation(finding: e["finding"]?.string ?? "", metric: e["metric"]?.string ?? "attack_success_rate",
-                               comparison: e["is"]?.string ?? ">=", left: .init(file: leftFile, selectors: selectors(e["where"])),
-                               right: hasRight ? .init(file: file(e["than"]) ?? leftFile, selectors: selectors(e["than_where"])) : nil,
-                               value: e["value"]?.double, times: e["times"]?.double ?? 1, plus: e["plus"]?.double ?? 0,
-                               pairBy: e["pair_by"]?.string, along: e["along"]?.string, mean: e["aggregate"]?.string == "mean",
-                               spec: spec.file, mark: run.mark("expect[\(i)]"))
+            let leftFile = file(e.runs) ?? spec.file
+            let hasRight = e.than != nil || e.thanWhere != nil
+            return Expectation(
+                finding: e.finding, metric: e.metric, comparison: e.is,
+                left: .init(file: leftFile, selectors: selectors(e.where)),
+                right: hasRight ? .init(file: file(e.than) ?? leftFile, selectors: selectors(e.thanWhere)) : nil,
+                value: e.value, times: e.times, plus: e.plus, pairBy: e.pairBy, along: e.along, mean: e.aggregate == "mean",
+                spec: spec.file, mark: run.mark("expect[\(i)]"))
         }
     }
 
@@ -87,9 +89,9 @@ extension SpecLoader {
                 }
                 let sides = [(e.left, selected(e.left, l))] + (e.value == nil ? e.right.map { [($0, selected($0, r ?? []))] } ?? [] : [])
                 for (side, runs) in sides where !runs.isEmpty {
-                    if let need = SpecLoader.metricNeeds(e.metric), let run = runs.first(where: { !need.holds($0.value) }) {
+                    if let need = SpecLoader.metricNeeds(e.metric), let run = runs.first(where: { !need.holds($0.spec) }) {
                         let at = run.label.isEmpty ? side.file : "\(side.file) [\(run.label)]"
-                        problems.append(Diagnostic(mark("metric"), "metric '\(e.metric)' needs \(need.what); \(at) has none"))
+                        problems.append(Diagnostic(mark("metric"), "metric '\(e.metric.rawValue)' needs \(need.what); \(at) has none"))
                     }
                 }
                 if let along = e.along, !l.isEmpty, l.first?.value[path: along] != nil {
@@ -98,10 +100,10 @@ extension SpecLoader {
                         problems.append(Diagnostic(mark("along"), "'\(along)' takes \(values.count) value among the runs compared, so nothing can increase or decrease along it; sweep it"))
                     }
                 }
-                let ordered = e.comparison == "increasing" || e.comparison == "decreasing"
-                if ordered && e.along == nil { problems.append(Diagnostic(mark("is"), "'is: \(e.comparison)' needs 'along: <setting>'")) }
+                let ordered = e.comparison.isOrdering
+                if ordered && e.along == nil { problems.append(Diagnostic(mark("is"), "'is: \(e.comparison.rawValue)' needs 'along: <setting>'")) }
                 if !ordered && e.value == nil && e.right == nil {
-                    problems.append(Diagnostic(mark("is"), "'is: \(e.comparison)' needs a right side: 'than', 'than_where' or 'value'"))
+                    problems.append(Diagnostic(mark("is"), "'is: \(e.comparison.rawValue)' needs a right side: 'than', 'than_where' or 'value'"))
                 }
                 if e.value != nil && e.right != nil { problems.append(Diagnostic(mark("value"), "give 'value' or 'than'/'than_where', not both")) }
             }
@@ -110,20 +112,25 @@ extension SpecLoader {
     }
 
     /// What a run must do for `metric` to have a value (nil: every finished run has one).
-    static func metricNeeds(_ metric: String) -> (what: String, holds: (Value) -> Bool)? {
+    static func metricNeeds(_ metric: ExpectationSpec.Metric) -> (what: String, holds: (ExperimentSpec) -> Bool)? {
         switch metric {
-        case "epsilon":
-            return ("training with DP-SGD (defence.kind: dp_sgd)", { $0[path: "defence.kind"]?.string == "dp_sgd" })
-        case "trigger_reliance", "poison_loss_without_trigger":
-            return ("loss tracking (loss_tracking.enabled: true) of poisoned images",
-                    { $0[path: "loss_tracking.enabled"]?.bool == true && $0[path: "attack.poison"]?.string != "none" })
-        case "detection_enrichment":
-            return ("detection by filtering (detection.enabled: true) of poisoned images",
-                    { $0[path: "detection.enabled"]?.bool == true && $0[path: "attack.poison"]?.string != "none" })
-        case "attack_success_rate":
-            return ("an attack (attack.poison)", { $0[path: "attack.poison"]?.string != "none" })
-        default:
-            return nil
+        case .epsilon:
+            return (
+                "training with DP-SGD (defence.kind: dp_sgd)",
+                { if case .dpSGD = $0.defence { return true } else { return false } }
+            )
+        case .triggerReliance, .poisonLossWithoutTrigger:
+            return (
+                "loss tracking (loss_tracking.enabled: true) of poisoned images",
+                { $0.lossTracking.enabled && $0.attack.poison != .none }
+            )
+        case .detectionEnrichment:
+            return (
+                "detection by filtering (detection.enabled: true) of poisoned images",
+                { $0.detection.enabled && $0.attack.poison != .none }
+            )
+        case .attackSuccessRate: return ("an attack (attack.poison)", { $0.attack.poison != .none })
+        case .naturalAccuracy: return nil
         }
     }
 }

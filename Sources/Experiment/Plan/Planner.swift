@@ -14,13 +14,15 @@ public struct Planner {
 
     public init(rates: Rates = .defaults) { costs = CostModel(rates: rates) }
 
-    /// The plan of every run of `specs`, each stage once, plus one report stage per spec.
-    public mutating func plan(_ specs: [LoadedSpec]) throws -> Plan {
+    /// The plan of every run of `specs`, each stage once, plus one report stage per spec; with
+    /// `exporting`, an export stage per run too (`PlannedRun.export`).
+    public mutating func plan(_ specs: [LoadedSpec], exporting: Bool = false) throws -> Plan {
         var runs: [PlannedRun] = []
         for spec in specs {
             var results: [String] = []
             for run in spec.runs {
-                let r = try plan(run)
+                var r = try plan(run)
+                if exporting { r.export = try export(r, of: run) }
                 runs.append(r)
                 results += [r.evaluate] + (r.detect.map { [$0] } ?? [])
             }
@@ -67,6 +69,17 @@ public struct Planner {
             evaluate: evaluate, detect: detect, poison: poison,
             target: spec.attack.poison == .none ? nil : spec.attack.target, poisonCount: spec.poisonCount,
             headline: spec.evaluate.attackSuccessRate.exclude, value: run.value)
+    }
+}
+
+extension Planner {
+    /// The export of planned run `r` (its training set with poisons in place, test set and model).
+    mutating func export(_ r: PlannedRun, of run: ResolvedRun) throws -> String {
+        let context = RunContext(run: run, facts: RunFacts(run.spec), user: r.displayName)
+        guard let dataset = stages[index[r.train] ?? 0].inputs.first else { throw StageFailure("no dataset for \(r.displayName)") }
+        return try add(
+            ExportStage(spec: r.file, run: r.label), context, inputs: [dataset, r.train] + (r.poison.map { [$0] } ?? []),
+            at: "")
     }
 }
 

@@ -71,6 +71,8 @@ public struct PlannedRun: Sendable {
     public var evaluate: String
     public var detect: String?
     public var poison: String?
+    /// Its export stage, when the plan was made for `export`.
+    public var export: String?
     public var target: Int?
     public var poisonCount: Int
     /// Which ASR the spec reports as `attack_success_rate`: labelled_target or classified_target.

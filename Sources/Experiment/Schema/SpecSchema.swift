@@ -225,8 +225,7 @@ public enum SpecSchema {
     ])
 
     /// Metrics an expectation can compare (read from the cache after the runs).
-    public static let expectationMetrics = ["attack_success_rate", "natural_accuracy", "epsilon", "detection_enrichment", "trigger_reliance",
-                                                     "poison_loss_without_trigger"]
+    public static let expectationMetrics = ExpectationSpec.Metric.allCases.map(\.rawValue)
 
     static let expectation = ObjectSchema("expectation", "A finding stated before the runs and checked after them: `left is right`, run by run.", [
         Field("finding", .string, required: true, "The finding in words, as the report prints it."),
@@ -234,7 +233,7 @@ public enum SpecSchema {
               "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking), poison_loss_without_trigger (that median loss without the trigger alone: near 0 when the model learnt the poisons from their content)."),
         Field("runs", .path, "Spec file whose runs are the left side (relative to this file); default this spec."),
         Field("where", .list(.string, minCount: 1), "key=value selectors narrowing the left runs, on any setting (e.g. attack.target=0, attack.perturbation.kind=pgd)."),
-        Field("is", .choice([">=", ">", "<=", "<", "increasing", "decreasing"]), required: true,
+        Field("is", .choice(ExpectationSpec.Comparison.allCases.map(\.rawValue)), required: true,
               "The comparison; increasing/decreasing: along `along`, run after run."),
         Field("than", .path, "Spec file whose runs are the right side; default the left side's spec."),
         Field("than_where", .list(.string, minCount: 1), "key=value selectors narrowing the right runs."),

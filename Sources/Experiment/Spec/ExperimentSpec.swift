@@ -14,9 +14,11 @@ public struct ExperimentSpec: Codable, Sendable {
     public var detection: DetectionSpec
     public var lossTracking: LossTrackingSpec
     public var report: ReportSpec
+    /// Findings checked after the runs.
+    public var expect: [ExpectationSpec]?
 
     enum CodingKeys: String, CodingKey {
-        case title, thesis, seed, dataset, model, train, attack, defence, evaluate, detection, report
+        case title, thesis, seed, dataset, model, train, attack, defence, evaluate, detection, report, expect
         case lossTracking = "loss_tracking"
     }
 

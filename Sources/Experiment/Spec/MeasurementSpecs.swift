@@ -36,7 +36,8 @@ public struct ReportSpec: Codable, Sendable, Hashable {
     /// `report.figure`.
     public struct Figure: Codable, Sendable, Hashable {
         public var x: String?
-        public var y: String
+        /// `attack_success_rate` or `natural_accuracy`.
+        public var y: ExpectationSpec.Metric
         public var series: String?
     }
 }

@@ -8,37 +8,58 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write finished runs' poisoned training sets (.npy) and trained models (safetensors) to a folder.",
         discussion: """
-        For each run: train_images.npy (uint8, N×H×W×C), train_labels.npy and poison_indices.npy (int64), the clean \
-        test set, model.safetensors (PyTorch's state_dict names) and export.json (class names, normalisation, stage keys). \
-        Reads the cache only: run the spec first.
-        """)
+            For each run: train_images.npy (uint8, N×H×W×C), train_labels.npy and poison_indices.npy (int64), the clean \
+            test set, model.safetensors (PyTorch's state_dict names) and export.json (class names, normalisation, stage keys). \
+            Trains nothing: run the spec first. The export itself is a cached stage, so a second export is a copy.
+            """)
     @OptionGroup var spec: SpecOptions
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
     @Option(help: "Folder to write into: <out>/<spec>/<run>/.") var out: String = "export"
-    @Option(name: .customLong("run"), help: "Only the run with this label (as `plan` and the results name it, e.g. 'attack.count=75').")
+    @Option(
+        name: .customLong("run"),
+        help: "Only the run with this label (as `plan` and the results name it, e.g. 'attack.count=75').")
     var label: String?
 
     func run() throws {
         let specs = try spec.load()
         var planner = Planner(rates: Rates.stored())
-        let plan = try planner.plan(specs)
+        let plan = try planner.plan(specs, exporting: true)
         let c = Cache.resolve(cache)
         let runs = plan.runs.filter { label == nil || $0.label == label }
         guard !runs.isEmpty else {
             let labels = plan.runs.map { $0.label.isEmpty ? "(unlabelled)" : $0.label }.prefix(10).joined(separator: ", ")
             throw CLIError(message: "no run labelled '\(label ?? "")' in \(spec.path) (its runs: \(labels))", code: 64)
         }
-        let export = Export(plan: plan, cache: c)
         for r in runs {
-            let name = Executor.resultsName(r.file)
-            let folder = "\(out)/\(name)/" + (r.label.isEmpty ? "run" : ExportCommand.folderName(r.label))
-            do {
-                let files = try export.write(r, to: folder)
-                print("\(folder): \(files.joined(separator: ", "))")
-            } catch let e as StageFailure {
-                throw CLIError(message: "\(r.displayName): \(e)", code: 66)
+            guard let key = r.export, let stage = plan.stage(key) else { continue }
+            // The export reads what the run computed; it never trains.
+            for input in stage.inputs where !c.contains(input) {
+                let kind = plan.stage(input)?.kind.rawValue ?? "input"
+                throw CLIError(
+                    message: "\(r.displayName): its \(kind) stage \(input.prefix(12)) is not in the cache at \(c.root): run the spec first",
+                    code: 66)
             }
+            var options = Executor.Options(cache: c, resultsDirectory: FileManager.default.temporaryDirectory.path)
+            options.stageKeys = [key]
+            options.quiet = true
+            let summary = Executor(plan: plan, options: options).run()
+            if let failure = summary.failed.first { throw CLIError(message: "\(r.displayName): \(failure.1)", code: 70) }
+            let folder = "\(out)/\(Executor.resultsName(r.file))/" + (r.label.isEmpty ? "run" : ExportCommand.folderName(r.label))
+            let files = try copy(entry: c.directory(key), to: folder)
+            print("\(folder): \(files.joined(separator: ", "))")
         }
+    }
+
+    /// Copies an export entry's files (not the cache's own manifest and timing) into `folder`.
+    func copy(entry: String, to folder: String) throws -> [String] {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let files = try fm.contentsOfDirectory(atPath: entry).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".safetensors") || $0 == "export.json" }.sorted()
+        for f in files {
+            try? fm.removeItem(atPath: folder + "/" + f)
+            try fm.copyItem(atPath: entry + "/" + f, toPath: folder + "/" + f)
+        }
+        return files
     }
 
     /// A run label as a folder name: `attack.count=75 train.steps=10` → `attack.count=75_train.steps=10`.

@@ -72,11 +72,11 @@ struct Run: ParsableCommand {
         if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
         // What the runs found, so a user sees the answer without opening the CSV.
         let metrics = RunMetrics(cache: options.cache)
-        let finished = executor.selectedRuns.filter { metrics.value($0, "natural_accuracy") != nil }
+        let finished = executor.selectedRuns.filter { metrics.value($0, .naturalAccuracy) != nil }
         for r in finished.prefix(20) {
             func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
-            let asr = r.target == nil ? "" : ", attack success rate \(pct(metrics.value(r, "attack_success_rate")))"
-            print("  \(r.displayName): natural accuracy \(pct(metrics.value(r, "natural_accuracy")))\(asr)")
+            let asr = r.target == nil ? "" : ", attack success rate \(pct(metrics.value(r, .attackSuccessRate)))"
+            print("  \(r.displayName): natural accuracy \(pct(metrics.value(r, .naturalAccuracy)))\(asr)")
         }
         if finished.count > 20 { print("  … and \(finished.count - 20) more runs (see \(results))") }
         // A collapsed or untrained model finishes like any other; its ASR must not pass for a result.

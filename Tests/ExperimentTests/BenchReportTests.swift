@@ -1,4 +1,4 @@
-@testable import backdoorlab
+@testable import Experiment
 import XCTest
 
 final class BenchReportTests: XCTestCase {

@@ -1,0 +1,61 @@
+/// A finding as a spec's `expect:` writes it (`Expectation` resolves its files).
+public struct ExpectationSpec: Codable, Sendable, Hashable {
+    public var finding: String
+    public var metric: Metric
+    public var runs: String?
+    public var `where`: [String]?
+    public var `is`: Comparison
+    public var than: String?
+    public var thanWhere: [String]?
+    public var value: Double?
+    public var times: Double
+    public var plus: Double
+    public var pairBy: String?
+    public var aggregate: String
+    public var along: String?
+
+    enum CodingKeys: String, CodingKey {
+        case finding, metric, runs, `where`, `is`, than, value, times, plus, aggregate, along
+        case thanWhere = "than_where", pairBy = "pair_by"
+    }
+
+    /// What an expectation compares, read from a finished run's cache entries.
+    public enum Metric: String, Codable, Sendable, Hashable, CaseIterable {
+        /// The spec's headline ASR.
+        case attackSuccessRate = "attack_success_rate"
+        case naturalAccuracy = "natural_accuracy"
+        /// DP-SGD's ε.
+        case epsilon
+        /// Poisons found among the inspected images ÷ the count chance would find.
+        case detectionEnrichment = "detection_enrichment"
+        /// Median loss of the poisons without the trigger ÷ with it, at the end of training.
+        case triggerReliance = "trigger_reliance"
+        case poisonLossWithoutTrigger = "poison_loss_without_trigger"
+
+        /// Whether it is a rate shown in percent.
+        public var isRate: Bool { self == .attackSuccessRate || self == .naturalAccuracy }
+    }
+
+    /// How the left side compares with the right.
+    public enum Comparison: String, Codable, Sendable, Hashable, CaseIterable {
+        case atLeast = ">="
+        case greater = ">"
+        case atMost = "<="
+        case less = "<"
+        /// Run after run along a setting.
+        case increasing, decreasing
+
+        /// Whether it orders runs along a setting rather than comparing two sides.
+        public var isOrdering: Bool { self == .increasing || self == .decreasing }
+
+        /// `a` against the right-hand side `b` (only for the two-sided comparisons).
+        func holds(_ a: Double, _ b: Double) -> Bool {
+            switch self {
+            case .atLeast: return a >= b
+            case .greater: return a > b
+            case .atMost: return a <= b
+            case .less, .increasing, .decreasing: return a < b
+            }
+        }
+    }
+}
