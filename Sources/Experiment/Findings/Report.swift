@@ -48,9 +48,9 @@ public struct Report {
             }
             // The victims' training loss, one line per run, from the curves their training stages recorded.
             let curves = runs.compactMap { r -> (name: String, steps: [Double], losses: [Double])? in
-                guard cache.contains(r.train), let d = FileManager.default.contents(atPath: cache.directory(r.train) + "/training.json"),
-                      let c = TrainingLossFigure.curve(d) else { return nil }
-                return (r.label.isEmpty ? name : r.label, c.steps, c.losses)
+                guard let rows = metrics.record(r.train, of: TrainStage.self)?.lossCurve, !rows.isEmpty,
+                      rows.allSatisfy({ $0.count == 2 }) else { return nil }
+                return (r.label.isEmpty ? name : r.label, rows.map { $0[0] }, rows.map { $0[1] })
             }
             if let plot = TrainingLossFigure.svg(curves) {
                 files["\(name)-training-loss.svg"] = Data(plot.utf8)
@@ -202,4 +202,9 @@ public struct Report {
         let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 20 * (xs.min() ?? 1)
         return LinePlot(title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX, series: series).svg
     }
+}
+
+extension Report {
+    /// The report as a standalone HTML page.
+    public var html: String { MarkdownHTML.page(markdown, title: markdown.split(separator: "\n").first.map { String($0.dropFirst(2)) } ?? "report") }
 }

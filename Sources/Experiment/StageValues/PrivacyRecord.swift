@@ -1,24 +1,5 @@
 import Backdoor
 
-/// What a training stage records beside its weights (`training.json`).
-public struct TrainingRecord: Codable, Sendable {
-    public var steps: Int
-    /// [step, mean loss since the previous point].
-    public var lossCurve: [[Double]]
-    public var trainImages: Int
-    /// DP-SGD's guarantee, when the training was private.
-    public var privacy: PrivacyRecord?
-    /// A reference model's accuracy on 1 000 clean test images, and under a 20-step PGD attack.
-    public var testAccuracy: Double?
-    public var adversarialTestAccuracy: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case steps, privacy
-        case lossCurve = "loss_curve", trainImages = "train_images", testAccuracy = "test_accuracy"
-        case adversarialTestAccuracy = "adversarial_test_accuracy"
-    }
-}
-
 /// The (ε, δ) a DP-SGD training spent, by the RDP accountant.
 public struct PrivacyRecord: Codable, Sendable {
     /// ∞ when the noise is zero (the baseline has no guarantee); written as the string "inf".
@@ -63,20 +44,5 @@ public struct PrivacyRecord: Codable, Sendable {
         try c.encode(order, forKey: .order)
         try c.encode(samplingRate, forKey: .samplingRate)
         try c.encode(accountant, forKey: .accountant)
-    }
-}
-
-/// What a checkpoint of a network training holds besides the tensors.
-struct TrainingState: CheckpointState {
-    var step = 0
-    var seconds = 0.0
-    var lossCurve: [[Double]] = []
-    /// The loss averaging window in progress: [sum, count].
-    var lossWindow: [Double] = [0, 0]
-    var lossTracking: [LossTracking.Record]?
-
-    enum CodingKeys: String, CodingKey {
-        case step, seconds
-        case lossCurve = "loss_curve", lossWindow = "loss_window", lossTracking = "loss_tracking"
     }
 }

@@ -122,3 +122,18 @@ extension StageContext {
         try model.load(stateDict: state)
     }
 }
+
+/// What a checkpoint of a network training holds besides the tensors.
+struct TrainingState: CheckpointState {
+    var step = 0
+    var seconds = 0.0
+    var lossCurve: [[Double]] = []
+    /// The loss averaging window in progress: [sum, count].
+    var lossWindow: [Double] = [0, 0]
+    var lossTracking: [LossTracking.Record]?
+
+    enum CodingKeys: String, CodingKey {
+        case step, seconds
+        case lossCurve = "loss_curve", lossWindow = "loss_window", lossTracking = "loss_tracking"
+    }
+}

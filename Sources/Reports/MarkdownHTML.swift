@@ -2,8 +2,9 @@ import Foundation
 
 /// The small markdown `Report` writes (headings, paragraphs, pipe tables, bullet lists, images,
 /// **bold** and `code`) as a standalone HTML page, so the report opens in a browser with its figures.
-enum MarkdownHTML {
-    static func page(_ markdown: String, title: String) -> String {
+public enum MarkdownHTML {
+    /// `markdown` as a standalone page titled `title`.
+    public static func page(_ markdown: String, title: String) -> String {
         var html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>\(escape(title))</title>\n"
             + "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
             + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
@@ -71,9 +72,4 @@ enum MarkdownHTML {
         }
         return out + rest
     }
-}
-
-extension Report {
-    /// The report as a standalone HTML page.
-    public var html: String { MarkdownHTML.page(markdown, title: markdown.split(separator: "\n").first.map { String($0.dropFirst(2)) } ?? "report") }
 }

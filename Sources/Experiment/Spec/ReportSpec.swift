@@ -1,0 +1,12 @@
+/// How results are drawn (`report`).
+public struct ReportSpec: Codable, Sendable, Hashable {
+    public var figure: Figure?
+
+    /// `report.figure`.
+    public struct Figure: Codable, Sendable, Hashable {
+        public var x: String?
+        /// `attack_success_rate` or `natural_accuracy`.
+        public var y: ExpectationSpec.Metric
+        public var series: String?
+    }
+}
