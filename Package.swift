@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),
         .target(name: "Reports", dependencies: []),
         .target(name: "Experiment", dependencies: [
-            "CYAML", "Learning", "Datasets", "Backdoor", "Reports", .product(name: "Crypto", package: "swift-crypto"),
+            "CYAML", "Tensor", "Datasets", "Learning", "Backdoor", "Reports", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "backdoorlab", dependencies: [
             "Tensor", "Datasets", "Learning", "Backdoor", "Experiment",

@@ -1,0 +1,46 @@
+import Tensor
+import XCTest
+
+@testable import Learning
+
+final class FreezeTests: XCTestCase {
+    let arch = Architecture(kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
+
+    func norms(_ m: Model) -> [BatchNorm2d] {
+        m.network.layers.flatMap { l -> [BatchNorm2d] in
+            if let b = l as? BatchNorm2d { return [b] }
+            if let u = l as? ResidualUnit { return [u.bn1, u.bn2] + (u.projection.map { [$0.bn] } ?? []) }
+            return []
+        }
+    }
+
+    /// The transfer set-up: only the last unit's two convolutions and the dense layer learn; every
+    /// batch norm uses its running statistics.
+    func testLastUnitKeepsItsConvolutionsAndTheDenseLayer() {
+        let m = arch.build()
+        m.freeze(keeping: .lastUnit)
+        XCTAssertEqual(
+            m.parameters.filter(\.trainable).map(\.name).sorted(),
+            ["fc.bias", "fc.weight", "layer2.0.conv1.weight", "layer2.0.conv2.weight"])
+        XCTAssert(norms(m).allSatisfy(\.frozen))
+    }
+
+    /// `.all`: every convolution and dense weight learns; a frozen norm's γ and β do not.
+    func testAllKeepsEveryWeightButFreezesNorms() {
+        let m = arch.build()
+        m.freeze(keeping: .all)
+        let fixed = Set(norms(m).flatMap { [ObjectIdentifier($0.gamma), ObjectIdentifier($0.beta)] })
+        XCTAssert(m.parameters.allSatisfy { $0.trainable != fixed.contains(ObjectIdentifier($0)) })
+        XCTAssert(norms(m).allSatisfy(\.frozen))
+    }
+
+    /// With batch statistics the trained unit's norms normalise by the batch, their γ and β still fixed.
+    func testBatchStatisticsUnfreezeOnlyTheTrainedUnitsNorms() {
+        let m = arch.build()
+        m.freeze(keeping: .lastUnit, batchStatistics: true)
+        let unit = m.network.layers.last { $0 is ResidualUnit } as! ResidualUnit
+        let live = [unit.bn1, unit.bn2] + (unit.projection.map { [$0.bn] } ?? [])
+        XCTAssert(live.allSatisfy { !$0.frozen && !$0.gamma.trainable && !$0.beta.trainable })
+        XCTAssertEqual(norms(m).filter { !$0.frozen }.count, live.count)
+    }
+}
