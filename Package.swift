@@ -8,7 +8,7 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .
 let package = Package(
     name: "BackdoorLab",
     products: [
-        .executable(name: "backdoorlab", targets: ["backdoorlab"]),
+        .executable(name: "backdoorlab", targets: ["backdoorlab"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,19 +24,27 @@ let package = Package(
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
         .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),
         .target(name: "Reports", dependencies: []),
-        .target(name: "Experiment", dependencies: [
-            "CYAML", "Tensor", "Datasets", "Learning", "Backdoor", "Reports", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .executableTarget(name: "backdoorlab", dependencies: [
-            "Tensor", "Datasets", "Learning", "Backdoor", "Experiment",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Experiment",
+            dependencies: [
+                "CYAML", "Tensor", "Datasets", "Learning", "Backdoor", "Reports",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .executableTarget(
+            name: "backdoorlab",
+            dependencies: [
+                "Tensor", "Datasets", "Learning", "Backdoor", "Experiment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         .target(name: "TestSupport", dependencies: ["Tensor", "Datasets", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"], exclude: ["Specs", "Schema"]),
+        .testTarget(
+            name: "LearningTests", dependencies: ["Learning", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"],
+            exclude: ["Specs", "Schema"]),
         .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "Datasets", "TestSupport"], exclude: ["Slurm"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
@@ -47,6 +55,8 @@ let package = Package(
 // Coverage-guided fuzzing of spec loading (Tests/Fuzz/run.sh sets BACKDOORLAB_FUZZ and builds with
 // -sanitize=fuzzer,address). Left out of ordinary builds: libFuzzer's runtime supplies its main.
 if Context.environment["BACKDOORLAB_FUZZ"] != nil {
-    package.targets.append(.executableTarget(name: "FuzzSpecs", dependencies: ["Experiment"], path: "Tests/Fuzz/FuzzSpecs"))
-    package.targets.append(.executableTarget(name: "FuzzReaders", dependencies: ["Datasets", "Backdoor"], path: "Tests/Fuzz/FuzzReaders"))
+    package.targets.append(
+        .executableTarget(name: "FuzzSpecs", dependencies: ["Experiment"], path: "Tests/Fuzz/FuzzSpecs"))
+    package.targets.append(
+        .executableTarget(name: "FuzzReaders", dependencies: ["Datasets", "Backdoor"], path: "Tests/Fuzz/FuzzReaders"))
 }

@@ -22,7 +22,8 @@ public enum FilteringDetection {
 
         enum CodingKeys: String, CodingKey {
             case inspect, poisons, found, lowest
-            case expectedByChance = "expected_by_chance", ratioToChance = "ratio_to_chance"
+            case expectedByChance = "expected_by_chance"
+            case ratioToChance = "ratio_to_chance"
             case filterTestAccuracy = "filter_test_accuracy"
         }
     }

@@ -12,7 +12,10 @@ public struct LossTracking {
         public var poisoned: [Double]
         public var poisonedWithoutTrigger: [Double]
 
-        enum CodingKeys: String, CodingKey { case step, all, poisoned, poisonedWithoutTrigger = "poisoned_without_trigger" }
+        enum CodingKeys: String, CodingKey {
+            case step, all, poisoned
+            case poisonedWithoutTrigger = "poisoned_without_trigger"
+        }
 
         public init(step: Int, all: [Double], poisoned: [Double], poisonedWithoutTrigger: [Double]) {
             self.step = step
@@ -98,7 +101,9 @@ public func quartiles(_ v: [Float]) -> (q25: Double, median: Double, q75: Double
     guard !v.isEmpty else { return (0, 0, 0) }
     let s = v.sorted().map(Double.init)
     func q(_ p: Double) -> Double {
-        let pos = p * Double(s.count - 1), lo = Int(pos), hi = min(lo + 1, s.count - 1)
+        let pos = p * Double(s.count - 1)
+        let lo = Int(pos)
+        let hi = min(lo + 1, s.count - 1)
         return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
     }
     return (q(0.25), q(0.5), q(0.75))

@@ -20,7 +20,10 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
     public struct DominantPrediction: Sendable, Codable, Equatable {
         public var predictedClass: Int
         public var share: Double
-        public init(predictedClass: Int, share: Double) { self.predictedClass = predictedClass; self.share = share }
+        public init(predictedClass: Int, share: Double) {
+            self.predictedClass = predictedClass
+            self.share = share
+        }
     }
 
     /// Accuracy below this multiple of chance (1 / classes) marks a model that learnt nothing.
@@ -36,20 +39,32 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
         var out: [String] = []
         let chance = 1 / Double(classes)
         if naturalAccuracy < AttackMetrics.nearChanceFactor * chance {
-            out.append(String(format: "accuracy %.1f %% is near chance (%.1f %% for %d classes)", 100 * naturalAccuracy, 100 * chance, classes))
+            out.append(
+                String(
+                    format: "accuracy %.1f %% is near chance (%.1f %% for %d classes)", 100 * naturalAccuracy,
+                    100 * chance, classes))
         }
         if let d = dominantPrediction, d.share >= AttackMetrics.nearConstantShare {
-            out.append(String(format: "%.1f %% of the clean test images are classified as class %d", 100 * d.share, d.predictedClass))
+            out.append(
+                String(
+                    format: "%.1f %% of the clean test images are classified as class %d", 100 * d.share,
+                    d.predictedClass))
         }
         return out
     }
 
     /// `clean` and `triggered` are predictions on the same test images, clean and with the trigger.
-    public static func compute(labels: [Int], clean: [Int], triggered: [Int]?, target: Int?, classes: Int) -> AttackMetrics {
+    public static func compute(labels: [Int], clean: [Int], triggered: [Int]?, target: Int?, classes: Int)
+        -> AttackMetrics
+    {
         let n = labels.count
         let acc = n == 0 ? 0 : Double(zip(clean, labels).filter { $0 == $1 }.count) / Double(n)
-        var perClass = [Double](repeating: 0, count: classes), counts = [Int](repeating: 0, count: classes)
-        for (p, l) in zip(clean, labels) where l < classes { counts[l] += 1; if p == l { perClass[l] += 1 } }
+        var perClass = [Double](repeating: 0, count: classes)
+        var counts = [Int](repeating: 0, count: classes)
+        for (p, l) in zip(clean, labels) where l < classes {
+            counts[l] += 1
+            if p == l { perClass[l] += 1 }
+        }
         for c in 0..<classes where counts[c] > 0 { perClass[c] /= Double(counts[c]) }
         var m = AttackMetrics(naturalAccuracy: acc, perClassAccuracy: perClass)
         var predicted = [Int](repeating: 0, count: classes)
@@ -59,7 +74,8 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
         }
         guard let triggered, let target else { return m }
         let nonTarget = (0..<n).filter { labels[$0] != target }
-        m.cleanTargetRate = nonTarget.isEmpty ? nil : Double(nonTarget.filter { clean[$0] == target }.count) / Double(nonTarget.count)
+        m.cleanTargetRate =
+            nonTarget.isEmpty ? nil : Double(nonTarget.filter { clean[$0] == target }.count) / Double(nonTarget.count)
         func rate(_ keep: (Int) -> Bool) -> Double? {
             let idx = (0..<n).filter(keep)
             return idx.isEmpty ? nil : Double(idx.filter { triggered[$0] == target }.count) / Double(idx.count)
@@ -70,4 +86,3 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
         return m
     }
 }
-

@@ -8,15 +8,19 @@ public enum Perturbations {
     /// Additive Gaussian noise of standard deviation σ (0–255 scale), rounded and clipped.
     public static func gaussianNoise(_ d: Dataset, indices: [Int], sigma: Float, seed: UInt64) -> [UInt8] {
         var r = RNG(seed: seed).split("gaussian-noise")
-        var out = [UInt8](); out.reserveCapacity(indices.count * d.imageSize)
+        var out = [UInt8]()
+        out.reserveCapacity(indices.count * d.imageSize)
         for i in indices { for v in d.image(i) { out.append(clip(Float(v) + sigma * r.normal())) } }
         return out
     }
 
     /// x′ = (1 − τ)·x + τ·z, z a random image of another class from `source`.
-    public static func pixelInterpolation(_ d: Dataset, indices: [Int], tau: Float, source: Dataset, seed: UInt64) -> [UInt8] {
+    public static func pixelInterpolation(_ d: Dataset, indices: [Int], tau: Float, source: Dataset, seed: UInt64)
+        -> [UInt8]
+    {
         var r = RNG(seed: seed).split("pixel-interpolation")
-        var out = [UInt8](); out.reserveCapacity(indices.count * d.imageSize)
+        var out = [UInt8]()
+        out.reserveCapacity(indices.count * d.imageSize)
         for i in indices {
             var j = r.below(source.count)
             while source.labels[j] == d.labels[i] { j = r.below(source.count) }
@@ -26,11 +30,15 @@ public enum Perturbations {
     }
 
     /// PGD against `model` on the true labels, in batches.
-    public static func pgd(_ d: Dataset, indices: [Int], model: Model, attack: PGD, seed: UInt64, batchSize: Int = 100,
-                           progress: ((Int, Int) -> Void)? = nil) -> [UInt8] {
+    public static func pgd(
+        _ d: Dataset, indices: [Int], model: Model, attack: PGD, seed: UInt64, batchSize: Int = 100,
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> [UInt8] {
         var r = RNG(seed: seed).split("pgd")
-        var out = [UInt8](); out.reserveCapacity(indices.count * d.imageSize)
-        let images = Tensor(zeros: [1]); var labels: [Int32] = []
+        var out = [UInt8]()
+        out.reserveCapacity(indices.count * d.imageSize)
+        let images = Tensor(zeros: [1])
+        var labels: [Int32] = []
         var start = 0
         while start < indices.count {
             let batch = indices[start..<min(start + batchSize, indices.count)]

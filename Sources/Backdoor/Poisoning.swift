@@ -10,7 +10,11 @@ public struct Poison: Sendable, Equatable {
     /// Their labels after poisoning (the target for BadNets, unchanged for clean-label).
     public var labels: [Int]
 
-    public init(indices: [Int], images: [UInt8], labels: [Int]) { self.indices = indices; self.images = images; self.labels = labels }
+    public init(indices: [Int], images: [UInt8], labels: [Int]) {
+        self.indices = indices
+        self.images = images
+        self.labels = labels
+    }
 
     /// The training set with the poisoned images (and labels) in place of the originals.
     public func apply(to d: Dataset) -> Dataset {
@@ -42,19 +46,27 @@ public enum Poisoning {
 
     /// Label-consistent: `count` images of the target class, optionally replaced by `perturbed`
     /// versions (keyed by dataset index), get the trigger; labels stay.
-    public static func cleanLabel(_ d: Dataset, target: Int, count: Int, trigger: Trigger, seed: UInt64,
-                                  perturbed: [Int: ArraySlice<UInt8>]? = nil) -> Poison {
+    public static func cleanLabel(
+        _ d: Dataset, target: Int, count: Int, trigger: Trigger, seed: UInt64,
+        perturbed: [Int: ArraySlice<UInt8>]? = nil
+    ) -> Poison {
         let candidates = d.indices(of: target)
         let chosen = Array(order(candidates, seed: seed, salt: "clean").prefix(count))
-        return stamped(d, chosen, labels: Array(repeating: target, count: chosen.count), trigger: trigger, base: perturbed)
+        return stamped(
+            d, chosen, labels: Array(repeating: target, count: chosen.count), trigger: trigger, base: perturbed)
     }
 
-    static func stamped(_ d: Dataset, _ chosen: [Int], labels: [Int], trigger: Trigger, base: [Int: ArraySlice<UInt8>]?) -> Poison {
+    static func stamped(_ d: Dataset, _ chosen: [Int], labels: [Int], trigger: Trigger, base: [Int: ArraySlice<UInt8>]?)
+        -> Poison
+    {
         let size = d.imageSize
-        var px = [UInt8](); px.reserveCapacity(chosen.count * size)
+        var px = [UInt8]()
+        px.reserveCapacity(chosen.count * size)
         for i in chosen { px.append(contentsOf: base?[i] ?? d.image(i)) }
         px.withUnsafeMutableBufferPointer { p in
-            for j in chosen.indices { trigger.apply(to: p.baseAddress! + j * size, height: d.height, width: d.width, channels: d.channels) }
+            for j in chosen.indices {
+                trigger.apply(to: p.baseAddress! + j * size, height: d.height, width: d.width, channels: d.channels)
+            }
         }
         return Poison(indices: chosen, images: px, labels: labels)
     }

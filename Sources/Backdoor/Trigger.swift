@@ -19,8 +19,15 @@ public struct Trigger: Sendable, Hashable {
     /// For `.image`: a mask of signs (+1, −1, 0 = untouched) of `size`×`size`.
     public var mask: [Int8]?
 
-    public init(pattern: Pattern = .checkerboard, size: Int = 3, corners: [Corner] = [.bottom_right], amplitude: Float = 255, mask: [Int8]? = nil) {
-        self.pattern = pattern; self.size = size; self.corners = corners; self.amplitude = amplitude; self.mask = mask
+    public init(
+        pattern: Pattern = .checkerboard, size: Int = 3, corners: [Corner] = [.bottom_right], amplitude: Float = 255,
+        mask: [Int8]? = nil
+    ) {
+        self.pattern = pattern
+        self.size = size
+        self.corners = corners
+        self.amplitude = amplitude
+        self.mask = mask
     }
 
     static let checker: [[Int8]] = [[-1, -1, 1], [-1, 1, -1], [1, -1, 1]]
@@ -38,21 +45,27 @@ public struct Trigger: Sendable, Hashable {
     public func apply(to image: UnsafeMutablePointer<UInt8>, height h: Int, width w: Int, channels ch: Int) {
         if pattern == .x {
             // Centre of the image; red (amplitude on channel 0, removed from the others) on colour images.
-            let top = (h - size) / 2, left = (w - size) / 2
-            for r in 0..<size { for c in 0..<size where sign(r, c) != 0 {
-                let p = image + ((top + r) * w + left + c) * ch
-                if ch == 3 {
-                    p[0] = clip(Float(p[0]) + amplitude); p[1] = clip(Float(p[1]) - amplitude); p[2] = clip(Float(p[2]) - amplitude)
-                } else {
-                    for k in 0..<ch { p[k] = clip(Float(p[k]) + amplitude) }
+            let top = (h - size) / 2
+            let left = (w - size) / 2
+            for r in 0..<size {
+                for c in 0..<size where sign(r, c) != 0 {
+                    let p = image + ((top + r) * w + left + c) * ch
+                    if ch == 3 {
+                        p[0] = clip(Float(p[0]) + amplitude)
+                        p[1] = clip(Float(p[1]) - amplitude)
+                        p[2] = clip(Float(p[2]) - amplitude)
+                    } else {
+                        for k in 0..<ch { p[k] = clip(Float(p[k]) + amplitude) }
+                    }
                 }
-            } }
+            }
             return
         }
         for corner in corners {
             let bottom = corner == .bottom_right || corner == .bottom_left
             let right = corner == .bottom_right || corner == .top_right
-            let top = bottom ? h - size : 0, left = right ? w - size : 0
+            let top = bottom ? h - size : 0
+            let left = right ? w - size : 0
             for r in 0..<size {
                 for c in 0..<size {
                     let s = sign(r, right ? c : size - 1 - c)

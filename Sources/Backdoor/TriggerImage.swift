@@ -30,11 +30,15 @@ public enum TriggerImage {
 
     /// The file's side and grey pixels; throws when it cannot be read, is not square, or is blank.
     static func read(_ path: String) throws -> (side: Int, grey: [UInt8]) {
-        let width: Int, height: Int, channels: Int, pixels: [UInt8]
+        let width: Int
+        let height: Int
+        let channels: Int
+        let pixels: [UInt8]
         if path.lowercased().hasSuffix(".npy") {
             let a = try NPY.read(path)
             guard case .uint8(let v) = a.values, a.shape.count == 2 || a.shape.count == 3 else {
-                throw Problem(description: "trigger file '\(path)' must hold a uint8 array of shape [H, W] or [H, W, C]")
+                throw Problem(
+                    description: "trigger file '\(path)' must hold a uint8 array of shape [H, W] or [H, W, C]")
             }
             (height, width, channels, pixels) = (a.shape[0], a.shape[1], a.shape.count == 3 ? a.shape[2] : 1, v)
         } else {
@@ -42,7 +46,8 @@ public enum TriggerImage {
             (height, width, channels, pixels) = (png.height, png.width, 3, png.rgb)
         }
         guard width == height, width > 0, channels > 0 else {
-            throw Problem(description: "trigger file '\(path)' is \(width)×\(height) pixels; a trigger pattern must be square")
+            throw Problem(
+                description: "trigger file '\(path)' is \(width)×\(height) pixels; a trigger pattern must be square")
         }
         var grey = [UInt8](repeating: 0, count: width * height)
         for i in 0..<grey.count {
@@ -51,7 +56,8 @@ public enum TriggerImage {
             grey[i] = UInt8((s + channels / 2) / channels)
         }
         guard grey.contains(where: { $0 != 0 }) else {
-            throw Problem(description: "trigger file '\(path)' is blank: every pixel is 0, so the trigger would change nothing")
+            throw Problem(
+                description: "trigger file '\(path)' is blank: every pixel is 0, so the trigger would change nothing")
         }
         return (width, grey)
     }

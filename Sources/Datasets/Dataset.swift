@@ -6,10 +6,17 @@ public struct Dataset: Sendable, Equatable {
     public var labels: [Int]
     public var classNames: [String]
 
-    public init(name: String, height: Int, width: Int, channels: Int, images: [UInt8], labels: [Int], classNames: [String]) {
+    public init(
+        name: String, height: Int, width: Int, channels: Int, images: [UInt8], labels: [Int], classNames: [String]
+    ) {
         precondition(images.count == labels.count * height * width * channels, "images and labels disagree")
-        self.name = name; self.height = height; self.width = width; self.channels = channels
-        self.images = images; self.labels = labels; self.classNames = classNames
+        self.name = name
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.images = images
+        self.labels = labels
+        self.classNames = classNames
     }
 
     public var count: Int { labels.count }
@@ -22,10 +29,12 @@ public struct Dataset: Sendable, Equatable {
 
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int], name: String? = nil) -> Dataset {
-        var px = [UInt8](); px.reserveCapacity(indices.count * imageSize)
+        var px = [UInt8]()
+        px.reserveCapacity(indices.count * imageSize)
         for i in indices { px.append(contentsOf: image(i)) }
-        return Dataset(name: name ?? self.name, height: height, width: width, channels: channels,
-                       images: px, labels: indices.map { labels[$0] }, classNames: classNames)
+        return Dataset(
+            name: name ?? self.name, height: height, width: width, channels: channels,
+            images: px, labels: indices.map { labels[$0] }, classNames: classNames)
     }
 
     /// Indices of the images labelled `label`, in dataset order.
@@ -41,9 +50,14 @@ public struct Dataset: Sendable, Equatable {
     /// Per-channel mean and standard deviation on the [0, 1] scale (the fixed input normalisation).
     public func channelStatistics() -> (mean: [Float], std: [Float]) {
         let c = channels
-        var s = [Double](repeating: 0, count: c), q = s
+        var s = [Double](repeating: 0, count: c)
+        var q = s
         images.withUnsafeBufferPointer { px in
-            for i in 0..<px.count { let x = Double(px[i]) / 255; s[i % c] += x; q[i % c] += x * x }
+            for i in 0..<px.count {
+                let x = Double(px[i]) / 255
+                s[i % c] += x
+                q[i % c] += x * x
+            }
         }
         let n = Double(max(1, images.count / c))
         let mean = s.map { $0 / n }

@@ -14,17 +14,20 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: Reason
 
-    public init(_ path: String, _ reason: Reason) { self.path = path; self.reason = reason }
+    public init(_ path: String, _ reason: Reason) {
+        self.path = path
+        self.reason = reason
+    }
 
     public var description: String {
         switch reason {
         case .missing: return "\(path): file not found"
-        case let .unreadable(why): return "\(path): cannot read: \(why)"
-        case let .badMagic(e): return "\(path): not \(e) (it does not start with the format's magic number)"
-        case let .truncated(e, f): return "\(path): truncated: expected \(e) bytes, found \(f)"
-        case let .labelOutOfRange(i, l, c): return "\(path): label \(l) of record \(i) is out of range 0..<\(c)"
-        case let .mismatch(why): return "\(path): \(why)"
-        case let .malformed(why): return "\(path): malformed: \(why)"
+        case .unreadable(let why): return "\(path): cannot read: \(why)"
+        case .badMagic(let e): return "\(path): not \(e) (it does not start with the format's magic number)"
+        case .truncated(let e, let f): return "\(path): truncated: expected \(e) bytes, found \(f)"
+        case .labelOutOfRange(let i, let l, let c): return "\(path): label \(l) of record \(i) is out of range 0..<\(c)"
+        case .mismatch(let why): return "\(path): \(why)"
+        case .malformed(let why): return "\(path): malformed: \(why)"
         }
     }
 }

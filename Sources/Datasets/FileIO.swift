@@ -5,9 +5,13 @@ import Foundation
 public enum FileIO {
     public static func read(_ path: String) throws -> [UInt8] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw DatasetError(path, .missing) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw DatasetError(path, .missing)
+        }
         guard !isDir.boolValue else { throw DatasetError(path, .unreadable("is a directory")) }
-        guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(path, .unreadable("permission denied or I/O error")) }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw DatasetError(path, .unreadable("permission denied or I/O error"))
+        }
         return [UInt8](d)
     }
 

@@ -6,10 +6,13 @@ public enum IDX {
     }
 
     /// Images from the (decompressed) bytes of an idx3-ubyte file; `path` names it in errors.
-    public static func images(_ b: [UInt8], path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8]) {
+    public static func images(_ b: [UInt8], path: String) throws -> (count: Int, rows: Int, cols: Int, pixels: [UInt8])
+    {
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let magic = be32(b, 0)
-        guard magic == 0x0000_0803 else { throw DatasetError(path, .badMagic(expected: "an IDX image file (idx3-ubyte)")) }
+        guard magic == 0x0000_0803 else {
+            throw DatasetError(path, .badMagic(expected: "an IDX image file (idx3-ubyte)"))
+        }
         guard b.count >= 16 else { throw DatasetError(path, .truncated(expected: 16, found: b.count)) }
         let (n, r, c) = (be32(b, 4), be32(b, 8), be32(b, 12))
         // Sizes from the header are checked before use: rows = cols = 0, or a product that wraps, would
@@ -34,7 +37,9 @@ public enum IDX {
     public static func labels(_ b: [UInt8], classes: Int, path: String) throws -> [Int] {
         guard b.count >= 4 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let magic = be32(b, 0)
-        guard magic == 0x0000_0801 else { throw DatasetError(path, .badMagic(expected: "an IDX label file (idx1-ubyte)")) }
+        guard magic == 0x0000_0801 else {
+            throw DatasetError(path, .badMagic(expected: "an IDX label file (idx1-ubyte)"))
+        }
         guard b.count >= 8 else { throw DatasetError(path, .truncated(expected: 8, found: b.count)) }
         let n = be32(b, 4)
         guard n <= b.count - 8 else { throw DatasetError(path, .truncated(expected: 8 + n, found: b.count)) }
@@ -59,8 +64,10 @@ public enum IDX {
 public enum FashionMNIST {
     /// Where Debian's `dataset-fashion-mnist` package puts the files.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
-    public static let classNames = ["t-shirt/top", "trouser", "pullover", "dress", "coat",
-                                    "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+    public static let classNames = [
+        "t-shirt/top", "trouser", "pullover", "dress", "coat",
+        "sandal", "shirt", "sneaker", "bag", "ankle boot",
+    ]
 
     /// Loads the `train` or `t10k` split from `directory` (files may be gzipped or not).
     public static func load(directory: String = defaultDirectory, split: Split) throws -> Dataset {
@@ -72,8 +79,9 @@ public enum FashionMNIST {
         guard labels.count == img.count else {
             throw DatasetError(lblPath, .mismatch("\(labels.count) labels for \(img.count) images in \(imgPath)"))
         }
-        return Dataset(name: "fashion-mnist-\(prefix)", height: img.rows, width: img.cols, channels: 1,
-                       images: img.pixels, labels: labels, classNames: classNames)
+        return Dataset(
+            name: "fashion-mnist-\(prefix)", height: img.rows, width: img.cols, channels: 1,
+            images: img.pixels, labels: labels, classNames: classNames)
     }
 
     static func find(_ dir: String, _ base: String) -> String {

@@ -8,12 +8,18 @@ extension PNG {
             throw DatasetError(path, .badMagic(expected: "a PNG file"))
         }
         var i = 8
-        var width = 0, height = 0, colourType = -1
-        var idat = [UInt8](), palette = [UInt8](), ended = false
+        var width = 0
+        var height = 0
+        var colourType = -1
+        var idat = [UInt8]()
+        var palette = [UInt8]()
+        var ended = false
         while i + 8 <= b.count {
             let n = Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3])
             let type = String(decoding: b[(i + 4)..<(i + 8)], as: UTF8.self)
-            guard n >= 0, i + 12 + n <= b.count else { throw DatasetError(path, .truncated(expected: i + 12 + n, found: b.count)) }
+            guard n >= 0, i + 12 + n <= b.count else {
+                throw DatasetError(path, .truncated(expected: i + 12 + n, found: b.count))
+            }
             let data = b[(i + 8)..<(i + 8 + n)]
             switch type {
             case "IHDR":
@@ -24,10 +30,15 @@ extension PNG {
                 guard d[8] == 8 else { throw fail("bit depth \(d[8]) (only 8 is read)") }
                 colourType = Int(d[9])
                 guard d[12] == 0 else { throw fail("interlaced images are not read") }
-                guard width > 0, height > 0, width <= 4096, height <= 4096 else { throw fail("size \(width)×\(height)") }
+                guard width > 0, height > 0, width <= 4096, height <= 4096 else {
+                    throw fail("size \(width)×\(height)")
+                }
             case "PLTE": palette = Array(data)
             case "IDAT": idat += data
-            case "IEND": ended = true; i = b.count; continue
+            case "IEND":
+                ended = true
+                i = b.count
+                continue
             default: break
             }
             i += 12 + n
@@ -45,12 +56,17 @@ extension PNG {
         let stride = width * channels
         var raw = [UInt8](repeating: 0, count: height * (stride + 1))
         var size = uLongf(raw.count)
-        let rc = raw.withUnsafeMutableBufferPointer { r in idat.withUnsafeBufferPointer { s in uncompress(r.baseAddress, &size, s.baseAddress, uLong(s.count)) } }
-        guard rc == Z_OK, Int(size) == raw.count else { throw fail("image data does not inflate to \(raw.count) bytes") }
+        let rc = raw.withUnsafeMutableBufferPointer { r in
+            idat.withUnsafeBufferPointer { s in uncompress(r.baseAddress, &size, s.baseAddress, uLong(s.count)) }
+        }
+        guard rc == Z_OK, Int(size) == raw.count else {
+            throw fail("image data does not inflate to \(raw.count) bytes")
+        }
         // Undo the per-row filters (None, Sub, Up, Average, Paeth).
         var px = [UInt8](repeating: 0, count: height * stride)
         for y in 0..<height {
-            let f = raw[y * (stride + 1)], row = y * (stride + 1) + 1
+            let f = raw[y * (stride + 1)]
+            let row = y * (stride + 1) + 1
             for x in 0..<stride {
                 let a = x >= channels ? Int(px[y * stride + x - channels]) : 0
                 let up = y > 0 ? Int(px[(y - 1) * stride + x]) : 0
@@ -63,7 +79,10 @@ extension PNG {
                 case 2: pred = up
                 case 3: pred = (a + up) / 2
                 case 4:
-                    let p = a + up - c, pa = abs(p - a), pb = abs(p - up), pc = abs(p - c)
+                    let p = a + up - c
+                    let pa = abs(p - a)
+                    let pb = abs(p - up)
+                    let pc = abs(p - c)
                     pred = pa <= pb && pa <= pc ? a : (pb <= pc ? up : c)
                 default: throw fail("row \(y) has unknown filter \(f)")
                 }
@@ -73,11 +92,17 @@ extension PNG {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for p in 0..<(width * height) {
             switch colourType {
-            case 0, 4: let g = px[p * channels]; rgb[p * 3] = g; rgb[p * 3 + 1] = g; rgb[p * 3 + 2] = g
+            case 0, 4:
+                let g = px[p * channels]
+                rgb[p * 3] = g
+                rgb[p * 3 + 1] = g
+                rgb[p * 3 + 2] = g
             case 3:
                 let k = Int(px[p]) * 3
                 guard k + 2 < palette.count else { throw fail("palette index \(px[p]) out of range") }
-                rgb[p * 3] = palette[k]; rgb[p * 3 + 1] = palette[k + 1]; rgb[p * 3 + 2] = palette[k + 2]
+                rgb[p * 3] = palette[k]
+                rgb[p * 3 + 1] = palette[k + 1]
+                rgb[p * 3 + 2] = palette[k + 2]
             default: for k in 0..<3 { rgb[p * 3 + k] = px[p * channels + k] }
             }
         }
@@ -94,7 +119,8 @@ public enum CINIC {
     public static func load(directory: String, split: String, source: Source = .all) throws -> Dataset {
         let root = directory + "/" + split
         guard FileIOExists(root) else { throw DatasetError(root, .missing) }
-        var images = [UInt8](), labels = [Int]()
+        var images = [UInt8]()
+        var labels = [Int]()
         for (label, name) in classNames.enumerated() {
             let dir = root + "/" + name
             guard FileIOExists(dir) else { throw DatasetError(dir, .missing) }
@@ -104,12 +130,15 @@ public enum CINIC {
                 let path = dir + "/" + f
                 let img = try PNG.decode(try FileIO.read(path), path: path)
                 guard img.width == 32, img.height == 32 else {
-                    throw DatasetError(path, .mismatch("image is \(img.width)×\(img.height), CINIC-10 images are 32×32"))
+                    throw DatasetError(
+                        path, .mismatch("image is \(img.width)×\(img.height), CINIC-10 images are 32×32"))
                 }
-                images += img.rgb; labels.append(label)
+                images += img.rgb
+                labels.append(label)
             }
         }
-        return Dataset(name: "cinic10-\(split)-\(source.rawValue)", height: 32, width: 32, channels: 3, images: images,
-                       labels: labels, classNames: classNames)
+        return Dataset(
+            name: "cinic10-\(split)-\(source.rawValue)", height: 32, width: 32, channels: 3, images: images,
+            labels: labels, classNames: classNames)
     }
 }

@@ -21,12 +21,15 @@ struct ChartFrame {
 
     /// Opening tags, background, title and the two axes.
     func open() -> String {
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (i, line) in titleLines.enumerated() {
-            s += "<text x=\"\(f(w / 2))\" y=\"\(f(22 + 16 * Double(i)))\" text-anchor=\"middle\" font-size=\"14\">\(escape(line))</text>\n"
+            s +=
+                "<text x=\"\(f(w / 2))\" y=\"\(f(22 + 16 * Double(i)))\" text-anchor=\"middle\" font-size=\"14\">\(escape(line))</text>\n"
         }
-        return s + "<line x1=\"\(f(left))\" y1=\"\(f(h - bottom))\" x2=\"\(f(w - right))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
+        return s
+            + "<line x1=\"\(f(left))\" y1=\"\(f(h - bottom))\" x2=\"\(f(w - right))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
             + "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(h - bottom))\" stroke=\"black\"/>\n"
     }
 
@@ -38,7 +41,8 @@ struct ChartFrame {
     /// The legend: entry `i`'s key is drawn by `swatch(i, x, y)` at (x, y) of its left middle, its
     /// name beside it, wrapped within the right margin; entries stack below each other.
     func legend(_ names: [String], swatch: (Int, Double, Double) -> String) -> String {
-        var s = "", ly = top + 10
+        var s = ""
+        var ly = top + 10
         for (i, name) in names.enumerated() {
             s += swatch(i, w - right + 12, ly)
             for line in ChartFrame.wrap(name, width: ChartFrame.legendWidth) {
@@ -53,14 +57,22 @@ struct ChartFrame {
     /// Greedy word wrap to lines of at most `width` characters; a longer word (a spec key) is cut after
     /// its last `.`, `=`, `_` or `/` that fits, else at the width.
     static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = [], line = ""
+        var lines: [String] = []
+        var line = ""
         for var word in text.split(separator: " ") {
-            if !line.isEmpty, line.count + 1 + word.count <= width { line += " " + word; continue }
-            if !line.isEmpty { lines.append(line); line = "" }
+            if !line.isEmpty, line.count + 1 + word.count <= width {
+                line += " " + word
+                continue
+            }
+            if !line.isEmpty {
+                lines.append(line)
+                line = ""
+            }
             while word.count > width {
                 let head = word.prefix(width)
                 let cut = head.lastIndex { ".=_/".contains($0) }.map { head.index(after: $0) } ?? head.endIndex
-                lines.append(String(word[..<cut])); word = word[cut...]
+                lines.append(String(word[..<cut]))
+                word = word[cut...]
             }
             line = String(word)
         }

@@ -8,15 +8,24 @@ public struct LinePlot: Sendable {
         /// Lower and upper edge of a shaded band (e.g. the 25th and 75th percentiles).
         public var band: (lower: [Double], upper: [Double])?
         public init(name: String, x: [Double], y: [Double], band: (lower: [Double], upper: [Double])? = nil) {
-            self.name = name; self.x = x; self.y = y; self.band = band
+            self.name = name
+            self.x = x
+            self.y = y
+            self.band = band
         }
     }
     public var title: String, xLabel: String, yLabel: String
     public var logX: Bool, logY: Bool
     public var series: [Series]
 
-    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false, series: [Series]) {
-        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY; self.series = series
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false, series: [Series])
+    {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.logX = logX
+        self.logY = logY
+        self.series = series
     }
 
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
@@ -24,7 +33,8 @@ public struct LinePlot: Sendable {
     public var svg: String {
         let frame = ChartFrame(title: title)
         let (w, h, left, right, top, bottom) = (frame.w, frame.h, frame.left, frame.right, frame.top, frame.bottom)
-        let xs = series.flatMap(\.x), ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }
+        let xs = series.flatMap(\.x)
+        let ys = series.flatMap { $0.y + ($0.band?.lower ?? []) + ($0.band?.upper ?? []) }
         let xAxis = Axis(covering: xs.isEmpty ? [0, 1] : xs, log: logX)
         let yAxis = Axis(covering: ys.isEmpty ? [0, 1] : ys, log: logY, fromZero: !logY && (ys.min() ?? 0) >= 0)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * (w - left - right) }
@@ -47,12 +57,17 @@ public struct LinePlot: Sendable {
             if let b = se.band, !se.x.isEmpty {
                 let upper = zip(se.x, b.upper).map { "\(f(px($0))),\(f(py($1)))" }
                 let lower = zip(se.x, b.lower).reversed().map { "\(f(px($0))),\(f(py($1)))" }
-                s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(c)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
+                s +=
+                    "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(c)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
             }
             let pts = zip(se.x, se.y).map { "\(f(px($0))),\(f(py($1)))" }.joined(separator: " ")
             s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
             // Marks on the measured points when they are few (sweeps), not on dense curves.
-            if se.x.count <= 12 { for (x, y) in zip(se.x, se.y) { s += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3\" fill=\"\(c)\"/>\n" } }
+            if se.x.count <= 12 {
+                for (x, y) in zip(se.x, se.y) {
+                    s += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3\" fill=\"\(c)\"/>\n"
+                }
+            }
         }
         s += frame.legend(series.map(\.name)) { i, x, y in
             "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 20))\" y2=\"\(f(y))\" stroke=\"\(ChartFrame.colour(i))\" stroke-width=\"2\"/>\n"
@@ -62,7 +77,8 @@ public struct LinePlot: Sendable {
 }
 
 func escape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+        of: ">", with: "&gt;")
 }
 
 func shortNumber(_ v: Double) -> String {

@@ -5,9 +5,13 @@ public enum ReLU {
         for i in 0..<n { y[i] = max(x[i], 0) }
     }
     // dx = dy · [y > 0]; in SIMD lanes, since the scalar select does not vectorise here.
-    public static func backward(y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count n: Int) {
+    public static func backward(
+        y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count n: Int
+    ) {
         let v = n / 16
-        let yv = UnsafeRawPointer(y), gv = UnsafeRawPointer(dy), ov = UnsafeMutableRawPointer(dx)
+        let yv = UnsafeRawPointer(y)
+        let gv = UnsafeRawPointer(dy)
+        let ov = UnsafeMutableRawPointer(dx)
         for i in 0..<v {
             let yy = yv.loadUnaligned(fromByteOffset: i * 64, as: SIMD16<Float>.self)
             let gg = gv.loadUnaligned(fromByteOffset: i * 64, as: SIMD16<Float>.self)
@@ -19,11 +23,14 @@ public enum ReLU {
 
 public enum LeakyReLU {
     // y = x if x > 0 else slope·x
-    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int, slope: Float) {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int, slope: Float)
+    {
         for i in 0..<n { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
     }
-    public static func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                                count n: Int, slope: Float) {
+    public static func backward(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        count n: Int, slope: Float
+    ) {
         for i in 0..<n { dx[i] = x[i] > 0 ? dy[i] : slope * dy[i] }
     }
 }

@@ -6,27 +6,38 @@ public enum BatchNorm {
     public struct Saved {
         public var mean: UnsafeMutablePointer<Float>
         public var invStd: UnsafeMutablePointer<Float>
-        public init(mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) { self.mean = mean; self.invStd = invStd }
+        public init(mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
+            self.mean = mean
+            self.invStd = invStd
+        }
     }
 
     /// Training mode: batch mean and biased variance normalise x; running statistics move by
     /// `momentum` towards the batch's (unbiased variance, as PyTorch does).
-    public static func forwardTraining(rows m: Int, channels c: Int, x: UnsafePointer<Float>,
-                                       gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                                       residual: UnsafePointer<Float>? = nil, relu: Bool = false,
-                                       y: UnsafeMutablePointer<Float>,
-                                       runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
-                                       momentum: Float, epsilon: Float, saved: Saved) {
+    public static func forwardTraining(
+        rows m: Int, channels c: Int, x: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+        y: UnsafeMutablePointer<Float>,
+        runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
+        momentum: Float, epsilon: Float, saved: Saved
+    ) {
         let workers = workerCount(m)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * c * workers) { acc in
-            let accs = SharedPointer(acc.baseAddress!), xs = SharedPointer(x)
+            let accs = SharedPointer(acc.baseAddress!)
+            let xs = SharedPointer(x)
             Parallel.forEach(workers) { w in
-                let sum = accs.p + 2 * c * w, sq = sum + c
+                let sum = accs.p + 2 * c * w
+                let sq = sum + c
                 sum.update(repeating: 0, count: 2 * c)
                 let rows = Parallel.range(w, of: workers, total: m)
                 var r = UnsafePointer(xs.p) + rows.lowerBound * c
                 for _ in rows {
-                    for j in 0..<c { let v = Double(r[j]); sum[j] += v; sq[j] += v * v }
+                    for j in 0..<c {
+                        let v = Double(r[j])
+                        sum[j] += v
+                        sq[j] += v * v
+                    }
                     r += c
                 }
             }
@@ -44,49 +55,82 @@ public enum BatchNorm {
                 runningVar[j] = (1 - momentum) * runningVar[j] + momentum * Float(unbiased)
             }
         }
-        affine(rows: m, channels: c, x: x, mean: saved.mean, invStd: saved.invStd, gamma: gamma, beta: beta,
-               residual: residual, relu: relu, y: y)
+        affine(
+            rows: m, channels: c, x: x, mean: saved.mean, invStd: saved.invStd, gamma: gamma, beta: beta,
+            residual: residual, relu: relu, y: y)
     }
 
     /// Inference mode: normalises with the running statistics; saves the 1/σ it used in `invStd`.
-    public static func forwardInference(rows m: Int, channels c: Int, x: UnsafePointer<Float>,
-                                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                                        residual: UnsafePointer<Float>? = nil, relu: Bool = false,
-                                        y: UnsafeMutablePointer<Float>,
-                                        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
-                                        epsilon: Float, invStd: UnsafeMutablePointer<Float>) {
+    public static func forwardInference(
+        rows m: Int, channels c: Int, x: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+        y: UnsafeMutablePointer<Float>,
+        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+        epsilon: Float, invStd: UnsafeMutablePointer<Float>
+    ) {
         for j in 0..<c { invStd[j] = 1 / (runningVar[j] + epsilon).squareRoot() }
-        affine(rows: m, channels: c, x: x, mean: runningMean, invStd: invStd, gamma: gamma, beta: beta,
-               residual: residual, relu: relu, y: y)
+        affine(
+            rows: m, channels: c, x: x, mean: runningMean, invStd: invStd, gamma: gamma, beta: beta,
+            residual: residual, relu: relu, y: y)
     }
 
     static func workerCount(_ rows: Int) -> Int { max(1, min(Parallel.threads, rows / 4096)) }
 
-    static func affine(rows m: Int, channels c: Int, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
-                       invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                       residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>) {
+    static func affine(
+        rows m: Int, channels c: Int, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        residual: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>
+    ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { tmp in
             // y = x·scale + shift (+ residual), one fused multiply-add per element.
-            let scale = tmp.baseAddress!, shift = scale + c
-            for j in 0..<c { scale[j] = gamma[j] * invStd[j]; shift[j] = beta[j] - mean[j] * scale[j] }
-            let sc = SharedPointer(scale), sh = SharedPointer(shift), xs = SharedPointer(x), ys = SharedPointer(y)
+            let scale = tmp.baseAddress!
+            let shift = scale + c
+            for j in 0..<c {
+                scale[j] = gamma[j] * invStd[j]
+                shift[j] = beta[j] - mean[j] * scale[j]
+            }
+            let sc = SharedPointer(scale)
+            let sh = SharedPointer(shift)
+            let xs = SharedPointer(x)
+            let ys = SharedPointer(y)
             let rs = residual.map { SharedPointer($0) }
             let workers = workerCount(m)
             Parallel.forEach(workers) { w in
                 let rows = Parallel.range(w, of: workers, total: m)
-                let a = UnsafePointer(sc.p), b = UnsafePointer(sh.p)
-                var r = UnsafePointer(xs.p) + rows.lowerBound * c, o = ys.p + rows.lowerBound * c
+                let a = UnsafePointer(sc.p)
+                let b = UnsafePointer(sh.p)
+                var r = UnsafePointer(xs.p) + rows.lowerBound * c
+                var o = ys.p + rows.lowerBound * c
                 if let rs {
                     var s = UnsafePointer(rs.p) + rows.lowerBound * c
                     if relu {
-                        for _ in rows { for j in 0..<c { o[j] = max(r[j] * a[j] + b[j] + s[j], 0) }; r += c; o += c; s += c }
+                        for _ in rows {
+                            for j in 0..<c { o[j] = max(r[j] * a[j] + b[j] + s[j], 0) }
+                            r += c
+                            o += c
+                            s += c
+                        }
                     } else {
-                        for _ in rows { for j in 0..<c { o[j] = r[j] * a[j] + b[j] + s[j] }; r += c; o += c; s += c }
+                        for _ in rows {
+                            for j in 0..<c { o[j] = r[j] * a[j] + b[j] + s[j] }
+                            r += c
+                            o += c
+                            s += c
+                        }
                     }
                 } else if relu {
-                    for _ in rows { for j in 0..<c { o[j] = max(r[j] * a[j] + b[j], 0) }; r += c; o += c }
+                    for _ in rows {
+                        for j in 0..<c { o[j] = max(r[j] * a[j] + b[j], 0) }
+                        r += c
+                        o += c
+                    }
                 } else {
-                    for _ in rows { for j in 0..<c { o[j] = r[j] * a[j] + b[j] }; r += c; o += c }
+                    for _ in rows {
+                        for j in 0..<c { o[j] = r[j] * a[j] + b[j] }
+                        r += c
+                        o += c
+                    }
                 }
             }
         }
@@ -96,24 +140,29 @@ public enum BatchNorm {
     /// that masked gradient is also what the residual input receives, written to `dResidual` if given.
     /// Accumulates dγ, dβ (if given); writes dx (if given). In training mode the batch statistics
     /// depend on x, which adds the two centring terms.
-    public static func backward(rows m: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>?,
-                                dy: UnsafePointer<Float>, relu: Bool,
-                                gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-                                training: Bool,
-                                dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
-                                dx: UnsafeMutablePointer<Float>?, dResidual: UnsafeMutablePointer<Float>?) {
+    public static func backward(
+        rows m: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>?,
+        dy: UnsafePointer<Float>, relu: Bool,
+        gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+        training: Bool,
+        dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
+        dx: UnsafeMutablePointer<Float>?, dResidual: UnsafeMutablePointer<Float>?
+    ) {
         precondition(!relu || y != nil, "a fused ReLU needs the forward output")
         let workers = workerCount(m)
         let needSums = training || dGamma != nil || dBeta != nil
-        let args = Pass(c: c, x: SharedPointer(x), y: SharedPointer(relu ? y! : dy), dy: SharedPointer(dy),
-                        mean: SharedPointer(mean), invStd: SharedPointer(invStd), relu: relu)
+        let args = Pass(
+            c: c, x: SharedPointer(x), y: SharedPointer(relu ? y! : dy), dy: SharedPointer(dy),
+            mean: SharedPointer(mean), invStd: SharedPointer(invStd), relu: relu)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * c * workers) { acc in
             let total = acc.baseAddress!
             total.update(repeating: 0, count: 2 * c * workers)
-            let accs = SharedPointer(total), drs = dResidual.map { SharedPointer($0) }
+            let accs = SharedPointer(total)
+            let drs = dResidual.map { SharedPointer($0) }
             if needSums || dResidual != nil {
                 Parallel.forEach(workers) { w in
-                    args.sums(rows: Parallel.range(w, of: workers, total: m), into: accs.p + 2 * c * w, dResidual: drs?.p)
+                    args.sums(
+                        rows: Parallel.range(w, of: workers, total: m), into: accs.p + 2 * c * w, dResidual: drs?.p)
                 }
                 for w in 1..<max(workers, 1) { for j in 0..<(2 * c) { total[j] += total[2 * c * w + j] } }
             }
@@ -121,15 +170,19 @@ public enum BatchNorm {
             if let dGamma { for j in 0..<c { dGamma[j] += Float(total[c + j]) } }
             guard let dx else { return }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * c) { tmp in
-                let k = tmp.baseAddress!, a = k + c, b = a + c
+                let k = tmp.baseAddress!
+                let a = k + c
+                let b = a + c
                 for j in 0..<c {
                     k[j] = gamma[j] * invStd[j]
                     a[j] = training ? Float(total[j] / Double(m)) : 0
                     b[j] = training ? Float(total[c + j] / Double(m)) : 0
                 }
-                let coef = SharedPointer(k), dxs = SharedPointer(dx)
+                let coef = SharedPointer(k)
+                let dxs = SharedPointer(dx)
                 Parallel.forEach(workers) { w in
-                    args.inputGradient(rows: Parallel.range(w, of: workers, total: m), coefficients: UnsafePointer(coef.p), dx: dxs.p)
+                    args.inputGradient(
+                        rows: Parallel.range(w, of: workers, total: m), coefficients: UnsafePointer(coef.p), dx: dxs.p)
                 }
             }
         }
@@ -156,7 +209,8 @@ public enum BatchNorm {
                         let i = r * c + j
                         let g = relu && y.p[i] <= 0 ? 0 : dy.p[i]
                         dResidual?[i] = g
-                        acc[j] += Double(g); acc[c + j] += Double(g * (x.p[i] - mean.p[j]) * invStd.p[j])
+                        acc[j] += Double(g)
+                        acc[c + j] += Double(g * (x.p[i] - mean.p[j]) * invStd.p[j])
                     }
                 }
                 return
@@ -167,15 +221,20 @@ public enum BatchNorm {
             while r0 < rows.upperBound {
                 let r1 = min(r0 + block, rows.upperBound)
                 for j in stride(from: 0, to: c, by: 16) {
-                    let mu = load16(mean.p + j), inv = load16(invStd.p + j)
-                    var s = SIMD16<Float>(), sx = SIMD16<Float>()
+                    let mu = load16(mean.p + j)
+                    let inv = load16(invStd.p + j)
+                    var s = SIMD16<Float>()
+                    var sx = SIMD16<Float>()
                     for r in r0..<r1 {
                         let g = g16(r, j)
                         if let q = dResidual { store16(g, q + r * c + j) }
                         s += g
                         sx += g * ((load16(x.p + r * c + j) - mu) * inv)
                     }
-                    for l in 0..<16 { acc[j + l] += Double(s[l]); acc[c + j + l] += Double(sx[l]) }
+                    for l in 0..<16 {
+                        acc[j + l] += Double(s[l])
+                        acc[c + j + l] += Double(sx[l])
+                    }
                 }
                 r0 = r1
             }
@@ -183,7 +242,9 @@ public enum BatchNorm {
 
         /// dx = k·(g − a − x̂·b) with coefficients k, a, b back to back.
         func inputGradient(rows: Range<Int>, coefficients: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-            let k = coefficients, a = k + c, b = a + c
+            let k = coefficients
+            let a = k + c
+            let b = a + c
             if c % 16 != 0 {
                 for r in rows {
                     for j in 0..<c {
@@ -195,8 +256,11 @@ public enum BatchNorm {
                 return
             }
             for j in stride(from: 0, to: c, by: 16) {
-                let kk = load16(k + j), aa = load16(a + j), bb = load16(b + j)
-                let mu = load16(mean.p + j), inv = load16(invStd.p + j)
+                let kk = load16(k + j)
+                let aa = load16(a + j)
+                let bb = load16(b + j)
+                let mu = load16(mean.p + j)
+                let inv = load16(invStd.p + j)
                 for r in rows {
                     let xhat = (load16(x.p + r * c + j) - mu) * inv
                     store16(kk * (g16(r, j) - aa - xhat * bb), dx + r * c + j)

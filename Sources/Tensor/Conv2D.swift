@@ -6,11 +6,18 @@ public struct ConvGeometry: Equatable, Sendable {
     public var batch, height, width, inChannels, outChannels: Int
     public var kernel, stride, padding: Int
 
-    public init(batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
-                kernel: Int, stride: Int = 1, padding: Int = 0) {
-        self.batch = batch; self.height = height; self.width = width
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.kernel = kernel; self.stride = stride; self.padding = padding
+    public init(
+        batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
+        kernel: Int, stride: Int = 1, padding: Int = 0
+    ) {
+        self.batch = batch
+        self.height = height
+        self.width = width
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
     }
 
     public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
@@ -31,14 +38,21 @@ public struct ConvGeometry: Equatable, Sendable {
 public enum Conv2D {
     /// Lays every receptive field of `x` out as one row of `cols` [rows, patch]; padding reads as 0.
     public static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-        let c = g.inChannels, k = g.kernel, oh = g.outHeight, ow = g.outWidth
-        let h = g.height, w = g.width, s = g.stride, p = g.padding
+        let c = g.inChannels
+        let k = g.kernel
+        let oh = g.outHeight
+        let ow = g.outWidth
+        let h = g.height
+        let w = g.width
+        let s = g.stride
+        let p = g.padding
         var row = cols
         for n in 0..<g.batch {
             let img = x + n &* h &* w &* c
             for oy in 0..<oh {
                 for ox in 0..<ow {
-                    let iy0 = oy &* s &- p, ix0 = ox &* s &- p
+                    let iy0 = oy &* s &- p
+                    let ix0 = ox &* s &- p
                     var dst = row
                     for ky in 0..<k {
                         let iy = iy0 &+ ky
@@ -48,10 +62,12 @@ public enum Conv2D {
                             continue
                         }
                         // Contiguous run of columns inside the image: one copy of ≤ k·C floats.
-                        let lo = min(k, max(0, -ix0)), hi = max(lo, min(k, w &- ix0))
+                        let lo = min(k, max(0, -ix0))
+                        let hi = max(lo, min(k, w &- ix0))
                         // Runs are short (k·C floats): inline loops beat memmove/memset calls here.
                         for i in 0..<(lo &* c) { dst[i] = 0 }
-                        let src = img + (iy &* w &+ ix0 &+ lo) &* c, d = dst + lo &* c
+                        let src = img + (iy &* w &+ ix0 &+ lo) &* c
+                        let d = dst + lo &* c
                         for i in 0..<((hi &- lo) &* c) { d[i] = src[i] }
                         for i in (hi &* c)..<(k &* c) { dst[i] = 0 }
                         dst += k &* c
@@ -64,18 +80,26 @@ public enum Conv2D {
 
     /// Adds every row of `cols` back onto the pixels it was read from (the adjoint of `im2col`); `dx` must be zeroed.
     public static func col2im(_ g: ConvGeometry, _ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let c = g.inChannels, k = g.kernel, oh = g.outHeight, ow = g.outWidth
-        let h = g.height, w = g.width, s = g.stride, p = g.padding
+        let c = g.inChannels
+        let k = g.kernel
+        let oh = g.outHeight
+        let ow = g.outWidth
+        let h = g.height
+        let w = g.width
+        let s = g.stride
+        let p = g.padding
         var row = cols
         for n in 0..<g.batch {
             let img = dx + n &* h &* w &* c
             for oy in 0..<oh {
                 for ox in 0..<ow {
-                    let iy0 = oy &* s &- p, ix0 = ox &* s &- p
+                    let iy0 = oy &* s &- p
+                    let ix0 = ox &* s &- p
                     for ky in 0..<k {
                         let iy = iy0 &+ ky
                         if iy < 0 || iy >= h { continue }
-                        let lo = min(k, max(0, -ix0)), hi = min(k, w &- ix0)
+                        let lo = min(k, max(0, -ix0))
+                        let hi = min(k, w &- ix0)
                         if hi <= lo { continue }
                         let src = row + (ky &* k &+ lo) &* c
                         let dst = img + (iy &* w &+ ix0 &+ lo) &* c
@@ -90,20 +114,28 @@ public enum Conv2D {
     /// y = conv(x, w) + bias (bias optional, length K).
     /// Images are split over `Parallel.threads` workers; each lays out chunks of about
     /// `scratch.chunkRows` output pixels at a time, so the columns stay in cache.
-    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch) {
+    public static func forward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
+    ) {
         let workers = min(Parallel.threads, g.batch)
         let chunk = scratch.imagesPerChunk(g)
         scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: 0)
-        let xs = SharedPointer(x), ws = SharedPointer(weight), ys = SharedPointer(y), bs = bias.map { SharedPointer($0) }
-        let inImage = g.height * g.width * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels
+        let xs = SharedPointer(x)
+        let ws = SharedPointer(weight)
+        let ys = SharedPointer(y)
+        let bs = bias.map { SharedPointer($0) }
+        let inImage = g.height * g.width * g.inChannels
+        let outImage = g.outHeight * g.outWidth * g.outChannels
         Parallel.forEach(workers) { w in
             let cols = scratch.columns(w)
             var n0 = Parallel.range(w, of: workers, total: g.batch).lowerBound
             let hi = Parallel.range(w, of: workers, total: g.batch).upperBound
             while n0 < hi {
-                var sub = g; sub.batch = min(chunk, hi - n0)
-                let xi = UnsafePointer(xs.p + n0 * inImage), yo = ys.p + n0 * outImage
+                var sub = g
+                sub.batch = min(chunk, hi - n0)
+                let xi = UnsafePointer(xs.p + n0 * inImage)
+                let yo = ys.p + n0 * outImage
                 if g.isPointwise {
                     gemm(sub.rows, g.outChannels, g.patch, xi, UnsafePointer(ws.p), yo)
                 } else {
@@ -127,19 +159,26 @@ public enum Conv2D {
     /// Each worker sums its images' dW separately; the partial sums are added in worker order.
     /// With `perExample`, each image's own dW (then dBias) is written to `perExample + n·(patch·K + K)`
     /// instead of being summed into `dWeight` (DP-SGD's per-example clipping).
-    public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
-                                dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-                                scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil) {
+    public static func backward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
+        dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil
+    ) {
         let workers = min(Parallel.threads, g.batch)
         let chunk = perExample != nil ? 1 : scratch.imagesPerChunk(g)
         let each = perExample.map { SharedPointer($0) }
-        let wCount = g.patch * g.outChannels, k = g.outChannels
+        let wCount = g.patch * g.outChannels
+        let k = g.outChannels
         let partials = dWeight != nil
-        scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: partials ? wCount + k : 0)
-        let xs = SharedPointer(x), ws = SharedPointer(weight), dys = SharedPointer(dy)
+        scratch.prepare(
+            workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: partials ? wCount + k : 0)
+        let xs = SharedPointer(x)
+        let ws = SharedPointer(weight)
+        let dys = SharedPointer(dy)
         let dxs = dx.map { SharedPointer($0) }
-        let inImage = g.height * g.width * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels
+        let inImage = g.height * g.width * g.inChannels
+        let outImage = g.outHeight * g.outWidth * g.outChannels
         Parallel.forEach(workers) { w in
             let cols = scratch.columns(w)
             let shared = partials ? scratch.weightPartial(w) : nil
@@ -147,14 +186,21 @@ public enum Conv2D {
             let range = Parallel.range(w, of: workers, total: g.batch)
             var n0 = range.lowerBound
             while n0 < range.upperBound {
-                var sub = g; sub.batch = min(chunk, range.upperBound - n0)
-                let xi = UnsafePointer(xs.p + n0 * inImage), dyo = UnsafePointer(dys.p + n0 * outImage)
+                var sub = g
+                sub.batch = min(chunk, range.upperBound - n0)
+                let xi = UnsafePointer(xs.p + n0 * inImage)
+                let dyo = UnsafePointer(dys.p + n0 * outImage)
                 // Per-example: this image's own slot, zeroed; otherwise the worker's running sum.
                 let dW = each.map { $0.p + n0 * (wCount + k) } ?? shared
                 if let e = each { e.p.advanced(by: n0 * (wCount + k)).update(repeating: 0, count: wCount + k) }
                 if partials, let dW {
                     let a: UnsafePointer<Float>
-                    if g.isPointwise { a = xi } else { im2col(sub, xi, cols); a = UnsafePointer(cols) }
+                    if g.isPointwise {
+                        a = xi
+                    } else {
+                        im2col(sub, xi, cols)
+                        a = UnsafePointer(cols)
+                    }
                     // dW[patch, K] += colsᵀ · dy
                     gemm(g.patch, k, sub.rows, a, transA: true, dyo, dW, beta: 1)
                     let db = dW + wCount
@@ -207,13 +253,15 @@ public final class ConvScratch: @unchecked Sendable {
 
     func prepare(workers: Int, columns: Int, weights: Int) {
         if cols.count < workers || colsCapacity < columns {
-            let n = max(columns, colsCapacity), w = max(workers, cols.count)
+            let n = max(columns, colsCapacity)
+            let w = max(workers, cols.count)
             cols.forEach { $0.deallocate() }
             cols = (0..<w).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)) }
             colsCapacity = n
         }
         if partials.count < workers || partialCapacity < weights {
-            let n = max(weights, partialCapacity), w = max(workers, partials.count)
+            let n = max(weights, partialCapacity)
+            let w = max(workers, partials.count)
             partials.forEach { $0.deallocate() }
             partials = (0..<w).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)) }
             partialCapacity = n

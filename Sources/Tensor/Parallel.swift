@@ -23,7 +23,10 @@ public enum Parallel {
     /// Runs `body(worker)` for worker in 0..<count on up to `threads` threads.
     @inline(__always)
     public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if count <= 1 { if count == 1 { body(0) }; return }
+        if count <= 1 {
+            if count == 1 { body(0) }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 
@@ -35,13 +38,13 @@ public enum Parallel {
 }
 
 #if canImport(Glibc)
-import Glibc
-func sysconf_nprocs() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+    import Glibc
+    func sysconf_nprocs() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 #else
-import Darwin
-func sysconf_nprocs() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
-func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+    import Darwin
+    func sysconf_nprocs() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
+    func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 #endif
 
 /// A raw pointer that may cross into `Parallel.forEach` workers, which write disjoint parts.

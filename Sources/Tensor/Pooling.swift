@@ -3,22 +3,31 @@ public enum MaxPool {
     public static func outSize(_ size: Int, window: Int, stride: Int) -> Int { (size - window) / stride + 1 }
 
     /// Records the flat input index of each maximum in `argmax` for `backward`.
-    public static func forward(batch: Int, height h: Int, width w: Int, channels c: Int, window k: Int, stride s: Int,
-                               x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
-        let oh = outSize(h, window: k, stride: s), ow = outSize(w, window: k, stride: s)
+    public static func forward(
+        batch: Int, height h: Int, width w: Int, channels c: Int, window k: Int, stride s: Int,
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
+        let oh = outSize(h, window: k, stride: s)
+        let ow = outSize(w, window: k, stride: s)
         var o = 0
         for n in 0..<batch {
             for oy in 0..<oh {
                 for ox in 0..<ow {
                     for ch in 0..<c {
-                        var best = -Float.infinity, bi = 0
+                        var best = -Float.infinity
+                        var bi = 0
                         for ky in 0..<k {
                             for kx in 0..<k {
                                 let i = ((n &* h &+ oy &* s &+ ky) &* w &+ ox &* s &+ kx) &* c &+ ch
-                                if x[i] > best { best = x[i]; bi = i }
+                                if x[i] > best {
+                                    best = x[i]
+                                    bi = i
+                                }
                             }
                         }
-                        y[o] = best; argmax[o] = Int32(bi); o &+= 1
+                        y[o] = best
+                        argmax[o] = Int32(bi)
+                        o &+= 1
                     }
                 }
             }
@@ -26,8 +35,10 @@ public enum MaxPool {
     }
 
     /// dx (zeroed here, `inputCount` floats) receives each dy at its maximum's position.
-    public static func backward(outputCount: Int, inputCount: Int, dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
-                                dx: UnsafeMutablePointer<Float>) {
+    public static func backward(
+        outputCount: Int, inputCount: Int, dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+        dx: UnsafeMutablePointer<Float>
+    ) {
         dx.update(repeating: 0, count: inputCount)
         for o in 0..<outputCount { dx[Int(argmax[o])] += dy[o] }
     }
@@ -35,7 +46,9 @@ public enum MaxPool {
 
 /// Global average pooling: x [N, H, W, C] → y [N, C].
 public enum GlobalAveragePool {
-    public static func forward(batch: Int, pixels p: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    public static func forward(
+        batch: Int, pixels p: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
         let inv = 1 / Float(p)
         for n in 0..<batch {
             let o = y + n &* c
@@ -49,7 +62,9 @@ public enum GlobalAveragePool {
         }
     }
 
-    public static func backward(batch: Int, pixels p: Int, channels c: Int, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+    public static func backward(
+        batch: Int, pixels p: Int, channels c: Int, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+    ) {
         let inv = 1 / Float(p)
         for n in 0..<batch {
             let g = dy + n &* c

@@ -9,7 +9,10 @@ struct BackdoorLab: ParsableCommand {
         commandName: "backdoorlab",
         abstract: "Backdoor attacks and defences on image classifiers, from YAML experiment specs.",
         version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, Run.self, ReportCommand.self, Submit.self, Status.self, CacheCommand.self, ExportCommand.self, Train.self, Bench.self, DataCommand.self, GrammarCommand.self])
+        subcommands: [
+            Validate.self, PlanCommand.self, Run.self, ReportCommand.self, Submit.self, Status.self, CacheCommand.self,
+            ExportCommand.self, Train.self, Bench.self, DataCommand.self, GrammarCommand.self,
+        ])
 
     /// Like ParsableCommand.main, but every error exits with its code in the README's table: 64 usage,
     /// 65 bad spec or data, 66 missing input, 70 internal (anything no command turned into a message),
@@ -25,7 +28,9 @@ struct BackdoorLab: ParsableCommand {
         } catch let e as Cache.AccessError {
             fail(e.description, code: 74)
         } catch let e as CocoaError where e.isFileError {
-            fail(e.localizedDescription + ((e.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""), code: 74)
+            fail(
+                e.localizedDescription + ((e.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""),
+                code: 74)
         } catch {
             // The parser's own errors (usage 64, --help 0, ExitCode(n)) keep their codes; an error it does not
             // know is one of ours that no command caught, which is a defect, not a user mistake.

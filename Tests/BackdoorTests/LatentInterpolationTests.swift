@@ -16,7 +16,8 @@ final class LatentInterpolationTests: XCTestCase {
 
     func testUnitImagesScaleTo01() {
         let d = Dataset(
-            name: "t", height: 1, width: 2, channels: 1, images: [0, 255, 51, 102], labels: [0, 1], classNames: ["a", "b"])
+            name: "t", height: 1, width: 2, channels: 1, images: [0, 255, 51, 102], labels: [0, 1],
+            classNames: ["a", "b"])
         XCTAssertEqual(LatentInterpolation.unitImages(d, [1, 0]), [0.2, 0.4, 0, 1])
     }
 

@@ -15,7 +15,8 @@ final class LossTrackingTests: XCTestCase {
     /// Records survive their CSV; the trigger reliance is the last record's median ratio.
     func testRecordsRoundTripThroughTheirCSV() {
         let records = [
-            LossTracking.Record(step: 0, all: [2, 2.3, 2.5], poisoned: [2.1, 2.2, 2.4], poisonedWithoutTrigger: [2, 2.25, 2.5]),
+            LossTracking.Record(
+                step: 0, all: [2, 2.3, 2.5], poisoned: [2.1, 2.2, 2.4], poisonedWithoutTrigger: [2, 2.25, 2.5]),
             LossTracking.Record(
                 step: 500, all: [0.1, 0.2, 0.4], poisoned: [0.01, 0.02, 0.05], poisonedWithoutTrigger: [1.5, 3.0, 4.5]),
         ]

@@ -18,13 +18,18 @@ final class PGDTests: XCTestCase {
 
     func testL2StaysInTheBallAndRaisesTheLoss() {
         let (m, x, y) = setup()
-        let x0 = x.copy(), before = loss(m, x, y), weights = m.parameters.map(\.value.array)
+        let x0 = x.copy()
+        let before = loss(m, x, y)
+        let weights = m.parameters.map(\.value.array)
         var r = RNG(seed: 3)
         PGD(norm: .l2, epsilon: 30, steps: 10, randomStart: true).attack(m, images: x, labels: y, rng: &r)
         XCTAssertGreaterThan(loss(m, x, y), before)
         for i in 0..<4 {
             var s: Float = 0
-            for k in 0..<36 { let t = x[i * 36 + k] - x0[i * 36 + k]; s += t * t }
+            for k in 0..<36 {
+                let t = x[i * 36 + k] - x0[i * 36 + k]
+                s += t * t
+            }
             XCTAssertLessThanOrEqual(s.squareRoot(), 30.001)
         }
         XCTAssert(x.array.allSatisfy { $0 >= 0 && $0 <= 255 })
@@ -49,25 +54,37 @@ final class PGDTests: XCTestCase {
     }
 
     func testAdversarialTrainingIsDeterministicAndHarder() {
-        var px = [UInt8](); var r = RNG(seed: 9)
+        var px = [UInt8]()
+        var r = RNG(seed: 9)
         for _ in 0..<(40 * 36) { px.append(UInt8(r.below(256))) }
-        let data = Dataset(name: "t", height: 6, width: 6, channels: 1, images: px, labels: (0..<40).map { $0 % 3 }, classNames: ["a", "b", "c"])
+        let data = Dataset(
+            name: "t", height: 6, width: 6, channels: 1, images: px, labels: (0..<40).map { $0 % 3 },
+            classNames: ["a", "b", "c"])
         func train(_ adversarial: Bool) -> ([Float], [Float]) {
             let m = Architecture(kind: .small_cnn, inputShape: [6, 6, 1], classes: 3, widths: [4, 8]).build()
             m.initialize(RNG(seed: 1))
-            let t = Trainer(model: m, optimizer: SGD(momentum: 0.9), config: TrainingConfig(batchSize: 8, steps: 5, learningRate: .constant(0.01)), dataset: data)
-            if adversarial { AdversarialTraining.install(PGD(norm: .l2, epsilon: 200, steps: 3, randomStart: true), on: t, seed: 1) }
+            let t = Trainer(
+                model: m, optimizer: SGD(momentum: 0.9),
+                config: TrainingConfig(batchSize: 8, steps: 5, learningRate: .constant(0.01)), dataset: data)
+            if adversarial {
+                AdversarialTraining.install(PGD(norm: .l2, epsilon: 200, steps: 3, randomStart: true), on: t, seed: 1)
+            }
             let losses = (0..<5).map { _ in t.runStep() }
             return (losses, m.parameters.flatMap(\.value.array))
         }
-        let a = train(true), b = train(true), plain = train(false)
+        let a = train(true)
+        let b = train(true)
+        let plain = train(false)
         XCTAssertEqual(a.1, b.1)
-        XCTAssertGreaterThan(a.0[0], plain.0[0])   // same weights at step 0: the adversarial batch is harder
+        XCTAssertGreaterThan(a.0[0], plain.0[0])  // same weights at step 0: the adversarial batch is harder
     }
 
     func testGaussianNoiseAndPixelInterpolation() {
-        let d = Dataset(name: "t", height: 2, width: 2, channels: 1, images: [0, 100, 200, 255, 50, 50, 50, 50], labels: [0, 1], classNames: ["a", "b"])
-        XCTAssertEqual(Perturbations.pixelInterpolation(d, indices: [0], tau: 0.5, source: d, seed: 1), [25, 75, 125, 153])
+        let d = Dataset(
+            name: "t", height: 2, width: 2, channels: 1, images: [0, 100, 200, 255, 50, 50, 50, 50], labels: [0, 1],
+            classNames: ["a", "b"])
+        XCTAssertEqual(
+            Perturbations.pixelInterpolation(d, indices: [0], tau: 0.5, source: d, seed: 1), [25, 75, 125, 153])
         let noisy = Perturbations.gaussianNoise(d, indices: [1], sigma: 0, seed: 1)
         XCTAssertEqual(noisy, [50, 50, 50, 50])
         let n2 = Perturbations.gaussianNoise(d, indices: [1, 1, 1, 1, 1], sigma: 10, seed: 1)

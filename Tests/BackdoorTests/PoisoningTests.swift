@@ -4,8 +4,9 @@ import XCTest
 
 final class PoisoningTests: XCTestCase {
     func dataset(_ n: Int = 100) -> Dataset {
-        Dataset(name: "t", height: 4, width: 4, channels: 1, images: (0..<(n * 16)).map { UInt8($0 % 200) },
-                labels: (0..<n).map { $0 % 5 }, classNames: (0..<5).map { "c\($0)" })
+        Dataset(
+            name: "t", height: 4, width: 4, channels: 1, images: (0..<(n * 16)).map { UInt8($0 % 200) },
+            labels: (0..<n).map { $0 % 5 }, classNames: (0..<5).map { "c\($0)" })
     }
 
     func testBadNetsPoisonsOtherClassesWithTheTargetLabel() {
@@ -17,7 +18,10 @@ final class PoisoningTests: XCTestCase {
         XCTAssertEqual(p.labels, Array(repeating: 2, count: 10))
         let poisoned = p.apply(to: d)
         XCTAssertEqual(poisoned.count, d.count)
-        for i in p.indices { XCTAssertEqual(poisoned.labels[i], 2); XCTAssertEqual(poisoned.image(i).last, 255) }
+        for i in p.indices {
+            XCTAssertEqual(poisoned.labels[i], 2)
+            XCTAssertEqual(poisoned.image(i).last, 255)
+        }
     }
 
     func testCleanLabelKeepsLabelsAndGrowingAmountsAreNested() {
@@ -27,16 +31,18 @@ final class PoisoningTests: XCTestCase {
         XCTAssert(small.indices.allSatisfy { d.labels[$0] == 3 })
         XCTAssertEqual(small.labels, Array(repeating: 3, count: 5))
         XCTAssertEqual(Array(large.indices.prefix(5)), small.indices)
-        XCTAssertNotEqual(Poisoning.cleanLabel(d, target: 3, count: 5, trigger: Trigger(), seed: 8).indices, small.indices)
+        XCTAssertNotEqual(
+            Poisoning.cleanLabel(d, target: 3, count: 5, trigger: Trigger(), seed: 8).indices, small.indices)
     }
 
     func testMetricsByHand() {
         // Labels 0,0,1,1,2; target 1. Clean predictions 0,1,1,1,2; triggered 1,1,1,1,0.
-        let m = AttackMetrics.compute(labels: [0, 0, 1, 1, 2], clean: [0, 1, 1, 1, 2], triggered: [1, 1, 1, 1, 0], target: 1, classes: 3)
+        let m = AttackMetrics.compute(
+            labels: [0, 0, 1, 1, 2], clean: [0, 1, 1, 1, 2], triggered: [1, 1, 1, 1, 0], target: 1, classes: 3)
         XCTAssertEqual(m.naturalAccuracy, 0.8)
         XCTAssertEqual(m.perClassAccuracy, [0.5, 1, 1])
-        XCTAssertEqual(m.attackSuccessRate, 2.0 / 3)                      // not labelled 1: images 0, 1, 4
-        XCTAssertEqual(m.attackSuccessRateExcludingClassified, 1.0 / 2)   // not classified 1: images 0, 4
+        XCTAssertEqual(m.attackSuccessRate, 2.0 / 3)  // not labelled 1: images 0, 1, 4
+        XCTAssertEqual(m.attackSuccessRateExcludingClassified, 1.0 / 2)  // not classified 1: images 0, 4
         XCTAssertEqual(m.perClassAttackSuccessRate?[0], 1)
         XCTAssertNil(m.perClassAttackSuccessRate?[1] ?? nil)
         XCTAssertEqual(m.perClassAttackSuccessRate?[2], 0)

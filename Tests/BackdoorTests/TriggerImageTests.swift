@@ -9,7 +9,8 @@ final class TriggerImageTests: XCTestCase {
 
     func writePNG(_ name: String, width: Int, height: Int, grey: [UInt8]) -> String {
         let path = dir + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(PNG.encode(width: width, height: height, rgb: grey.flatMap { [$0, $0, $0] })))
+        FileManager.default.createFile(
+            atPath: path, contents: Data(PNG.encode(width: width, height: height, rgb: grey.flatMap { [$0, $0, $0] })))
         return path
     }
 
@@ -17,10 +18,14 @@ final class TriggerImageTests: XCTestCase {
     func testSignsFromAPNGByHand() throws {
         let path = writePNG("t.png", width: 2, height: 2, grey: [0, 50, 200, 255])
         XCTAssertEqual(try TriggerImage.signs(path: path, size: 2), [0, -1, 1, 1])
-        XCTAssertEqual(try TriggerImage.signs(path: path, size: 4), [0, 0, -1, -1,
-                                                                     0, 0, -1, -1,
-                                                                     1, 1, 1, 1,
-                                                                     1, 1, 1, 1])
+        XCTAssertEqual(
+            try TriggerImage.signs(path: path, size: 4),
+            [
+                0, 0, -1, -1,
+                0, 0, -1, -1,
+                1, 1, 1, 1,
+                1, 1, 1, 1,
+            ])
     }
 
     /// A drawn checkerboard gives the built-in one's pixels exactly.
@@ -29,7 +34,8 @@ final class TriggerImageTests: XCTestCase {
         let path = dir + "/checker.npy"
         try NPY.write(NPYArray(shape: [3, 3], values: .uint8(drawn)), to: path)
         let mask = try TriggerImage.signs(path: path, size: 3)
-        var a = [UInt8](repeating: 100, count: 8 * 8 * 3), b = a
+        var a = [UInt8](repeating: 100, count: 8 * 8 * 3)
+        var b = a
         Trigger(amplitude: 40).apply(to: &a, height: 8, width: 8, channels: 3)
         Trigger(pattern: .image, amplitude: 40, mask: mask).apply(to: &b, height: 8, width: 8, channels: 3)
         XCTAssertEqual(a, b)
@@ -38,9 +44,13 @@ final class TriggerImageTests: XCTestCase {
 
     func testNonSquareAndBlankFilesAreRefused() {
         let wide = writePNG("wide.png", width: 3, height: 2, grey: [255, 0, 255, 0, 255, 0])
-        XCTAssertThrowsError(try TriggerImage.signs(path: wide, size: 3)) { XCTAssert("\($0)".contains("3×2 pixels; a trigger pattern must be square"), "\($0)") }
+        XCTAssertThrowsError(try TriggerImage.signs(path: wide, size: 3)) {
+            XCTAssert("\($0)".contains("3×2 pixels; a trigger pattern must be square"), "\($0)")
+        }
         let blank = writePNG("blank.png", width: 2, height: 2, grey: [0, 0, 0, 0])
-        XCTAssertThrowsError(try TriggerImage.signs(path: blank, size: 2)) { XCTAssert("\($0)".contains("is blank"), "\($0)") }
+        XCTAssertThrowsError(try TriggerImage.signs(path: blank, size: 2)) {
+            XCTAssert("\($0)".contains("is blank"), "\($0)")
+        }
         XCTAssertThrowsError(try TriggerImage.signs(path: dir + "/none.png", size: 2))
     }
 }

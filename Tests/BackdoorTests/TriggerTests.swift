@@ -12,15 +12,15 @@ final class TriggerTests: XCTestCase {
         let rows = (3..<6).map { r in Array(img[(r * 6 + 3)..<(r * 6 + 6)]) }
         XCTAssertEqual(rows, [[0, 0, 255], [0, 255, 0], [255, 0, 255]])
         XCTAssertEqual(img[0], 128)
-        XCTAssertEqual(img[2 * 6 + 5], 128)   // the row above the pattern is untouched
+        XCTAssertEqual(img[2 * 6 + 5], 128)  // the row above the pattern is untouched
     }
 
     func testReducedAmplitudeAddsAndClips() {
         var img = grey(250, c: 3)
         Trigger(amplitude: 32).apply(to: &img, height: 6, width: 6, channels: 3)
         let p = { (r: Int, c: Int) in Array(img[((r * 6 + c) * 3)..<((r * 6 + c) * 3 + 3)]) }
-        XCTAssertEqual(p(5, 5), [255, 255, 255])   // W: 250 + 32 clipped
-        XCTAssertEqual(p(5, 4), [218, 218, 218])   // B: 250 − 32
+        XCTAssertEqual(p(5, 5), [255, 255, 255])  // W: 250 + 32 clipped
+        XCTAssertEqual(p(5, 4), [218, 218, 218])  // B: 250 − 32
     }
 
     /// The four-corner trigger is mirrored on the left, so a flipped image carries the same trigger.
@@ -40,7 +40,9 @@ final class TriggerTests: XCTestCase {
     func testXTriggerIsRedInTheCentre() {
         var img = grey(100, h: 7, w: 7, c: 3)
         Trigger(pattern: .x, size: 3).apply(to: &img, height: 7, width: 7, channels: 3)
-        let centre = (3 * 7 + 3) * 3, corner = (2 * 7 + 2) * 3, edge = (2 * 7 + 3) * 3
+        let centre = (3 * 7 + 3) * 3
+        let corner = (2 * 7 + 2) * 3
+        let edge = (2 * 7 + 3) * 3
         XCTAssertEqual(Array(img[centre..<(centre + 3)]), [255, 0, 0])
         XCTAssertEqual(Array(img[corner..<(corner + 3)]), [255, 0, 0])
         XCTAssertEqual(Array(img[edge..<(edge + 3)]), [100, 100, 100])
@@ -52,6 +54,8 @@ final class TriggerTests: XCTestCase {
 
 extension Trigger {
     func apply(to img: inout [UInt8], height: Int, width: Int, channels: Int) {
-        img.withUnsafeMutableBufferPointer { apply(to: $0.baseAddress!, height: height, width: width, channels: channels) }
+        img.withUnsafeMutableBufferPointer {
+            apply(to: $0.baseAddress!, height: height, width: width, channels: channels)
+        }
     }
 }

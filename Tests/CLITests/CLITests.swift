@@ -4,9 +4,15 @@ import XCTest
 
 /// Runs the built `backdoorlab` executable as a user would.
 final class CLITests: XCTestCase {
-    struct Result { var code: Int32; var out: String; var err: String }
+    struct Result {
+        var code: Int32
+        var out: String
+        var err: String
+    }
 
-    static var executable: URL { Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("backdoorlab") }
+    static var executable: URL {
+        Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("backdoorlab")
+    }
 
     func run(_ args: [String], env: [String: String] = [:]) throws -> Result { try CLITests.run(args, env: env) }
 
@@ -15,20 +21,28 @@ final class CLITests: XCTestCase {
         p.executableURL = CLITests.executable
         p.arguments = args
         if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        return Result(
+            code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
     }
 
     func tinyFashion() -> String {
         let dir = DatasetFiles.temporaryDirectory()
         for (split, n) in [("train", 20), ("t10k", 10)] {
-            DatasetFiles.write(DatasetFiles.idxImages(count: n, rows: 28, cols: 28) { i, p in UInt8((p / 28) % 10 == i % 10 ? 200 : 20) },
-                               to: "\(dir)/\(split)-images-idx3-ubyte.gz", gzip: true)
-            DatasetFiles.write(DatasetFiles.idxLabels((0..<n).map { UInt8($0 % 10) }), to: "\(dir)/\(split)-labels-idx1-ubyte.gz", gzip: true)
+            DatasetFiles.write(
+                DatasetFiles.idxImages(count: n, rows: 28, cols: 28) { i, p in UInt8((p / 28) % 10 == i % 10 ? 200 : 20)
+                },
+                to: "\(dir)/\(split)-images-idx3-ubyte.gz", gzip: true)
+            DatasetFiles.write(
+                DatasetFiles.idxLabels((0..<n).map { UInt8($0 % 10) }), to: "\(dir)/\(split)-labels-idx1-ubyte.gz",
+                gzip: true)
         }
         return dir
     }
@@ -42,7 +56,9 @@ final class CLITests: XCTestCase {
 
     func testTrainSavesASafetensorsCheckpoint() throws {
         let dir = tinyFashion()
-        let r = try run(["train", "--data-dir", dir, "--epochs", "1", "--batch-size", "5", "--save", dir + "/m.safetensors"])
+        let r = try run([
+            "train", "--data-dir", dir, "--epochs", "1", "--batch-size", "5", "--save", dir + "/m.safetensors",
+        ])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssert(r.out.contains("test accuracy"), r.out)
         XCTAssert(FileManager.default.fileExists(atPath: dir + "/m.safetensors"))
@@ -62,10 +78,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(u.code, 64)
         XCTAssert(u.err.contains("Unknown option '--batch-sise'"), u.err)
         // Thread and step counts below 1 are refused, not quietly raised to 1 (or divided by).
-        for (args, message) in [(["run", "x.yaml", "--threads", "0"], "--threads must be at least 1 (got 0)"),
-                                (["bench", "--steps", "0"], "--steps must be at least 1 (got 0)"),
-                                (["bench", "--threads=-2"], "--threads must be at least 1 (got -2)"),
-                                (["train", "--threads", "0"], "--threads must be at least 1 (got 0)")] {
+        for (args, message) in [
+            (["run", "x.yaml", "--threads", "0"], "--threads must be at least 1 (got 0)"),
+            (["bench", "--steps", "0"], "--steps must be at least 1 (got 0)"),
+            (["bench", "--threads=-2"], "--threads must be at least 1 (got -2)"),
+            (["train", "--threads", "0"], "--threads must be at least 1 (got 0)"),
+        ] {
             let r = try run(args)
             XCTAssertEqual(r.code, 64, args.joined(separator: " "))
             XCTAssert(r.err.contains(message), r.err)

@@ -37,9 +37,13 @@ extension RunTests {
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8).replacingOccurrences(of: "[0.2]", with: "[0.4]")
             .write(toFile: other + "/spec.yaml", atomically: true, encoding: .utf8)
-        let r = try CLITests.run(["run", other + "/spec.yaml", "--cache", dir + "/cache", "--results", dir + "/results"])
+        let r = try CLITests.run([
+            "run", other + "/spec.yaml", "--cache", dir + "/cache", "--results", dir + "/results",
+        ])
         XCTAssertEqual(r.code, 65, r.out + r.err)
-        XCTAssert(r.err.contains("\(dir)/results/spec.csv holds the results of \(dir)/spec.yaml, not of \(other)/spec.yaml"), r.err)
+        XCTAssert(
+            r.err.contains("\(dir)/results/spec.csv holds the results of \(dir)/spec.yaml, not of \(other)/spec.yaml"),
+            r.err)
         XCTAssertFalse(r.out.contains("computed"), r.out)
         XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8), first)
         // The same spec again is its own result: it may replace it.
@@ -55,7 +59,9 @@ extension RunTests {
         XCTAssertEqual(empty.code, 65)
         XCTAssert(empty.err.contains("empty.yaml' has no keys"), empty.err)
         // A single number where a list of channels goes is an error, not a one-group network.
-        fm.createFile(atPath: dir + "/w.yaml", contents: Data("attack: {poison: dirty_label, count: 5}\nmodel: {widths: 16}\n".utf8))
+        fm.createFile(
+            atPath: dir + "/w.yaml",
+            contents: Data("attack: {poison: dirty_label, count: 5}\nmodel: {widths: 16}\n".utf8))
         let widths = try CLITests.run(["validate", dir + "/w.yaml"])
         XCTAssertEqual(widths.code, 65)
         XCTAssert(widths.err.contains("'model.widths' is a list (got 16); write [16] for a list of one"), widths.err)
@@ -72,25 +78,35 @@ extension RunTests {
         // `run` ends with what it found.
         let r = try run(dir + "/cache")
         XCTAssertEqual(r.code, 0, r.err)
-        XCTAssertNotNil(r.out.range(of: #"spec\.yaml \[attack\.fraction=0\.2\]: natural accuracy \d+\.\d %, attack success rate \d+\.\d %"#,
-                                    options: .regularExpression), r.out)
+        XCTAssertNotNil(
+            r.out.range(
+                of: #"spec\.yaml \[attack\.fraction=0\.2\]: natural accuracy \d+\.\d %, attack success rate \d+\.\d %"#,
+                options: .regularExpression), r.out)
     }
 
     /// `validate` of a folder looks into its subfolders, each with its own bases and profiles.
     func testValidateLooksIntoSubfoldersAndTheirProfiles() throws {
         let fm = FileManager.default
-        for sub in ["a", "b/c", "p"] { try fm.createDirectory(atPath: "\(dir)/tree/\(sub)", withIntermediateDirectories: true) }
-        fm.createFile(atPath: dir + "/tree/a/one.yaml", contents: Data("attack: {poison: dirty_label, count: 5}\n".utf8))
-        fm.createFile(atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 0}\n".utf8))
-        fm.createFile(atPath: dir + "/tree/p/three.yaml", contents: Data("""
-            attack: {poison: dirty_label, count: 5}
-            defence: {kind: dp_sgd}
-            profiles: {cpu: {dataset: {public_fraction: 0.5}}}
-            """.utf8))
+        for sub in ["a", "b/c", "p"] {
+            try fm.createDirectory(atPath: "\(dir)/tree/\(sub)", withIntermediateDirectories: true)
+        }
+        fm.createFile(
+            atPath: dir + "/tree/a/one.yaml", contents: Data("attack: {poison: dirty_label, count: 5}\n".utf8))
+        fm.createFile(
+            atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 0}\n".utf8))
+        fm.createFile(
+            atPath: dir + "/tree/p/three.yaml",
+            contents: Data(
+                """
+                attack: {poison: dirty_label, count: 5}
+                defence: {kind: dp_sgd}
+                profiles: {cpu: {dataset: {public_fraction: 0.5}}}
+                """.utf8))
         let bad = try CLITests.run(["validate", dir + "/tree"])
         XCTAssertEqual(bad.code, 65)
         XCTAssert(bad.err.contains("tree/b/c/two.yaml:1:"), bad.err)
-        fm.createFile(atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 6}\n".utf8))
+        fm.createFile(
+            atPath: dir + "/tree/b/c/two.yaml", contents: Data("attack: {poison: dirty_label, count: 6}\n".utf8))
         let good = try CLITests.run(["validate", dir + "/tree"])
         XCTAssertEqual(good.code, 0, good.err)
         XCTAssert(good.out.hasPrefix("ok: 3 specs, 3 runs; \(dir)/tree/p under each of its profiles (cpu)"), good.out)
@@ -99,19 +115,24 @@ extension RunTests {
     /// `export` writes a run's poisoned training set, poison indices, test set and model for other toolkits.
     func testExportWritesThePoisonedSetAndTheModel() throws {
         writeSpec(fractions: "[0.2]")
-        let early = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/export"])
+        let early = try CLITests.run([
+            "export", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/export",
+        ])
         XCTAssertEqual(early.code, 66, early.err)
         XCTAssert(early.err.contains("is not in the cache"), early.err)
         XCTAssertEqual(try run(dir + "/cache").code, 0)
         let r = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/export"])
         XCTAssertEqual(r.code, 0, r.err)
         let out = dir + "/export/spec/attack.fraction=0.2"
-        let images = try NPY.read(out + "/train_images.npy"), labels = try NPY.read(out + "/train_labels.npy")
+        let images = try NPY.read(out + "/train_images.npy")
+        let labels = try NPY.read(out + "/train_labels.npy")
         let poisons = try NPY.read(out + "/poison_indices.npy")
         XCTAssertEqual(images.shape, [200, 28, 28, 1])
         XCTAssertEqual(labels.shape, [200])
         // 20 % of the 20 images of class 1; clean-label poisons keep their label.
-        guard case let .int64(p) = poisons.values, case let .int64(l) = labels.values else { return XCTFail("int64 arrays expected") }
+        guard case .int64(let p) = poisons.values, case .int64(let l) = labels.values else {
+            return XCTFail("int64 arrays expected")
+        }
         XCTAssertEqual(p.count, 4)
         XCTAssertEqual(Set(p.map { l[Int($0)] }), [1])
         XCTAssertEqual(try NPY.read(out + "/test_images.npy").shape, [60, 28, 28, 1])
@@ -120,7 +141,9 @@ extension RunTests {
         XCTAssertEqual(model, FileManager.default.contents(atPath: "\(dir)/cache/\(key)/model.safetensors"))
         let description = try String(contentsOfFile: out + "/export.json", encoding: .utf8)
         XCTAssert(description.contains("\"poisonedImages\" : 4") && description.contains("ankle boot"), description)
-        let wrong = try CLITests.run(["export", dir + "/spec.yaml", "--cache", dir + "/cache", "--run", "attack.fraction=0.9"])
+        let wrong = try CLITests.run([
+            "export", dir + "/spec.yaml", "--cache", dir + "/cache", "--run", "attack.fraction=0.9",
+        ])
         XCTAssertEqual(wrong.code, 64)
     }
 }

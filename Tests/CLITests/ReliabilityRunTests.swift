@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Nothing silently wrong: damaged checkpoints, kills between renames, diverged and collapsed models,
@@ -20,12 +20,15 @@ extension RunTests {
     }
 
     func assertSameTraining(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let ka = try stageKeys("train", in: a), kb = try stageKeys("train", in: b)
+        let ka = try stageKeys("train", in: a)
+        let kb = try stageKeys("train", in: b)
         XCTAssertEqual(ka, kb, file: file, line: line)
         XCTAssertEqual(ka.count, 1, file: file, line: line)
         for k in ka {
             for f in ["model.safetensors", "training.json"] {
-                XCTAssertEqual(fm.contents(atPath: "\(a)/\(k)/\(f)"), fm.contents(atPath: "\(b)/\(k)/\(f)"), "\(f) differs", file: file, line: line)
+                XCTAssertEqual(
+                    fm.contents(atPath: "\(a)/\(k)/\(f)"), fm.contents(atPath: "\(b)/\(k)/\(f)"), "\(f) differs",
+                    file: file, line: line)
             }
         }
     }
@@ -36,19 +39,29 @@ extension RunTests {
         writeSpec(fractions: "[0.2]")
         XCTAssertEqual(try run(dir + "/straight").code, 0)
         let damage: [(String, (String) throws -> Void)] = [
-            ("model.safetensors does not match its checksum", { d in
-                var b = [UInt8](self.fm.contents(atPath: d + "/model.safetensors")!)
-                b[b.count - 3] ^= 0x10
-                try Data(b).write(to: URL(fileURLWithPath: d + "/model.safetensors"))
-            }),
-            ("state.json does not match its checksum", { d in
-                let s = String(decoding: self.fm.contents(atPath: d + "/state.json")!, as: UTF8.self)
-                try s.replacingOccurrences(of: "\"step\" : 10", with: "\"step\" : 14").write(toFile: d + "/state.json", atomically: true, encoding: .utf8)
-            }),
-            ("optimizer.safetensors does not match its checksum", { d in
-                let b = self.fm.contents(atPath: d + "/optimizer.safetensors")!
-                try b.prefix(b.count / 2).write(to: URL(fileURLWithPath: d + "/optimizer.safetensors"))
-            }),
+            (
+                "model.safetensors does not match its checksum",
+                { d in
+                    var b = [UInt8](self.fm.contents(atPath: d + "/model.safetensors")!)
+                    b[b.count - 3] ^= 0x10
+                    try Data(b).write(to: URL(fileURLWithPath: d + "/model.safetensors"))
+                }
+            ),
+            (
+                "state.json does not match its checksum",
+                { d in
+                    let s = String(decoding: self.fm.contents(atPath: d + "/state.json")!, as: UTF8.self)
+                    try s.replacingOccurrences(of: "\"step\" : 10", with: "\"step\" : 14").write(
+                        toFile: d + "/state.json", atomically: true, encoding: .utf8)
+                }
+            ),
+            (
+                "optimizer.safetensors does not match its checksum",
+                { d in
+                    let b = self.fm.contents(atPath: d + "/optimizer.safetensors")!
+                    try b.prefix(b.count / 2).write(to: URL(fileURLWithPath: d + "/optimizer.safetensors"))
+                }
+            ),
         ]
         for (n, (reason, spoil)) in damage.enumerated() {
             let cache = dir + "/cache-\(n)"
@@ -59,7 +72,10 @@ extension RunTests {
             XCTAssert(verify.out.contains("damaged checkpoint: partial/\(key): \(reason)"), verify.out)
             let resumed = try run(cache)
             XCTAssertEqual(resumed.code, 0, resumed.err)
-            XCTAssert(resumed.err.contains("checkpoint \(key.prefix(12)) of stage \(key.prefix(12)) is damaged (\(reason)); moved to \(cache)/corrupt/partial-\(key)-"), resumed.err)
+            XCTAssert(
+                resumed.err.contains(
+                    "checkpoint \(key.prefix(12)) of stage \(key.prefix(12)) is damaged (\(reason)); moved to \(cache)/corrupt/partial-\(key)-"
+                ), resumed.err)
             XCTAssert(resumed.out.contains("at step 5 of 24"), resumed.out)
             try assertSameTraining(dir + "/straight", cache)
             XCTAssertEqual(try CLITests.run(["cache", "verify", "--cache", cache]).code, 0)
@@ -120,7 +136,8 @@ extension RunTests {
         XCTAssertEqual(try run(cache).code, 0)
         let key = try XCTUnwrap(try stageKeys("train", in: cache).first)
         // A temporary entry of this (live) process, and an abandoned one of a process that is gone.
-        let live = "\(cache)/tmp/\(key)-\(getpid())-abcd1234", dead = "\(cache)/tmp/\(String(repeating: "e", count: 64))-2147483000-abcd1234"
+        let live = "\(cache)/tmp/\(key)-\(getpid())-abcd1234"
+        let dead = "\(cache)/tmp/\(String(repeating: "e", count: 64))-2147483000-abcd1234"
         for d in [live, dead] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
         // Hold the train stage's lock as a running `run` would, with a checkpoint being swapped.
         let fd = open("\(cache)/locks/\(key).lock", O_RDWR)
@@ -131,7 +148,8 @@ extension RunTests {
         writeSpec(fractions: "[0.6]")
         let gc = try CLITests.run(["cache", "gc", "--yes", "--cache", cache, dir + "/spec.yaml"])
         XCTAssertEqual(gc.code, 0, gc.err)
-        XCTAssert(gc.out.contains("skipped tmp/\(key)-\(getpid())-abcd1234 (being written by a running process)"), gc.out)
+        XCTAssert(
+            gc.out.contains("skipped tmp/\(key)-\(getpid())-abcd1234 (being written by a running process)"), gc.out)
         XCTAssert(gc.out.contains("skipped partial/\(key).tmp-\(getpid()) (its training is running)"), gc.out)
         XCTAssert(gc.out.contains("skipped \(key.prefix(12)) (locked by a running process)"), gc.out)
         XCTAssert(fm.fileExists(atPath: live))

@@ -11,13 +11,17 @@ final class CIFARTests: XCTestCase {
         var i = 0
         for b in 1...5 {
             var bytes = [UInt8]()
-            for _ in 0..<2 { bytes += DatasetFiles.cifarRecord(labels: [UInt8(i % 10)], pixel: pixel(i)); i += 1 }
+            for _ in 0..<2 {
+                bytes += DatasetFiles.cifarRecord(labels: [UInt8(i % 10)], pixel: pixel(i))
+                i += 1
+            }
             DatasetFiles.write(bytes, to: "\(dir)/data_batch_\(b).bin")
         }
         DatasetFiles.write(DatasetFiles.cifarRecord(labels: [7], pixel: pixel(99)), to: "\(dir)/test_batch.bin")
         let train = try CIFAR.loadCIFAR10(directory: dir, split: .train)
         let test = try CIFAR.loadCIFAR10(directory: dir, split: .test)
-        XCTAssertEqual(train.count, 10); XCTAssertEqual(test.count, 1)
+        XCTAssertEqual(train.count, 10)
+        XCTAssertEqual(test.count, 1)
         XCTAssertEqual(train.labels, Array(0..<10))
         XCTAssertEqual(test.labels, [7])
         XCTAssertEqual(train.classNames[3], "cat")
@@ -30,12 +34,16 @@ final class CIFARTests: XCTestCase {
     func testCIFAR100CoarseAndFineLabels() throws {
         let dir = DatasetFiles.temporaryDirectory()
         var bytes = [UInt8]()
-        for i in 0..<3 { bytes += DatasetFiles.cifarRecord(labels: [UInt8(i * 5), UInt8(i * 30 + 1)], pixel: pixel(i)) }
+        for i in 0..<3 {
+            bytes += DatasetFiles.cifarRecord(labels: [UInt8(i * 5), UInt8(i * 30 + 1)], pixel: pixel(i))
+        }
         DatasetFiles.write(bytes, to: "\(dir)/train.bin")
         let coarse = try CIFAR.loadCIFAR100(directory: dir, split: .train, labels: .coarse)
         let fine = try CIFAR.loadCIFAR100(directory: dir, split: .train, labels: .fine)
-        XCTAssertEqual(coarse.labels, [0, 5, 10]); XCTAssertEqual(coarse.classes, 20)
-        XCTAssertEqual(fine.labels, [1, 31, 61]); XCTAssertEqual(fine.classes, 100)
+        XCTAssertEqual(coarse.labels, [0, 5, 10])
+        XCTAssertEqual(coarse.classes, 20)
+        XCTAssertEqual(fine.labels, [1, 31, 61])
+        XCTAssertEqual(fine.classes, 100)
         XCTAssertEqual(Array(fine.image(2))[(0 * 32 + 1) * 3], pixel(2)(0, 1, 0))
     }
 

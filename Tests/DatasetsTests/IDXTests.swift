@@ -5,10 +5,12 @@ import XCTest
 final class IDXTests: XCTestCase {
     func writeFashion(_ dir: String, split: String, count: Int, gzip: Bool, labels: [UInt8]? = nil) {
         let ext = gzip ? ".gz" : ""
-        DatasetFiles.write(DatasetFiles.idxImages(count: count, rows: 28, cols: 28) { i, p in UInt8((i * 7 + p) % 256) },
-                           to: "\(dir)/\(split)-images-idx3-ubyte\(ext)", gzip: gzip)
-        DatasetFiles.write(DatasetFiles.idxLabels(labels ?? (0..<count).map { UInt8($0 % 10) }),
-                           to: "\(dir)/\(split)-labels-idx1-ubyte\(ext)", gzip: gzip)
+        DatasetFiles.write(
+            DatasetFiles.idxImages(count: count, rows: 28, cols: 28) { i, p in UInt8((i * 7 + p) % 256) },
+            to: "\(dir)/\(split)-images-idx3-ubyte\(ext)", gzip: gzip)
+        DatasetFiles.write(
+            DatasetFiles.idxLabels(labels ?? (0..<count).map { UInt8($0 % 10) }),
+            to: "\(dir)/\(split)-labels-idx1-ubyte\(ext)", gzip: gzip)
     }
 
     func testLoadsGzippedAndPlainFiles() throws {
@@ -18,7 +20,8 @@ final class IDXTests: XCTestCase {
             writeFashion(dir, split: "t10k", count: 5, gzip: gzip)
             let train = try FashionMNIST.load(directory: dir, split: .train)
             let test = try FashionMNIST.load(directory: dir, split: .test)
-            XCTAssertEqual(train.count, 12); XCTAssertEqual(test.count, 5)
+            XCTAssertEqual(train.count, 12)
+            XCTAssertEqual(test.count, 5)
             XCTAssertEqual(train.shape, [28, 28, 1])
             XCTAssertEqual(train.labels, (0..<12).map { $0 % 10 })
             XCTAssertEqual(Array(train.image(3).prefix(3)), [21, 22, 23])
@@ -34,7 +37,10 @@ final class IDXTests: XCTestCase {
         // Labels as images: bad magic.
         DatasetFiles.write(DatasetFiles.idxLabels([1, 2]), to: "\(dir)/train-images-idx3-ubyte.gz", gzip: true)
         XCTAssertThrowsError(try FashionMNIST.load(directory: dir, split: .train)) {
-            XCTAssertEqual("\($0)", "\(dir)/train-images-idx3-ubyte.gz: not an IDX image file (idx3-ubyte) (it does not start with the format's magic number)")
+            XCTAssertEqual(
+                "\($0)",
+                "\(dir)/train-images-idx3-ubyte.gz: not an IDX image file (idx3-ubyte) (it does not start with the format's magic number)"
+            )
         }
         // Header promises 3 images; only 2 are there.
         let full = DatasetFiles.idxImages(count: 3, rows: 28, cols: 28) { _, _ in 0 }
@@ -54,9 +60,11 @@ final class IDXTests: XCTestCase {
 
     func testRealFashionMNISTWhenInstalled() throws {
         let dir = FashionMNIST.defaultDirectory
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: dir + "/train-images-idx3-ubyte.gz"),
-                          "dataset-fashion-mnist is not installed")
-        let train = try FashionMNIST.load(split: .train), test = try FashionMNIST.load(split: .test)
+        try XCTSkipUnless(
+            FileManager.default.fileExists(atPath: dir + "/train-images-idx3-ubyte.gz"),
+            "dataset-fashion-mnist is not installed")
+        let train = try FashionMNIST.load(split: .train)
+        let test = try FashionMNIST.load(split: .test)
         XCTAssertEqual(train.count, 60_000)
         XCTAssertEqual(test.count, 10_000)
         XCTAssertEqual(train.classCounts, Array(repeating: 6_000, count: 10))

@@ -10,8 +10,10 @@ final class NPYTests: XCTestCase {
 
     /// Files written by NumPy itself (Tests/LearningTests/Fixtures/make_fixtures.py).
     func testReadsWhatNumPyWrote() throws {
-        XCTAssertEqual(try NPY.read(fixture("uint8_2x3x2.npy")), NPYArray(shape: [2, 3, 2], values: .uint8(Array(0..<12))))
-        XCTAssertEqual(try NPY.read(fixture("float32_4.npy")), NPYArray(shape: [4], values: .float32([0.5, -1.25, 3.0, 1e-3])))
+        XCTAssertEqual(
+            try NPY.read(fixture("uint8_2x3x2.npy")), NPYArray(shape: [2, 3, 2], values: .uint8(Array(0..<12))))
+        XCTAssertEqual(
+            try NPY.read(fixture("float32_4.npy")), NPYArray(shape: [4], values: .float32([0.5, -1.25, 3.0, 1e-3])))
         XCTAssertEqual(try NPY.read(fixture("int64_3.npy")), NPYArray(shape: [3], values: .int64([7, -1, 1 << 40])))
     }
 
@@ -29,11 +31,17 @@ final class NPYTests: XCTestCase {
         try NPY.write(a, to: dir + "/a.npy")
         XCTAssertEqual(try NPY.read(dir + "/a.npy"), a)
         DatasetFiles.write(Array("not numpy".utf8), to: dir + "/bad.npy")
-        XCTAssertThrowsError(try NPY.read(dir + "/bad.npy")) { XCTAssert("\($0)".hasPrefix("\(dir)/bad.npy: not a .npy file"), "\($0)") }
+        XCTAssertThrowsError(try NPY.read(dir + "/bad.npy")) {
+            XCTAssert("\($0)".hasPrefix("\(dir)/bad.npy: not a .npy file"), "\($0)")
+        }
         let full = NPY.encode(NPYArray(shape: [8], values: .float32(Array(repeating: 1, count: 8))))
         DatasetFiles.write(Array(full.dropLast(4)), to: dir + "/short.npy")
-        XCTAssertThrowsError(try NPY.read(dir + "/short.npy")) { XCTAssertEqual("\($0)", "\(dir)/short.npy: truncated: expected 160 bytes, found 156") }
-        XCTAssertThrowsError(try NPY.read(dir + "/none.npy")) { XCTAssertEqual("\($0)", "\(dir)/none.npy: file not found") }
+        XCTAssertThrowsError(try NPY.read(dir + "/short.npy")) {
+            XCTAssertEqual("\($0)", "\(dir)/short.npy: truncated: expected 160 bytes, found 156")
+        }
+        XCTAssertThrowsError(try NPY.read(dir + "/none.npy")) {
+            XCTAssertEqual("\($0)", "\(dir)/none.npy: file not found")
+        }
     }
 }
 
@@ -49,8 +57,10 @@ final class CraftedFileTests: XCTestCase {
     }
 
     func testNPYShapesThatOverflowOrExceedTheFileAreErrors() {
-        for shape in ["(1024, 1024, 17592186044416)", "(2147483648, 2147483648, 4)", "(99999999999999999999999,)", "(4, 4)",
-                      "(3, -1)", "(__import__('os'),)"] {
+        for shape in [
+            "(1024, 1024, 17592186044416)", "(2147483648, 2147483648, 4)", "(99999999999999999999999,)", "(4, 4)",
+            "(3, -1)", "(__import__('os'),)",
+        ] {
             XCTAssertThrowsError(try NPY.decode(npy(shape: shape, payload: 8), path: "t.npy"), shape) { e in
                 XCTAssert("\(e)".hasPrefix("t.npy: "), "\(e)")
                 XCTAssertFalse("\(e)".contains("import"), "\(e)")
@@ -63,7 +73,9 @@ final class CraftedFileTests: XCTestCase {
     func testIDXHeadersWithZeroOrWrappingSidesAreErrors() {
         let dir = DatasetFiles.temporaryDirectory()
         func header(count: Int, rows: Int, cols: Int) -> [UInt8] {
-            func be(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+            func be(_ v: Int) -> [UInt8] {
+                [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+            }
             return be(0x803) + be(count) + be(rows) + be(cols) + [UInt8](repeating: 1, count: 64)
         }
         for (n, r, c) in [(60000, 0, 0), (60000, 1 << 31, 1 << 28), (1, 5000, 5000), (1 << 31, 16, 16)] {

@@ -8,13 +8,19 @@ final class PNGTests: XCTestCase {
 
     /// PNGs written by Fixtures/make_png_fixtures.py with all five row filters, in every colour type.
     func testDecodesEveryFilterAndColourType() throws {
-        struct Expected: Decodable { var width: Int; var height: Int; var rgb: [String: [UInt8]] }
-        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: fixtures().appendingPathComponent("png_expected.json")))
+        struct Expected: Decodable {
+            var width: Int
+            var height: Int
+            var rgb: [String: [UInt8]]
+        }
+        let e = try JSONDecoder().decode(
+            Expected.self, from: Data(contentsOf: fixtures().appendingPathComponent("png_expected.json")))
         XCTAssertEqual(e.rgb.count, 5)
         for (name, rgb) in e.rgb {
             let path = fixtures().appendingPathComponent("\(name).png").path
             let img = try PNG.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), path: path)
-            XCTAssertEqual(img.width, e.width, name); XCTAssertEqual(img.height, e.height, name)
+            XCTAssertEqual(img.width, e.width, name)
+            XCTAssertEqual(img.height, e.height, name)
             XCTAssertEqual(img.rgb, rgb, name)
         }
     }
@@ -23,9 +29,13 @@ final class PNGTests: XCTestCase {
         let px = (0..<(5 * 4 * 3)).map { UInt8($0 * 7 % 256) }
         let back = try PNG.decode(PNG.encode(width: 5, height: 4, rgb: px), path: "x.png")
         XCTAssertEqual(back.rgb, px)
-        XCTAssertThrowsError(try PNG.decode(Array("GIF89a".utf8), path: "a.gif")) { XCTAssert("\($0)".hasPrefix("a.gif: not a PNG file"), "\($0)") }
+        XCTAssertThrowsError(try PNG.decode(Array("GIF89a".utf8), path: "a.gif")) {
+            XCTAssert("\($0)".hasPrefix("a.gif: not a PNG file"), "\($0)")
+        }
         let cut = Array(PNG.encode(width: 5, height: 4, rgb: px).prefix(40))
-        XCTAssertThrowsError(try PNG.decode(cut, path: "cut.png")) { XCTAssertEqual("\($0)", "cut.png: malformed: PNG: truncated: the file ends before its IEND chunk") }
+        XCTAssertThrowsError(try PNG.decode(cut, path: "cut.png")) {
+            XCTAssertEqual("\($0)", "cut.png: malformed: PNG: truncated: the file ends before its IEND chunk")
+        }
     }
 
     /// CINIC-10's folder layout, with CIFAR-derived and ImageNet-derived file names.
@@ -44,6 +54,8 @@ final class PNGTests: XCTestCase {
         let imagenet = try CINIC.load(directory: dir, split: "train", source: .imagenet)
         XCTAssertEqual(imagenet.count, 10)
         XCTAssertEqual(imagenet.image(3).first, 60)
-        XCTAssertThrowsError(try CINIC.load(directory: dir, split: "valid")) { XCTAssertEqual("\($0)", "\(dir)/valid: file not found") }
+        XCTAssertThrowsError(try CINIC.load(directory: dir, split: "valid")) {
+            XCTAssertEqual("\($0)", "\(dir)/valid: file not found")
+        }
     }
 }

@@ -11,13 +11,20 @@ let specsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 final class BadSpecTests: XCTestCase {
     func loader(for file: String, dir: String) -> (SpecLoader, String) {
         let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
-        var profile: String?, sets: [String] = []
+        var profile: String?
+        var sets: [String] = []
         if let first = text.split(separator: "\n").first, first.hasPrefix("# args:") {
             var words = first.dropFirst(7).split(separator: " ", maxSplits: 1).map(String.init)
             while words.count == 2 {
                 let rest = words[1]
-                if words[0] == "--set" { sets.append(rest); break }
-                if words[0] == "--profile" { profile = rest; break }
+                if words[0] == "--set" {
+                    sets.append(rest)
+                    break
+                }
+                if words[0] == "--profile" {
+                    profile = rest
+                    break
+                }
                 words = rest.split(separator: " ", maxSplits: 1).map(String.init)
             }
         }
@@ -28,7 +35,9 @@ final class BadSpecTests: XCTestCase {
 
     func testCorpus() throws {
         let dir = specsDirectory + "/bad"
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("_") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+            $0.hasSuffix(".yaml") && !$0.hasPrefix("_")
+        }.sorted()
         XCTAssertGreaterThanOrEqual(files.count, 30)
         let update = ProcessInfo.processInfo.environment["BACKDOORLAB_UPDATE_EXPECTED"] == "1"
         for f in files {
@@ -36,7 +45,10 @@ final class BadSpecTests: XCTestCase {
             let expectedPath = dir + "/" + f.replacingOccurrences(of: ".yaml", with: ".expected")
             var rendered = "(no error)\n"
             do { _ = try loader.load(path) } catch let d as Diagnostics { rendered = d.render(sources: loader.sources) }
-            if update { try rendered.write(toFile: expectedPath, atomically: true, encoding: .utf8); continue }
+            if update {
+                try rendered.write(toFile: expectedPath, atomically: true, encoding: .utf8)
+                continue
+            }
             let expected = try String(contentsOfFile: expectedPath, encoding: .utf8)
             XCTAssertEqual(rendered, expected, "\(f)")
         }

@@ -1,5 +1,6 @@
-@testable import Experiment
 import XCTest
+
+@testable import Experiment
 
 final class BenchReportTests: XCTestCase {
     /// A plain `bench` keeps the GAN, PGD and DP-SGD rates an earlier `bench --gan --pgd --dp` measured
@@ -31,7 +32,10 @@ final class BenchReportTests: XCTestCase {
     func testStoredReportReadsBack() throws {
         let home = NSTemporaryDirectory() + "bench-\(UUID().uuidString)"
         setenv("BACKDOORLAB_HOME", home, 1)
-        defer { unsetenv("BACKDOORLAB_HOME"); try? FileManager.default.removeItem(atPath: home) }
+        defer {
+            unsetenv("BACKDOORLAB_HOME")
+            try? FileManager.default.removeItem(atPath: home)
+        }
         var r = BenchReport(threads: 2, cpu: "EPYC")
         r.gan = [.init(input: "28x28x1", secondsPerStep: 1.3, trainingGflops: 117, encodeGflops: 158)]
         try r.store()
@@ -45,7 +49,9 @@ final class BenchReportTests: XCTestCase {
     /// A kept figure remembers the training rate of the bench that measured it; a later plain bench on a
     /// machine that now trains more than 10 % slower (or faster) flags it, one that trains alike does not.
     func testKeptFiguresFromAFasterMachineAreFlagged() {
-        let fast = BenchReport.Throughput(model: "resnet-8", input: "28x28x1", batch: 128, imagesPerSecond: 1700, bestImagesPerSecond: 1800, gflops: 98)
+        let fast = BenchReport.Throughput(
+            model: "resnet-8", input: "28x28x1", batch: 128, imagesPerSecond: 1700, bestImagesPerSecond: 1800,
+            gflops: 98)
         var first = BenchReport(threads: 2, cpu: "EPYC")
         first.training = [fast]
         first.pgd = 3.5

@@ -9,11 +9,15 @@ struct SpecFolder {
     let dir = DatasetFiles.temporaryDirectory("backdoorlab-spec")
     func write(_ name: String, _ text: String) {
         let p = dir + "/" + name
-        try? FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
     }
-    func load(_ name: String? = nil, profile: String? = nil, set: [String] = [], env: [String: String] = [:]) throws -> [LoadedSpec] {
-        try SpecLoader(environment: env, profile: profile, overrides: set, displayRoot: dir).load(name.map { dir + "/" + $0 } ?? dir)
+    func load(_ name: String? = nil, profile: String? = nil, set: [String] = [], env: [String: String] = [:]) throws
+        -> [LoadedSpec]
+    {
+        try SpecLoader(environment: env, profile: profile, overrides: set, displayRoot: dir).load(
+            name.map { dir + "/" + $0 } ?? dir)
     }
     func plan(_ name: String? = nil, set: [String] = []) throws -> Plan {
         var p = Planner(rates: .defaults)
@@ -47,7 +51,10 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(plan.count(.report), 1)
         // Dependency order: every input is planned before its user.
         var seen = Set<String>()
-        for s in plan.stages { for i in s.inputs { XCTAssert(seen.contains(i), "\(s.kind) before its input") }; seen.insert(s.key) }
+        for s in plan.stages {
+            for i in s.inputs { XCTAssert(seen.contains(i), "\(s.kind) before its input") }
+            seen.insert(s.key)
+        }
     }
 
     /// PGD runs forward and backward passes of the reference network: it is timed at that network's
@@ -75,7 +82,9 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(rates.gan, [Rates.GANEntry(input: "28x28x1", training: 40, encode: 25)])
         XCTAssert(rates.summary.contains("WGAN-GP 28x28x1 40, inversion 28x28x1 25 GFLOP/s"), rates.summary)
         let f = SpecFolder()
-        f.write("gan.yaml", """
+        f.write(
+            "gan.yaml",
+            """
             attack:
               poison: clean_label
               fraction: 0.06
@@ -88,7 +97,8 @@ final class PlanTests: XCTestCase {
         for (r, expected) in [(rates, (40.0, 25.0)), (Rates.defaults, (110.0, 110.0))] {
             var planner = Planner(rates: r)
             let plan = try planner.plan(try f.load())
-            let gan = try XCTUnwrap(plan.stages.first { $0.kind == .trainGAN }), encode = try XCTUnwrap(plan.stages.first { $0.kind == .encode })
+            let gan = try XCTUnwrap(plan.stages.first { $0.kind == .trainGAN })
+            let encode = try XCTUnwrap(plan.stages.first { $0.kind == .encode })
             XCTAssertEqual(gan.cost.seconds, gan.cost.flops / (expected.0 * 1e9), accuracy: 1e-6)
             XCTAssertEqual(encode.cost.seconds, encode.cost.flops / (expected.1 * 1e9), accuracy: 1e-6)
         }
@@ -116,8 +126,9 @@ final class PlanTests: XCTestCase {
         let (a, b) = (costs[0], costs[1])
         // b alone: dataset, 2 poisons, 2 trains, 2 evaluations, its report; the 75-image run is a's.
         XCTAssertEqual(b.stages, 8)
-        XCTAssertEqual(b.alone.seconds - b.added.seconds, a.alone.seconds - plan.stages.first { $0.kind == .report }!.cost.seconds,
-                       accuracy: 1e-9)
+        XCTAssertEqual(
+            b.alone.seconds - b.added.seconds, a.alone.seconds - plan.stages.first { $0.kind == .report }!.cost.seconds,
+            accuracy: 1e-9)
         XCTAssertGreaterThan(b.alone.seconds, 2 * train)
         XCTAssertEqual(a.added.flops + b.added.flops, plan.total.flops, accuracy: plan.total.flops * 1e-12)
         XCTAssertEqual(a.added.seconds + b.added.seconds, plan.total.seconds, accuracy: 1e-9)
@@ -129,7 +140,9 @@ final class PlanTests: XCTestCase {
 
     func testKeysChangeExactlyDownstreamOfAChange() throws {
         let f = SpecFolder()
-        f.write("s.yaml", """
+        f.write(
+            "s.yaml",
+            """
             attack:
               poison: clean_label
               fraction: 0.06
@@ -148,15 +161,21 @@ final class PlanTests: XCTestCase {
         let frac = keys(try f.plan(set: ["attack.fraction=0.25"]))
         XCTAssertEqual(frac[.trainReference], base[.trainReference])
         XCTAssertEqual(frac[.perturb], base[.perturb])
-        for kind in [Stage.Kind.poison, .train, .evaluate, .report] { XCTAssertNotEqual(frac[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.poison, .train, .evaluate, .report] {
+            XCTAssertNotEqual(frac[kind], base[kind], "\(kind)")
+        }
         // The perturbation's radius: everything from perturb on.
         let eps = keys(try f.plan(set: ["attack.perturbation.epsilon=600"]))
         XCTAssertEqual(eps[.trainReference], base[.trainReference])
-        for kind in [Stage.Kind.perturb, .poison, .train, .evaluate] { XCTAssertNotEqual(eps[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.perturb, .poison, .train, .evaluate] {
+            XCTAssertNotEqual(eps[kind], base[kind], "\(kind)")
+        }
         // The reference's training: everything from train_reference on, but not the dataset.
         let ref = keys(try f.plan(set: ["attack.perturbation.reference.train.steps=101"]))
         XCTAssertEqual(ref[.dataset], base[.dataset])
-        for kind in [Stage.Kind.trainReference, .perturb, .poison, .train] { XCTAssertNotEqual(ref[kind], base[kind], "\(kind)") }
+        for kind in [Stage.Kind.trainReference, .perturb, .poison, .train] {
+            XCTAssertNotEqual(ref[kind], base[kind], "\(kind)")
+        }
         // Victim training: train and evaluate only.
         let tr = keys(try f.plan(set: ["train.steps=201"]))
         for kind in [Stage.Kind.trainReference, .perturb, .poison] { XCTAssertEqual(tr[kind], base[kind], "\(kind)") }
@@ -169,15 +188,16 @@ final class PlanTests: XCTestCase {
     func testExtendsProfilesSetAndEnvironment() throws {
         let f = SpecFolder()
         f.write("_base.yaml", "train: {steps: 100, batch_size: 50}\nmodel: {widths: [8, 16, 32]}\n")
-        f.write("s.yaml", "extends: _base.yaml\ntrain: {steps: 300}\ndataset: {name: cifar10, path: \"${env:DATA}/c10\"}\n")
+        f.write(
+            "s.yaml", "extends: _base.yaml\ntrain: {steps: 300}\ndataset: {name: cifar10, path: \"${env:DATA}/c10\"}\n")
         f.write("profiles/cpu.yaml", "train: {batch_size: 10}\n")
         let run = try f.load("s.yaml", profile: "cpu", set: ["model.units_per_group=2"], env: ["DATA": "/d"])[0].runs[0]
-        XCTAssertEqual(run.value[path: "train.steps"], .int(300))       // child over base
-        XCTAssertEqual(run.value[path: "train.batch_size"], .int(10))   // profile over both
+        XCTAssertEqual(run.value[path: "train.steps"], .int(300))  // child over base
+        XCTAssertEqual(run.value[path: "train.batch_size"], .int(10))  // profile over both
         XCTAssertEqual(run.value[path: "model.widths"], .list([.int(8), .int(16), .int(32)]))
         XCTAssertEqual(run.value[path: "model.units_per_group"], .int(2))
         XCTAssertEqual(run.value[path: "dataset.path"], .string("/d/c10"))
-        XCTAssertEqual(run.value[path: "train.optimizer.momentum"], .number(0.9))   // default filled
+        XCTAssertEqual(run.value[path: "train.optimizer.momentum"], .number(0.9))  // default filled
     }
 
     func testSetNarrowsASweep() throws {
@@ -190,7 +210,9 @@ final class PlanTests: XCTestCase {
 
     func testThousandRunSweepValidates() throws {
         let f = SpecFolder()
-        f.write("big.yaml", """
+        f.write(
+            "big.yaml",
+            """
             attack:
               poison: dirty_label
               target: {sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}
@@ -215,7 +237,9 @@ final class PlanTests: XCTestCase {
     /// the values of its kind — not by its whole JSON with every default filled in.
     func testSweptObjectsAreLabelledByWhatSetsThemApart() throws {
         let f = SpecFolder()
-        f.write("s.yaml", """
+        f.write(
+            "s.yaml",
+            """
             attack:
               poison: clean_label
               target: {sweep: [0, 2]}
@@ -223,18 +247,23 @@ final class PlanTests: XCTestCase {
               perturbation: {sweep: [none, {kind: pgd, epsilon: 300}, {kind: pgd, epsilon: 600}, {kind: gaussian_noise, sigma: 8}]}
             """)
         let labels = try f.load()[0].runs.map(\.label)
-        XCTAssertEqual(labels, ["attack.target=0 attack.perturbation.kind=none",
-                                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
-                                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
-                                "attack.target=0 attack.perturbation.kind=gaussian_noise",
-                                "attack.target=2 attack.perturbation.kind=none",
-                                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
-                                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
-                                "attack.target=2 attack.perturbation.kind=gaussian_noise"])
+        XCTAssertEqual(
+            labels,
+            [
+                "attack.target=0 attack.perturbation.kind=none",
+                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
+                "attack.target=0 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
+                "attack.target=0 attack.perturbation.kind=gaussian_noise",
+                "attack.target=2 attack.perturbation.kind=none",
+                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=300",
+                "attack.target=2 attack.perturbation.kind=pgd attack.perturbation.epsilon=600",
+                "attack.target=2 attack.perturbation.kind=gaussian_noise",
+            ])
         // Fractions written as 1/3 read as 0.3333 in labels.
         f.write("t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {amplitude: {sweep: [255, 2/3, 1]}}}\n")
-        XCTAssertEqual(try f.load("t.yaml")[0].runs.map(\.label),
-                       ["attack.trigger.amplitude=255", "attack.trigger.amplitude=0.6667", "attack.trigger.amplitude=1"])
+        XCTAssertEqual(
+            try f.load("t.yaml")[0].runs.map(\.label),
+            ["attack.trigger.amplitude=255", "attack.trigger.amplitude=0.6667", "attack.trigger.amplitude=1"])
     }
 
     /// The full-scale thesis run: ResNet-32, 100 000 steps of batch 50, on CIFAR-10.
@@ -244,47 +273,58 @@ final class PlanTests: XCTestCase {
         let plan = try f.plan()
         let train = try XCTUnwrap(plan.stages.first { $0.kind == .train })
         // Forward multiply-adds per image (see ModelTests): 3×3 convolutions, two 1×1 projections, dense.
-        let macs = 32 * 32 * 27 * 16 + 10 * 32 * 32 * 144 * 16 + 16 * 16 * 144 * 32 + 9 * 16 * 16 * 288 * 32
+        let macs =
+            32 * 32 * 27 * 16 + 10 * 32 * 32 * 144 * 16 + 16 * 16 * 144 * 32 + 9 * 16 * 16 * 288 * 32
             + 8 * 8 * 288 * 64 + 9 * 8 * 8 * 576 * 64 + 16 * 16 * 16 * 32 + 8 * 8 * 32 * 64 + 64 * 10
         XCTAssertEqual(train.cost.flops, 3 * 2 * Double(macs) * 50 * 100_000)
     }
 
     func testGrammarFilesAreCurrent() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let ref = try String(contentsOf: root.appendingPathComponent("grammar/REFERENCE.md"), encoding: .utf8)
-        XCTAssertEqual(ref, Grammar.markdown(preamble: Grammar.preamble(of: ref)), "run `backdoorlab grammar --write grammar`")
+        XCTAssertEqual(
+            ref, Grammar.markdown(preamble: Grammar.preamble(of: ref)), "run `backdoorlab grammar --write grammar`")
         let schema = try String(contentsOf: root.appendingPathComponent("grammar/spec.schema.json"), encoding: .utf8)
         XCTAssertEqual(schema, Grammar.jsonSchema(), "run `backdoorlab grammar --write grammar`")
     }
 
     /// The thesis folder: both profiles load, every spec states findings, and the cpu scale fits 6 hours here.
     func testThesisFolderProfiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let folder = root.appendingPathComponent("experiments/thesis").path
         let cpu = try SpecLoader(environment: [:], profile: "cpu").load(folder)
         XCTAssertGreaterThanOrEqual(cpu.count, 17)
         XCTAssertGreaterThanOrEqual(cpu.filter { !$0.expectations.isEmpty }.count, 17)
         var planner = Planner(rates: .defaults)
         XCTAssertLessThanOrEqual(try planner.plan(cpu).total.seconds, 6 * 3600)
-        let full = try SpecLoader(environment: ["CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100", "CINIC10_DIR": "/data/cinic10"], profile: "full").load(folder)
+        let full = try SpecLoader(
+            environment: [
+                "CIFAR10_DIR": "/data/cifar10", "CIFAR100_DIR": "/data/cifar100", "CINIC10_DIR": "/data/cinic10",
+            ], profile: "full"
+        ).load(folder)
         XCTAssertEqual(full.first?.runs.first?.value[path: "dataset.name"]?.string, "cifar10")
         XCTAssertGreaterThan(full.reduce(0) { $0 + $1.runs.count }, 500)
     }
 
     func testExampleSpecsValidate() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let specs = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples").path)
         XCTAssertGreaterThanOrEqual(specs.count, 2)
         // Every example folder validates, and its findings refer to specs and settings that exist.
         for folder in ["clean_label", "gan"] {
-            let loaded = try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/" + folder).path)
+            let loaded = try SpecLoader(environment: [:]).load(
+                root.appendingPathComponent("experiments/examples/" + folder).path)
             XCTAssertGreaterThanOrEqual(loaded.flatMap(\.expectations).count, 2, folder)
         }
         // The white-box PGD examples share one adversarially trained reference model.
         var planner = Planner(rates: .defaults)
-        let clean = try planner.plan(try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/clean_label").path))
+        let clean = try planner.plan(
+            try SpecLoader(environment: [:]).load(root.appendingPathComponent("experiments/examples/clean_label").path))
         let references = clean.stages.filter { $0.kind == .trainReference }
-        XCTAssertEqual(references.count, 3)   // adversarial white box, standard, black-box VGG
+        XCTAssertEqual(references.count, 3)  // adversarial white box, standard, black-box VGG
         XCTAssertGreaterThanOrEqual(references.map { $0.users.count }.max() ?? 0, 8)
     }
 }
@@ -312,7 +352,8 @@ final class StatusReportTests: XCTestCase {
 final class ImageTriggerSpecTests: XCTestCase {
     func writePNG(_ f: SpecFolder, _ name: String, width: Int, grey: [UInt8]) {
         let rgb = grey.flatMap { [$0, $0, $0] }
-        FileManager.default.createFile(atPath: f.dir + "/" + name, contents: Data(PNG.encode(width: width, height: grey.count / width, rgb: rgb)))
+        FileManager.default.createFile(
+            atPath: f.dir + "/" + name, contents: Data(PNG.encode(width: width, height: grey.count / width, rgb: rgb)))
     }
 
     /// The file is found next to the spec; its signs are part of the poison and evaluation keys.
@@ -325,9 +366,12 @@ final class ImageTriggerSpecTests: XCTestCase {
         XCTAssertEqual(poison.parameters[path: "trigger.mask"]?.list?.compactMap(\.int), [1, 0, 0, 1])
         writePNG(f, "t.png", width: 2, grey: [255, 9, 9, 255])
         let second = try f.plan()
-        XCTAssertEqual(second.stages.first { $0.kind == .poison }?.parameters[path: "trigger.mask"]?.list?.compactMap(\.int), [1, -1, -1, 1])
+        XCTAssertEqual(
+            second.stages.first { $0.kind == .poison }?.parameters[path: "trigger.mask"]?.list?.compactMap(\.int),
+            [1, -1, -1, 1])
         for kind in [Stage.Kind.poison, .train, .evaluate] {
-            XCTAssertNotEqual(first.stages.first { $0.kind == kind }?.key, second.stages.first { $0.kind == kind }?.key, "\(kind)")
+            XCTAssertNotEqual(
+                first.stages.first { $0.kind == kind }?.key, second.stages.first { $0.kind == kind }?.key, "\(kind)")
         }
     }
 
@@ -339,7 +383,10 @@ final class ImageTriggerSpecTests: XCTestCase {
             XCTAssert("\(e)".contains("s.yaml:4:35"), "\(e)")
             XCTAssert("\(e)".contains("3×2 pixels; a trigger pattern must be square"), "\(e)")
         }
-        f.write("t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {pattern: checkerboard, file: wide.png}}\n")
-        XCTAssertThrowsError(try f.load("t.yaml")) { XCTAssert("\($0)".contains("read only with 'pattern: image'"), "\($0)") }
+        f.write(
+            "t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {pattern: checkerboard, file: wide.png}}\n")
+        XCTAssertThrowsError(try f.load("t.yaml")) {
+            XCTAssert("\($0)".contains("read only with 'pattern: image'"), "\($0)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Experiment
 
 final class ProgressTests: XCTestCase {

@@ -28,17 +28,22 @@ final class ReliabilityTests: XCTestCase {
         f.write("s.yaml", "model: {widths: [{sweep: &s [1,2,3,4,5,6,7,8,9,10]}, \(axes)]}\n")
         let d = diagnostics(f, "s.yaml")
         XCTAssertEqual(d.count, 1, d.text)
-        XCTAssert(d.text.contains("the 20 sweeps of this spec make more than 100000 runs (10 × 10 × 10 × 10 × 10 × 10 × …)"), d.text)
+        XCTAssert(
+            d.text.contains("the 20 sweeps of this spec make more than 100000 runs (10 × 10 × 10 × 10 × 10 × 10 × …)"),
+            d.text)
     }
 
     /// `extends` of a file that is not a spec: one error, and not a byte of the file is printed.
     func testExtendingAFileThatIsNotASpecQuotesNothingOfIt() {
         let f = SpecFolder()
-        f.write("secret", (1...30).map { "user\($0):secret-hash-\($0):20228:0:99999:7:::" }.joined(separator: "\n") + "\n")
+        f.write(
+            "secret", (1...30).map { "user\($0):secret-hash-\($0):20228:0:99999:7:::" }.joined(separator: "\n") + "\n")
         f.write("s.yaml", "extends: secret\ntitle: x\n")
         let d = diagnostics(f, "s.yaml")
         XCTAssertEqual(d.count, 1, d.text)
-        XCTAssert(d.text.contains("s.yaml:1:10: error: 'secret' is not a spec file: none of its 30 top-level keys is a spec key"), d.text)
+        XCTAssert(
+            d.text.contains(
+                "s.yaml:1:10: error: 'secret' is not a spec file: none of its 30 top-level keys is a spec key"), d.text)
         XCTAssertFalse(d.text.contains("secret-hash"), d.text)
         // Not YAML at all: one error, nothing quoted either.
         f.write("binary", "\u{1}\u{2}: [unclosed\n  {{{ secret-hash-9\n")
@@ -57,7 +62,9 @@ final class ReliabilityTests: XCTestCase {
         f.write("s.yaml", "title: x\n? \(key)\n: 1\n")
         let d = diagnostics(f, "s.yaml")
         XCTAssertEqual(d.count, 1, d.text)
-        XCTAssert(d.text.contains("unknown key '\(String(repeating: "k", count: 60))… (900000 characters)'"), String(d.text.prefix(300)))
+        XCTAssert(
+            d.text.contains("unknown key '\(String(repeating: "k", count: 60))… (900000 characters)'"),
+            String(d.text.prefix(300)))
         XCTAssertLessThan(d.text.count, 1_000)
     }
 
@@ -72,14 +79,18 @@ final class ReliabilityTests: XCTestCase {
         XCTAssert(quoted[0].hasSuffix("…"), String(quoted[0]))
         // The caret still points at the key's first character.
         let caret = quoted[1].firstIndex(of: "^").map { quoted[1].distance(from: quoted[1].startIndex, to: $0) }
-        let start = quoted[0].range(of: "aaaa").map { quoted[0].distance(from: quoted[0].startIndex, to: $0.lowerBound) }
+        let start = quoted[0].range(of: "aaaa").map {
+            quoted[0].distance(from: quoted[0].startIndex, to: $0.lowerBound)
+        }
         XCTAssertEqual(caret, start)
     }
 
     /// Every training stage takes its checkpoint interval from the train block that sets its steps.
     func testCheckpointEveryReachesPretrainReferenceAndDetect() throws {
         let f = SpecFolder()
-        f.write("ref.yaml", """
+        f.write(
+            "ref.yaml",
+            """
             dataset: {name: fashion_mnist}
             attack:
               poison: clean_label
@@ -93,14 +104,18 @@ final class ReliabilityTests: XCTestCase {
             detection: {enabled: true, train: {steps: 90, checkpoint_every: 9}}
             train: {steps: 50, checkpoint_every: 5}
             """)
-        f.write("dp.yaml", """
+        f.write(
+            "dp.yaml",
+            """
             dataset: {name: fashion_mnist, public_fraction: 0.5}
             train: {steps: 40, checkpoint_every: 4}
             attack: {poison: dirty_label, target: 0, count: 10}
             defence: {kind: dp_sgd, clip: 1, lot_size: 100, microbatches: 4}
             """)
         let plan = try f.plan()
-        func every(_ kind: Stage.Kind) -> [Int] { plan.stages.filter { $0.kind == kind }.compactMap { $0.checkpointEvery }.sorted() }
+        func every(_ kind: Stage.Kind) -> [Int] {
+            plan.stages.filter { $0.kind == kind }.compactMap { $0.checkpointEvery }.sorted()
+        }
         XCTAssertEqual(every(.trainReference), [7])
         XCTAssertEqual(every(.detect), [9])
         XCTAssertEqual(every(.pretrain), [4])
@@ -111,7 +126,10 @@ final class ReliabilityTests: XCTestCase {
     func testALargeSweepPlansWithEveryStageFoundByKey() throws {
         let f = SpecFolder()
         let counts = (1...200).map(String.init).joined(separator: ", ")
-        f.write("s.yaml", "dataset: {name: fashion_mnist, subset: 1000}\nattack: {poison: dirty_label, count: {sweep: [\(counts)]}}\ntrain: {steps: {sweep: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}\n")
+        f.write(
+            "s.yaml",
+            "dataset: {name: fashion_mnist, subset: 1000}\nattack: {poison: dirty_label, count: {sweep: [\(counts)]}}\ntrain: {steps: {sweep: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}\n"
+        )
         let plan = try f.plan()
         XCTAssertEqual(plan.runs.count, 2_000)
         let dataset = try XCTUnwrap(plan.stages.first { $0.kind == .dataset })
@@ -125,13 +143,18 @@ final class ReliabilityTests: XCTestCase {
 final class CollapsedModelTests: XCTestCase {
     func testAConstantModelIsFlaggedAndItsCleanTargetRateIsOne() {
         let labels = (0..<100).map { $0 % 10 }
-        let m = AttackMetrics.compute(labels: labels, clean: Array(repeating: 0, count: 100), triggered: Array(repeating: 0, count: 100),
-                                      target: 0, classes: 10)
+        let m = AttackMetrics.compute(
+            labels: labels, clean: Array(repeating: 0, count: 100), triggered: Array(repeating: 0, count: 100),
+            target: 0, classes: 10)
         XCTAssertEqual(m.attackSuccessRate, 1)
         XCTAssertEqual(m.cleanTargetRate, 1)
         XCTAssertEqual(m.dominantPrediction, AttackMetrics.DominantPrediction(predictedClass: 0, share: 1))
-        XCTAssertEqual(m.flags, ["accuracy 10.0 % is near chance (10.0 % for 10 classes)",
-                                 "100.0 % of the clean test images are classified as class 0"])
+        XCTAssertEqual(
+            m.flags,
+            [
+                "accuracy 10.0 % is near chance (10.0 % for 10 classes)",
+                "100.0 % of the clean test images are classified as class 0",
+            ])
     }
 
     func testAHealthyModelIsNotFlagged() {
@@ -140,7 +163,8 @@ final class CollapsedModelTests: XCTestCase {
         var clean = labels
         for i in [1, 2, 3] { clean[i] = 0 }
         for i in [4, 5, 6, 7, 8, 11, 12] { clean[i] = (labels[i] + 1) % 10 }
-        let m = AttackMetrics.compute(labels: labels, clean: clean, triggered: Array(repeating: 0, count: 100), target: 0, classes: 10)
+        let m = AttackMetrics.compute(
+            labels: labels, clean: clean, triggered: Array(repeating: 0, count: 100), target: 0, classes: 10)
         XCTAssertEqual(m.naturalAccuracy, 0.9, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(m.cleanTargetRate), 3.0 / 90, accuracy: 1e-12)
         XCTAssertEqual(m.flags, [])
@@ -157,7 +181,9 @@ final class CollapsedModelTests: XCTestCase {
     /// An expectation that reads a flagged run is "unreliable", whichever way its numbers point.
     func testNoVerdictRestsOnAFlaggedRun() throws {
         let f = SpecFolder()
-        f.write("s.yaml", """
+        f.write(
+            "s.yaml",
+            """
             attack: {poison: dirty_label, target: 0, count: {sweep: [10, 20]}}
             expect:
               - finding: a strong attack
@@ -169,18 +195,22 @@ final class CollapsedModelTests: XCTestCase {
         let plan = try planner.plan(specs)
         let e = try XCTUnwrap(specs.first?.expectations.first)
         XCTAssertEqual(e.evaluate(plan.runs) { _, _ in 1 }, .holds("100.0 % vs 90.0 %"))
-        let flagged = e.evaluate(plan.runs, flags: { $0.value[path: "attack.count"]?.int == 20 ? ["accuracy 10.0 % is near chance"] : [] }) { _, _ in 1 }
+        let flagged = e.evaluate(
+            plan.runs, flags: { $0.value[path: "attack.count"]?.int == 20 ? ["accuracy 10.0 % is near chance"] : [] },
+            metric: { _, _ in 1 })
         XCTAssertEqual(flagged, .unreliable("run attack.count=20 is flagged: accuracy 10.0 % is near chance"))
         XCTAssertEqual(flagged.label, "unreliable")
         // Without results there is nothing to distrust yet.
-        XCTAssertEqual(e.evaluate(plan.runs, flags: { _ in ["x"] }) { _, _ in nil }, .notRun("2 of 2 runs have no result yet"))
+        XCTAssertEqual(
+            e.evaluate(plan.runs, flags: { _ in ["x"] }) { _, _ in nil }, .notRun("2 of 2 runs have no result yet"))
     }
 }
 
 /// A clone of the repository stands alone: nothing in it points at files outside it.
 final class SelfContainedTests: XCTestCase {
     func testNothingPointsOutsideTheRepository() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         // Built from parts, so this file does not match itself.
         let needle = ".." + "/shared"
         var offenders: [String] = []
@@ -189,7 +219,9 @@ final class SelfContainedTests: XCTestCase {
             let base = root.appendingPathComponent(top).path
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: base, isDirectory: &isDir) else { continue }
-            let files = isDir.boolValue ? (fm.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []).map { base + "/" + $0 } : [base]
+            let files =
+                isDir.boolValue
+                ? (fm.enumerator(atPath: base)?.compactMap { $0 as? String } ?? []).map { base + "/" + $0 } : [base]
             for f in files {
                 guard let d = fm.contents(atPath: f), let text = String(data: d, encoding: .utf8) else { continue }
                 if text.contains(needle) { offenders.append(String(f.dropFirst(root.path.count + 1))) }
@@ -202,7 +234,8 @@ final class SelfContainedTests: XCTestCase {
 /// A newcomer's mistakes: findings that can never be checked, errors hidden behind others, keys that
 /// cannot be removed, profiles and data paths that planning does not need.
 final class NewcomerSpecTests: XCTestCase {
-    func diagnostics(_ f: SpecFolder, _ name: String? = nil, profile: String? = nil, set: [String] = []) -> [Diagnostic] {
+    func diagnostics(_ f: SpecFolder, _ name: String? = nil, profile: String? = nil, set: [String] = []) -> [Diagnostic]
+    {
         do {
             _ = try f.load(name, profile: profile, set: set)
             return []
@@ -218,7 +251,9 @@ final class NewcomerSpecTests: XCTestCase {
 
     func testFindingsThatCanNeverBeCheckedAreErrorsAtTheirPlace() {
         let f = SpecFolder()
-        f.write("s.yaml", """
+        f.write(
+            "s.yaml",
+            """
             attack: {poison: dirty_label, target: 0, count: {sweep: [10, 20]}}
             expect:
               - {finding: eps, metric: epsilon, is: "<=", value: 8}
@@ -228,33 +263,41 @@ final class NewcomerSpecTests: XCTestCase {
               - {finding: grows with the count, is: increasing, along: attack.count}
             """)
         let d = diagnostics(f, "s.yaml")
-        XCTAssertEqual(d.map(\.description), [
-            "s.yaml:3:28: error: metric 'epsilon' needs training with DP-SGD (defence.kind: dp_sgd); s.yaml [attack.count=10] has none",
-            "s.yaml:4:33: error: metric 'trigger_reliance' needs loss tracking (loss_tracking.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
-            "s.yaml:5:30: error: metric 'detection_enrichment' needs detection by filtering (detection.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
-            "s.yaml:6:45: error: 'attack.target' takes 1 value among the runs compared, so nothing can increase or decrease along it; sweep it",
-        ])
+        XCTAssertEqual(
+            d.map(\.description),
+            [
+                "s.yaml:3:28: error: metric 'epsilon' needs training with DP-SGD (defence.kind: dp_sgd); s.yaml [attack.count=10] has none",
+                "s.yaml:4:33: error: metric 'trigger_reliance' needs loss tracking (loss_tracking.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
+                "s.yaml:5:30: error: metric 'detection_enrichment' needs detection by filtering (detection.enabled: true) of poisoned images; s.yaml [attack.count=10] has none",
+                "s.yaml:6:45: error: 'attack.target' takes 1 value among the runs compared, so nothing can increase or decrease along it; sweep it",
+            ])
     }
 
     /// Type errors, semantic errors and expectation errors of every file come in one pass.
     func testEveryErrorOfEveryFileAtOnce() {
         let f = SpecFolder()
-        f.write("a.yaml", """
+        f.write(
+            "a.yaml",
+            """
             train: {steps: many}
             attack: {poison: dirty_label, target: 12, count: 5, fraction: 0.1}
             """)
-        f.write("b.yaml", """
+        f.write(
+            "b.yaml",
+            """
             attack: {poison: dirty_label, target: 0, count: 5}
             expect:
               - {finding: x, is: ">=", value: 0.5, where: [attack.count=6]}
             """)
         let d = diagnostics(f).map(\.description)
-        XCTAssertEqual(d, [
-            "a.yaml:1:16: error: 'train.steps' must be an integer in [1, 1000000000] (got 'many')",
-            "a.yaml:2:39: error: 'attack.target' must be a class of fashion_mnist (0…9; got 12)",
-            "a.yaml:2:50: error: give one of 'attack.fraction', 'attack.fraction_of_dataset' and 'attack.count', not 'fraction' and 'count'",
-            "b.yaml:3:47: error: 'attack.count=6' selects no run of b.yaml (attack.count is 5)",
-        ])
+        XCTAssertEqual(
+            d,
+            [
+                "a.yaml:1:16: error: 'train.steps' must be an integer in [1, 1000000000] (got 'many')",
+                "a.yaml:2:39: error: 'attack.target' must be a class of fashion_mnist (0…9; got 12)",
+                "a.yaml:2:50: error: give one of 'attack.fraction', 'attack.fraction_of_dataset' and 'attack.count', not 'fraction' and 'count'",
+                "b.yaml:3:47: error: 'attack.count=6' selects no run of b.yaml (attack.count is 5)",
+            ])
     }
 
     /// `null` removes a key, inherited or set on the command line, so its default (or another key) applies.
@@ -267,13 +310,15 @@ final class NewcomerSpecTests: XCTestCase {
         XCTAssertEqual(child[0].runs[0].value[path: "attack.fraction_of_dataset"]?.double, 0.01)
         let set = try f.load("base.yaml", set: ["attack.count=null", "attack.fraction_of_dataset=0.1"])
         XCTAssertNil(set[0].runs[0].value[path: "attack.count"])
-        XCTAssertEqual(diagnostics(f, "base.yaml", set: ["attack.count=~"]).count, 1)   // now nothing says how much
+        XCTAssertEqual(diagnostics(f, "base.yaml", set: ["attack.count=~"]).count, 1)  // now nothing says how much
     }
 
     /// A folder with profiles, loaded without one: its errors come with the profiles it offers.
     func testAFolderWithProfilesSaysSoWhenNoneIsGiven() {
         let f = SpecFolder()
-        f.write("s.yaml", """
+        f.write(
+            "s.yaml",
+            """
             attack: {poison: dirty_label, target: 0, count: 5}
             defence: {kind: dp_sgd}
             profiles: {cpu: {dataset: {public_fraction: 0.5}}, full: {dataset: {public_fraction: 0.5}}}
@@ -287,7 +332,9 @@ final class NewcomerSpecTests: XCTestCase {
     func testPlanningNeedsNoDataPaths() throws {
         let f = SpecFolder()
         f.write("s.yaml", "dataset: {name: cifar10, path: \"${env:NO_SUCH_DIR_FOR_TESTS}\"}\n")
-        XCTAssertEqual(diagnostics(f, "s.yaml").map(\.message), ["environment variable 'NO_SUCH_DIR_FOR_TESTS' is not set (used as ${env:NO_SUCH_DIR_FOR_TESTS})"])
+        XCTAssertEqual(
+            diagnostics(f, "s.yaml").map(\.message),
+            ["environment variable 'NO_SUCH_DIR_FOR_TESTS' is not set (used as ${env:NO_SUCH_DIR_FOR_TESTS})"])
         var loader = SpecLoader(environment: [:], displayRoot: f.dir)
         loader.allowUnsetEnvironment = true
         let specs = try loader.load(f.dir + "/s.yaml")
@@ -300,7 +347,9 @@ final class NewcomerSpecTests: XCTestCase {
 /// JSON Schema implementation (Python's jsonschema; CI installs python3-jsonschema and python3-yaml).
 final class EditorSchemaTests: XCTestCase {
     func testEverySpecInTheRepositoryPassesTheEditorSchema() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Schema/validate_specs.py").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Schema/validate_specs.py"
+        ).path
         // The Python on the PATH first, then Debian's (where apt installs python3-jsonschema).
         var missing = ""
         for python in ["python3", "/usr/bin/python3"] {
@@ -313,7 +362,10 @@ final class EditorSchemaTests: XCTestCase {
             do { try p.run() } catch { continue }
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
-            if p.terminationStatus == 2 || p.terminationStatus == 127 { missing += "\(python): \(text)"; continue }
+            if p.terminationStatus == 2 || p.terminationStatus == 127 {
+                missing += "\(python): \(text)"
+                continue
+            }
             XCTAssertEqual(p.terminationStatus, 0, text)
             XCTAssert(text.contains(" specs, 0 disagreements"), text)
             return
@@ -327,11 +379,14 @@ final class EditorSchemaTests: XCTestCase {
 /// version and regenerate with BACKDOORLAB_UPDATE_SNAPSHOT=1).
 final class StageKeySnapshotTests: XCTestCase {
     func testStageKeysOfEveryRepositorySpecAreUnchanged() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let snapshot = root.appendingPathComponent("Tests/ExperimentTests/Specs/stage-keys.txt")
         var lines: [String] = []
-        for (folder, profile) in [("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
-                                  ("experiments/thesis", "cpu"), ("experiments/thesis", "full")] as [(String, String?)] {
+        for (folder, profile) in [
+            ("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
+            ("experiments/thesis", "cpu"), ("experiments/thesis", "full"),
+        ] as [(String, String?)] {
             var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
             loader.allowUnsetEnvironment = true
             var planner = Planner(rates: .defaults)

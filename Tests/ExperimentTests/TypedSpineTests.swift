@@ -34,8 +34,9 @@ final class TypedSpineTests: XCTestCase {
                 var expected = run.value.object ?? [:]
                 expected["extends"] = nil  // resolved by composition, not a setting of the run
                 // `corners: all` decodes to the four corners it means.
-                if expected["attack"]?[path: "trigger.corners"]?.string == "all", case var .object(a) = expected["attack"],
-                    case var .object(t) = a["trigger"]
+                if expected["attack"]?[path: "trigger.corners"]?.string == "all",
+                    case .object(var a) = expected["attack"],
+                    case .object(var t) = a["trigger"]
                 {
                     t["corners"] = .list(["bottom_right", "bottom_left", "top_right", "top_left"].map(Value.string))
                     a["trigger"] = .object(t)
@@ -75,7 +76,8 @@ final class TypedSpineTests: XCTestCase {
         XCTAssertEqual(
             names,
             [
-                "dataset", "pretrain", "train_reference", "train_gan", "encode", "perturb", "poison", "train", "evaluate",
+                "dataset", "pretrain", "train_reference", "train_gan", "encode", "perturb", "poison", "train",
+                "evaluate",
                 "detect", "report", "export",
             ])
     }
@@ -95,7 +97,8 @@ final class TypedSpineTests: XCTestCase {
     /// `Value` to JSON and back keeps every case apart (an integral number stays an integer in the key).
     func testValueCodingRoundTrips() throws {
         let v = Value.object([
-            "b": .bool(true), "i": .int(3), "n": .number(0.25), "s": .string("x/y"), "l": .list([.int(1), .number(1e-5)]),
+            "b": .bool(true), "i": .int(3), "n": .number(0.25), "s": .string("x/y"),
+            "l": .list([.int(1), .number(1e-5)]),
             "o": .object(["k": .string("")]),
         ])
         let back = try JSONDecoder().decode(Value.self, from: JSONEncoder().encode(v))

@@ -1,16 +1,22 @@
-@testable import Experiment
 import Testing
+
+@testable import Experiment
 
 /// Small pure functions of the spec layer, in Swift Testing.
 @Suite struct ValueTests {
     @Test func canonicalJSONSortsKeysAndNormalisesNumbers() {
-        let v = Value.object(["b": .number(2.0), "a": .list([.int(1), .number(0.5), .string("x\"y")]), "c": .bool(true)])
+        let v = Value.object([
+            "b": .number(2.0), "a": .list([.int(1), .number(0.5), .string("x\"y")]), "c": .bool(true),
+        ])
         #expect(v.canonicalJSON == #"{"a":[1,0.5,"x\"y"],"b":2,"c":true}"#)
     }
 
-    @Test(arguments: [("epsilom", "epsilon"), ("datset", "dataset"), ("clean_lable", "clean_label"), ("resnett", "resnet")])
+    @Test(arguments: [
+        ("epsilom", "epsilon"), ("datset", "dataset"), ("clean_lable", "clean_label"), ("resnett", "resnet"),
+    ])
     func suggestionsFindTheIntendedWord(typo: String, meant: String) {
-        #expect(suggestion(for: typo, among: ["epsilon", "dataset", "clean_label", "resnet", "steps", "seed"]) == meant)
+        #expect(
+            suggestion(for: typo, among: ["epsilon", "dataset", "clean_label", "resnet", "steps", "seed"]) == meant)
     }
 
     @Test func noSuggestionForUnrelatedWords() {

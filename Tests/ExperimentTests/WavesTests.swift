@@ -32,9 +32,11 @@ final class WavesTests: XCTestCase {
         f.write("pgd.yaml", cleanLabel)
         let plan = try f.plan()
         let waves = Waves(plan)
-        var o = SlurmJobs.Options(binary: "/opt/bin/backdoorlab", specPath: "/home/me/my specs/pgd.yaml", cache: "/shared/cache",
-                                  results: "/shared/results", logs: "/shared/cache/slurm/x/logs", cpusPerTask: 4)
-        o.partition = "cpu"; o.extra = ["--qos=long"]
+        var o = SlurmJobs.Options(
+            binary: "/opt/bin/backdoorlab", specPath: "/home/me/my specs/pgd.yaml", cache: "/shared/cache",
+            results: "/shared/results", logs: "/shared/cache/slurm/x/logs", cpusPerTask: 4)
+        o.partition = "cpu"
+        o.extra = ["--qos=long"]
         // Wave 0 finished, and in wave 1 the perturbations of classes 0 and 1.
         let done = Set(waves.waves[0][0].stages + waves.waves[1][0].stages + waves.waves[1][1].stages)
         let jobs = SlurmJobs(plan: plan, waves: waves, cached: done.contains, options: o)
@@ -48,7 +50,10 @@ final class WavesTests: XCTestCase {
         XCTAssert(script.contains("#SBATCH --array=2-9\n"), script)
         XCTAssert(script.contains("#SBATCH --time=\(Int((jobs.arrays[0].seconds / 60).rounded(.up)))\n"), script)
         XCTAssert(script.contains("#SBATCH --partition=cpu\n#SBATCH --qos=long\n"), script)
-        XCTAssert(script.contains("exec /opt/bin/backdoorlab run '/home/me/my specs/pgd.yaml' --cache /shared/cache --results /shared/results --threads 4 --task 1.${SLURM_ARRAY_TASK_ID} --plan-digest \(waves.digest)\n"), script)
+        XCTAssert(
+            script.contains(
+                "exec /opt/bin/backdoorlab run '/home/me/my specs/pgd.yaml' --cache /shared/cache --results /shared/results --threads 4 --task 1.${SLURM_ARRAY_TASK_ID} --plan-digest \(waves.digest)\n"
+            ), script)
         XCTAssertEqual(SlurmJobs.arraySpec([0, 1, 2, 5, 7, 8]), "0-2,5,7-8")
         XCTAssertEqual(shellQuote("it's"), "'it'\\''s'")
     }

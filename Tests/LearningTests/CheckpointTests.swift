@@ -7,7 +7,8 @@ import XCTest
 final class CheckpointTests: XCTestCase {
     func testRoundTripKeepsEveryTensorAndMetadata() throws {
         let arch = Architecture(kind: .vgg, inputShape: [4, 4, 3], classes: 2, widths: [2, 3], unitsPerGroup: 1)
-        let a = arch.build(); a.initialize(RNG(seed: 1))
+        let a = arch.build()
+        a.initialize(RNG(seed: 1))
         let path = DatasetFiles.temporaryDirectory() + "/m.safetensors"
         try a.save(to: path, metadata: ["note": "test"])
         let b = arch.build()
@@ -17,7 +18,9 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testHeaderIsSafetensorsLayout() throws {
-        let bytes = try SafeTensors.encode(["b": Tensor(shape: [2], values: [1, 2]), "a": Tensor(shape: [1], values: [3])])
+        let bytes = try SafeTensors.encode([
+            "b": Tensor(shape: [2], values: [1, 2]), "a": Tensor(shape: [1], values: [3]),
+        ])
         let len = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         XCTAssertEqual(len % 8, 0)
         let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + len)])) as! [String: [String: Any]]
@@ -32,8 +35,14 @@ final class CheckpointTests: XCTestCase {
             ("short", [1, 2, 3]),
             ("hugeHeader", [255, 255, 255, 255, 0, 0, 0, 0, 123]),
             ("notJSON", [4, 0, 0, 0, 0, 0, 0, 0] + Array("nope".utf8)),
-            ("badOffsets", [UInt8(Array(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8).count), 0, 0, 0, 0, 0, 0, 0]
-                + Array(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8) + [0, 0, 0, 0]),
+            (
+                "badOffsets",
+                [
+                    UInt8(Array(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8).count), 0, 0, 0, 0, 0,
+                    0, 0,
+                ]
+                    + Array(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8) + [0, 0, 0, 0]
+            ),
         ]
         for (name, bytes) in cases {
             DatasetFiles.write(bytes, to: dir + "/" + name)
@@ -43,6 +52,8 @@ final class CheckpointTests: XCTestCase {
         }
         XCTAssertThrowsError(try SafeTensors.read(dir + "/absent")) { XCTAssert("\($0)".contains("file not found")) }
         let model = Architecture(kind: .small_cnn, inputShape: [4, 4, 1], classes: 2, widths: [2, 3]).build()
-        XCTAssertThrowsError(try model.load(stateDict: [:])) { XCTAssertEqual("\($0)", "checkpoint lacks tensor 'features.0.weight'") }
+        XCTAssertThrowsError(try model.load(stateDict: [:])) {
+            XCTAssertEqual("\($0)", "checkpoint lacks tensor 'features.0.weight'")
+        }
     }
 }

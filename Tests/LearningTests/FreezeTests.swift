@@ -4,7 +4,8 @@ import XCTest
 @testable import Learning
 
 final class FreezeTests: XCTestCase {
-    let arch = Architecture(kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
+    let arch = Architecture(
+        kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
 
     func norms(_ m: Model) -> [BatchNorm2d] {
         m.network.layers.flatMap { l -> [BatchNorm2d] in

@@ -27,17 +27,24 @@ final class GANTests: XCTestCase {
         // steps h and h/2 disagree straddles a kink and is left out (there must be few).
         let f = { Double(critic.gradientPenalty(x, weight: 1)) }
         for (k, param) in critic.parameters.enumerated() {
-            var kept: [Int] = [], numeric: [Double] = []
+            var kept: [Int] = []
+            var numeric: [Double] = []
             for i in 0..<param.value.count {
                 let v = param.value[i]
                 func difference(_ h: Float) -> Double {
-                    param.value[i] = v + h; let a = f()
-                    param.value[i] = v - h; let b = f()
+                    param.value[i] = v + h
+                    let a = f()
+                    param.value[i] = v - h
+                    let b = f()
                     param.value[i] = v
                     return (a - b) / (2 * Double(h))
                 }
-                let d1 = difference(2e-4), d2 = difference(1e-4)
-                if abs(d1 - d2) <= 1e-2 * (abs(d1) + abs(d2)) + 1e-3 { kept.append(i); numeric.append(d2) }
+                let d1 = difference(2e-4)
+                let d2 = difference(1e-4)
+                if abs(d1 - d2) <= 1e-2 * (abs(d1) + abs(d2)) + 1e-3 {
+                    kept.append(i)
+                    numeric.append(d2)
+                }
             }
             XCTAssertGreaterThanOrEqual(Double(kept.count), 0.8 * Double(param.value.count), param.name)
             let a = kept.map { analytic[k][$0] }
@@ -74,7 +81,8 @@ final class GANTests: XCTestCase {
         let zTrue = randomTensor([6, 4], seed: 9)
         let images = g(zTrue).array
         let before = LatentInversion.encode(g, images: images, count: 6, steps: 0, stepSize: 0.05, method: .adam).errors
-        let after = LatentInversion.encode(g, images: images, count: 6, steps: 300, stepSize: 0.05, method: .adam, batchSize: 4)
+        let after = LatentInversion.encode(
+            g, images: images, count: 6, steps: 300, stepSize: 0.05, method: .adam, batchSize: 4)
         let median = { (a: [Float]) in a.sorted()[a.count / 2] }
         XCTAssertLessThan(median(after.errors), median(before) / 5, "\(before) → \(after.errors)")
         XCTAssertEqual(after.codes.count, 24)
@@ -86,11 +94,19 @@ final class GANTests: XCTestCase {
         var images = [Float](repeating: 0, count: 40 * 64)
         for i in images.indices { images[i] = (i / 64) % 2 == 0 ? Float(i % 8) / 8 : r.uniform() * 0.1 }
         var config = WGAN.Config()
-        config.latent = 4; config.kernel = 3; config.batchSize = 8; config.criticSteps = 2; config.learningRate = 1e-3; config.seed = 11
+        config.latent = 4
+        config.kernel = 3
+        config.batchSize = 8
+        config.criticSteps = 2
+        config.learningRate = 1e-3
+        config.seed = 11
         let a = WGAN(images: images, count: 40, imageShape: [8, 8, 1], config: config)
         let b = WGAN(images: images, count: 40, imageShape: [8, 8, 1], config: config)
         var losses: [(critic: Float, penalty: Float, generator: Float)] = []
-        for _ in 0..<15 { losses.append(a.runStep()); b.runStep() }
+        for _ in 0..<15 {
+            losses.append(a.runStep())
+            b.runStep()
+        }
         for (p, q) in zip(a.generator.parameters + a.critic.parameters, b.generator.parameters + b.critic.parameters) {
             XCTAssertEqual(p.value.array, q.value.array, p.name)
         }

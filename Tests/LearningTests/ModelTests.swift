@@ -25,22 +25,27 @@ final class ModelTests: XCTestCase {
         model.zeroGradients()
         _ = value()
         let dx = model.backward(loss.backward())!
-        assertGradient(dx.array, numericalGradient(of: x, step: 0.1, loss: value), "\(arch.kind) ∂/∂input", file: file, line: line)
+        assertGradient(
+            dx.array, numericalGradient(of: x, step: 0.1, loss: value), "\(arch.kind) ∂/∂input", file: file, line: line)
         for p in model.parameters {
             let analytic = p.gradient.array
-            assertGradient(analytic, numericalGradient(of: p.value, step: 2e-3, loss: value), tolerance: 3e-2,
-                           "\(arch.kind) ∂/∂\(p.name)", file: file, line: line)
+            assertGradient(
+                analytic, numericalGradient(of: p.value, step: 2e-3, loss: value), tolerance: 3e-2,
+                "\(arch.kind) ∂/∂\(p.name)", file: file, line: line)
         }
     }
 
     /// The count a spec is checked with before anything is built equals the built network's.
     func testParameterCountWithoutBuilding() {
         for shape in [[28, 28, 1], [32, 32, 3]] {
-            for a in [Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: 1),
-                      Architecture.resnet(inputShape: shape, classes: 100, unitsPerGroup: 5),
-                      Architecture(kind: .resnet, inputShape: shape, classes: 10, stem: 8, widths: [8, 8, 24, 40], unitsPerGroup: 2),
-                      Architecture(kind: .vgg, inputShape: shape, classes: 10, widths: [16, 32], unitsPerGroup: 2),
-                      Architecture(kind: .small_cnn, inputShape: shape, classes: 10, widths: [8, 16, 64])] {
+            for a in [
+                Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: 1),
+                Architecture.resnet(inputShape: shape, classes: 100, unitsPerGroup: 5),
+                Architecture(
+                    kind: .resnet, inputShape: shape, classes: 10, stem: 8, widths: [8, 8, 24, 40], unitsPerGroup: 2),
+                Architecture(kind: .vgg, inputShape: shape, classes: 10, widths: [16, 32], unitsPerGroup: 2),
+                Architecture(kind: .small_cnn, inputShape: shape, classes: 10, widths: [8, 16, 64]),
+            ] {
                 XCTAssertEqual(a.parameterCount, a.build().parameterCount, "\(a.kind) \(a.widths) \(shape)")
             }
         }
@@ -50,7 +55,8 @@ final class ModelTests: XCTestCase {
     }
 
     func testResNetGradients() {
-        checkModel(Architecture(kind: .resnet, inputShape: [6, 6, 2], classes: 3, stem: 3, widths: [3, 4], unitsPerGroup: 1))
+        checkModel(
+            Architecture(kind: .resnet, inputShape: [6, 6, 2], classes: 3, stem: 3, widths: [3, 4], unitsPerGroup: 1))
     }
 
     func testVGGGradients() {
@@ -58,8 +64,10 @@ final class ModelTests: XCTestCase {
     }
 
     func testSmallCNNGradientsWithPerImageStandardization() {
-        checkModel(Architecture(kind: .small_cnn, inputShape: [4, 4, 1], classes: 3, widths: [3, 5],
-                                perImageStandardization: true))
+        checkModel(
+            Architecture(
+                kind: .small_cnn, inputShape: [4, 4, 1], classes: 3, widths: [3, 5],
+                perImageStandardization: true))
     }
 
     func testResNet32ShapeDepthAndCost() {
@@ -71,7 +79,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(convs.count, 31 + 2)
         XCTAssertEqual(model.network.outputShape([7, 32, 32, 3]), [7, 10])
         // Multiply-adds of the 3×3 convolutions by hand: stem, 10 at 32², 10 at 16² (one strided), 10 at 8².
-        let macs = 32 * 32 * 27 * 16 + 10 * 32 * 32 * 144 * 16 + 16 * 16 * 144 * 32 + 9 * 16 * 16 * 288 * 32
+        let macs =
+            32 * 32 * 27 * 16 + 10 * 32 * 32 * 144 * 16 + 16 * 16 * 144 * 32 + 9 * 16 * 16 * 288 * 32
             + 8 * 8 * 288 * 64 + 9 * 8 * 8 * 576 * 64 + 16 * 16 * 16 * 32 + 8 * 8 * 32 * 64 + 64 * 10
         XCTAssertEqual(model.flopsPerImage, 2 * macs)
     }

@@ -23,9 +23,11 @@ final class PyTorchParityTests: XCTestCase {
 
     func fixture() throws -> (Fixture, Model) {
         let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-        let f = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: dir.appendingPathComponent("tiny_resnet.json")))
-        let arch = Architecture(kind: .resnet, inputShape: [6, 6, 2], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1,
-                                mean: f.mean, std: f.std)
+        let f = try JSONDecoder().decode(
+            Fixture.self, from: Data(contentsOf: dir.appendingPathComponent("tiny_resnet.json")))
+        let arch = Architecture(
+            kind: .resnet, inputShape: [6, 6, 2], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1,
+            mean: f.mean, std: f.std)
         let model = arch.build()
         try model.load(from: dir.appendingPathComponent("tiny_resnet.safetensors").path)
         return (f, model)
@@ -49,12 +51,16 @@ final class PyTorchParityTests: XCTestCase {
         assertClose(dx.array, f.train_input_gradient_nhwc, tolerance: 1e-4, "∂loss/∂input")
         let params = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0) })
         let conv1 = try XCTUnwrap(params["conv1.weight"])
-        assertClose(permuted(conv1.gradient, conv1.exportPermutation).array, f.train_conv1_weight_gradient_oihw,
-                    tolerance: 1e-4, "∂loss/∂conv1.weight")
+        assertClose(
+            permuted(conv1.gradient, conv1.exportPermutation).array, f.train_conv1_weight_gradient_oihw,
+            tolerance: 1e-4, "∂loss/∂conv1.weight")
         let fc = try XCTUnwrap(params["fc.weight"])
-        assertClose(permuted(fc.gradient, fc.exportPermutation).array, f.train_fc_weight_gradient, tolerance: 1e-4, "∂loss/∂fc.weight")
+        assertClose(
+            permuted(fc.gradient, fc.exportPermutation).array, f.train_fc_weight_gradient, tolerance: 1e-4,
+            "∂loss/∂fc.weight")
         let state = model.stateDict()
-        assertClose(state["bn1.running_mean"]!.array, f.running_mean_bn1_after_train_step, tolerance: 1e-5, "running mean")
+        assertClose(
+            state["bn1.running_mean"]!.array, f.running_mean_bn1_after_train_step, tolerance: 1e-5, "running mean")
         assertClose(state["bn1.running_var"]!.array, f.running_var_bn1_after_train_step, tolerance: 1e-5, "running var")
     }
 
@@ -68,13 +74,21 @@ final class PyTorchParityTests: XCTestCase {
         XCTAssertEqual(model.stateDict()["fc.weight"]!.shape, [3, 8])
     }
 
-    struct OptimizerFixture: Decodable { var sgd: [Float]; var adam: [Float]; var w0: [Float]; var grads: [[Float]] }
+    struct OptimizerFixture: Decodable {
+        var sgd: [Float]
+        var adam: [Float]
+        var w0: [Float]
+        var grads: [[Float]]
+    }
 
     func testOptimizersMatchPyTorch() throws {
         let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-        let f = try JSONDecoder().decode(OptimizerFixture.self, from: Data(contentsOf: dir.appendingPathComponent("optimizers.json")))
-        for (name, optimizer, lr, expected) in [("sgd", SGD(momentum: 0.9, weightDecay: 0.01) as Optimizer, Float(0.1), f.sgd),
-                                                ("adam", Adam(weightDecay: 0.01), Float(0.01), f.adam)] {
+        let f = try JSONDecoder().decode(
+            OptimizerFixture.self, from: Data(contentsOf: dir.appendingPathComponent("optimizers.json")))
+        for (name, optimizer, lr, expected) in [
+            ("sgd", SGD(momentum: 0.9, weightDecay: 0.01) as Optimizer, Float(0.1), f.sgd),
+            ("adam", Adam(weightDecay: 0.01), Float(0.01), f.adam),
+        ] {
             let p = Parameter("w", shape: [3], decays: true, initializer: .constant(0))
             p.value.copy(from: Tensor(shape: [3], values: f.w0))
             for g in f.grads {

@@ -5,14 +5,27 @@ import XCTest
 /// Against Google's dp-accounting 0.6.0 (values written by Fixtures/make_fixtures.py).
 final class RDPAccountantTests: XCTestCase {
     struct Fixture: Decodable {
-        struct Eps: Decodable { var q: Double; var sigma: Double; var steps: Int; var delta: Double; var epsilon: Double; var order: Double }
-        struct One: Decodable { var q: Double; var sigma: Double; var order: Double; var rdp: Double }
+        struct Eps: Decodable {
+            var q: Double
+            var sigma: Double
+            var steps: Int
+            var delta: Double
+            var epsilon: Double
+            var order: Double
+        }
+        struct One: Decodable {
+            var q: Double
+            var sigma: Double
+            var order: Double
+            var rdp: Double
+        }
         var epsilon: [Eps]
         var rdp: [One]
     }
 
     func fixture() throws -> Fixture {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("rdp_accountant.json")
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
+            "rdp_accountant.json")
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }
 
@@ -34,7 +47,9 @@ final class RDPAccountantTests: XCTestCase {
             XCTAssertEqual(r.order, e.order, "q \(e.q) σ \(e.sigma)")
         }
         for o in f.rdp {
-            XCTAssertEqual(RDPAccountant.rdp(q: o.q, sigma: o.sigma, order: o.order), o.rdp, accuracy: abs(o.rdp) * 1e-9, "order \(o.order)")
+            XCTAssertEqual(
+                RDPAccountant.rdp(q: o.q, sigma: o.sigma, order: o.order), o.rdp, accuracy: abs(o.rdp) * 1e-9,
+                "order \(o.order)")
         }
     }
 

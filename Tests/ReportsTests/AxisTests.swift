@@ -1,5 +1,6 @@
-@testable import Reports
 import XCTest
+
+@testable import Reports
 
 final class AxisTests: XCTestCase {
     /// ASRs of 0.49–31 %: from 0 to 40 in steps of 10, not 0.49, 8.14, 16, … as before.
@@ -39,9 +40,12 @@ final class AxisTests: XCTestCase {
 
     /// A fraction sweep over decades is drawn on a log axis: points evenly spread, ticks at powers of ten.
     func testLogXPlotPlacesDecadesEvenly() {
-        let p = LinePlot(title: "t", xLabel: "fraction", yLabel: "ASR", logX: true,
-                         series: [.init(name: "a", x: [0.001, 0.01, 0.1, 1], y: [1, 2, 3, 4])])
-        let cx = p.svg.components(separatedBy: "<circle cx=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+        let p = LinePlot(
+            title: "t", xLabel: "fraction", yLabel: "ASR", logX: true,
+            series: [.init(name: "a", x: [0.001, 0.01, 0.1, 1], y: [1, 2, 3, 4])])
+        let cx = p.svg.components(separatedBy: "<circle cx=\"").dropFirst().compactMap {
+            Double($0.prefix { $0 != "\"" })
+        }
         XCTAssertEqual(cx.count, 4)
         XCTAssertEqual(cx[1] - cx[0], cx[3] - cx[2], accuracy: 0.11)
         XCTAssert(p.svg.contains(">0.001</text>") && p.svg.contains(">1</text>"), p.svg)
@@ -49,8 +53,9 @@ final class AxisTests: XCTestCase {
 
     /// A band edge at 0 on a log axis is drawn on the x axis, not below the chart.
     func testZeroOnALogAxisStaysInsideTheChart() {
-        let p = LinePlot(title: "t", xLabel: "step", yLabel: "loss", logY: true,
-                         series: [.init(name: "a", x: [0, 1, 2], y: [1, 0.1, 0.01], band: ([0.5, 0.01, 0], [2, 0.5, 0.1]))])
+        let p = LinePlot(
+            title: "t", xLabel: "step", yLabel: "loss", logY: true,
+            series: [.init(name: "a", x: [0, 1, 2], y: [1, 0.1, 0.01], band: ([0.5, 0.01, 0], [2, 0.5, 0.1]))])
         let polygon = p.svg.components(separatedBy: "<polygon points=\"")[1].prefix { $0 != "\"" }
         let ys = polygon.split(separator: " ").compactMap { Double($0.split(separator: ",")[1]) }
         let frame = ChartFrame()
@@ -60,13 +65,21 @@ final class AxisTests: XCTestCase {
 
     /// A long finding and long legend names wrap onto more lines instead of running off the page.
     func testLongTitleAndLegendNamesWrapInsideThePage() {
-        let title = "Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the baseline's is at least 90 %"
-        let b = BarChart(title: title, xLabel: "attack.count", yLabel: "ASR (%)", categories: ["300"],
-                         series: [.init(name: "fig5-1_dp_sgd [defence.noise_multiplier=1.0]", values: [12]),
-                                  .init(name: "sec5-3_sgd_baseline", values: [99])])
-        let texts = b.svg.components(separatedBy: "<text ").dropFirst().map { $0.components(separatedBy: ">")[1].components(separatedBy: "<")[0] }
+        let title =
+            "Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the baseline's is at least 90 %"
+        let b = BarChart(
+            title: title, xLabel: "attack.count", yLabel: "ASR (%)", categories: ["300"],
+            series: [
+                .init(name: "fig5-1_dp_sgd [defence.noise_multiplier=1.0]", values: [12]),
+                .init(name: "sec5-3_sgd_baseline", values: [99]),
+            ])
+        let texts = b.svg.components(separatedBy: "<text ").dropFirst().map {
+            $0.components(separatedBy: ">")[1].components(separatedBy: "<")[0]
+        }
         XCTAssert(texts.allSatisfy { $0.count <= ChartFrame.titleWidth }, "\(texts)")
-        XCTAssert(texts.contains("Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the"), "\(texts)")
+        XCTAssert(
+            texts.contains("Noise 1 cuts the ASR by at least 50 points against the SGD baseline at a count where the"),
+            "\(texts)")
         XCTAssert(texts.contains("baseline's is at least 90 %"), "\(texts)")
         XCTAssert(texts.contains("fig5-1_dp_sgd"), "\(texts)")
         XCTAssert(texts.contains("[defence.noise_multiplier=") && texts.contains("1.0]"), "\(texts)")

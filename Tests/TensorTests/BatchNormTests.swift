@@ -7,52 +7,76 @@ final class BatchNormTests: XCTestCase {
         var m: Int, c: Int
         var x, gamma, beta, residual, rMean, rVar, mean, invStd, y: Tensor
         init(m: Int, c: Int, seed: UInt64) {
-            self.m = m; self.c = c
+            self.m = m
+            self.c = c
             x = randomTensor([m, c], seed: seed, scale: 2)
-            gamma = randomTensor([c], seed: seed + 1); beta = randomTensor([c], seed: seed + 2)
+            gamma = randomTensor([c], seed: seed + 1)
+            beta = randomTensor([c], seed: seed + 2)
             residual = randomTensor([m, c], seed: seed + 3)
             rMean = randomTensor([c], seed: seed + 4, scale: 0.3)
-            rVar = Tensor(zeros: [c]); rVar.fill(1.5)
-            mean = Tensor(zeros: [c]); invStd = Tensor(zeros: [c]); y = Tensor(zeros: [m, c])
+            rVar = Tensor(zeros: [c])
+            rVar.fill(1.5)
+            mean = Tensor(zeros: [c])
+            invStd = Tensor(zeros: [c])
+            y = Tensor(zeros: [m, c])
         }
         func forward(training: Bool, relu: Bool, residual useResidual: Bool) {
             if training {
                 // Running statistics are state, not part of the function: work on copies.
-                let rm = rMean.copy(), rv = rVar.copy()
-                BatchNorm.forwardTraining(rows: m, channels: c, x: x.pointer, gamma: gamma.pointer, beta: beta.pointer,
-                                          residual: useResidual ? residual.pointer : nil, relu: relu, y: y.pointer,
-                                          runningMean: rm.pointer, runningVar: rv.pointer, momentum: 0.1, epsilon: 1e-5,
-                                          saved: .init(mean: mean.pointer, invStd: invStd.pointer))
+                let rm = rMean.copy()
+                let rv = rVar.copy()
+                BatchNorm.forwardTraining(
+                    rows: m, channels: c, x: x.pointer, gamma: gamma.pointer, beta: beta.pointer,
+                    residual: useResidual ? residual.pointer : nil, relu: relu, y: y.pointer,
+                    runningMean: rm.pointer, runningVar: rv.pointer, momentum: 0.1, epsilon: 1e-5,
+                    saved: .init(mean: mean.pointer, invStd: invStd.pointer))
             } else {
                 mean.copy(from: rMean)
-                BatchNorm.forwardInference(rows: m, channels: c, x: x.pointer, gamma: gamma.pointer, beta: beta.pointer,
-                                           residual: useResidual ? residual.pointer : nil, relu: relu, y: y.pointer,
-                                           runningMean: rMean.pointer, runningVar: rVar.pointer, epsilon: 1e-5, invStd: invStd.pointer)
+                BatchNorm.forwardInference(
+                    rows: m, channels: c, x: x.pointer, gamma: gamma.pointer, beta: beta.pointer,
+                    residual: useResidual ? residual.pointer : nil, relu: relu, y: y.pointer,
+                    runningMean: rMean.pointer, runningVar: rVar.pointer, epsilon: 1e-5, invStd: invStd.pointer)
             }
         }
     }
 
-    func check(training: Bool, relu: Bool, residual: Bool, c: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+    func check(
+        training: Bool, relu: Bool, residual: Bool, c: Int, seed: UInt64, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         let t = Case(m: 12, c: c, seed: seed)
         let r = randomTensor([t.m, t.c], seed: seed + 9)
-        func loss() -> Double { t.forward(training: training, relu: relu, residual: residual); return weightedSum(t.y, r) }
+        func loss() -> Double {
+            t.forward(training: training, relu: relu, residual: residual)
+            return weightedSum(t.y, r)
+        }
         _ = loss()
-        let dg = Tensor(zeros: [c]), db = Tensor(zeros: [c]), dx = Tensor(zeros: [t.m, c]), dr = Tensor(zeros: [t.m, c])
-        BatchNorm.backward(rows: t.m, channels: c, x: t.x.pointer, y: t.y.pointer, dy: r.pointer, relu: relu,
-                           gamma: t.gamma.pointer, mean: t.mean.pointer, invStd: t.invStd.pointer, training: training,
-                           dGamma: dg.pointer, dBeta: db.pointer, dx: dx.pointer, dResidual: residual ? dr.pointer : nil)
+        let dg = Tensor(zeros: [c])
+        let db = Tensor(zeros: [c])
+        let dx = Tensor(zeros: [t.m, c])
+        let dr = Tensor(zeros: [t.m, c])
+        BatchNorm.backward(
+            rows: t.m, channels: c, x: t.x.pointer, y: t.y.pointer, dy: r.pointer, relu: relu,
+            gamma: t.gamma.pointer, mean: t.mean.pointer, invStd: t.invStd.pointer, training: training,
+            dGamma: dg.pointer, dBeta: db.pointer, dx: dx.pointer, dResidual: residual ? dr.pointer : nil)
         // A small step keeps perturbations from crossing the ReLU's kink.
         let h: Float = relu ? 1e-3 : 1e-2
         let what = "training \(training) relu \(relu) residual \(residual) C \(c)"
         assertGradient(dx.array, numericalGradient(of: t.x, step: h, loss: loss), "\(what) dx", file: file, line: line)
-        assertGradient(dg.array, numericalGradient(of: t.gamma, step: h, loss: loss), "\(what) dγ", file: file, line: line)
-        assertGradient(db.array, numericalGradient(of: t.beta, step: h, loss: loss), "\(what) dβ", file: file, line: line)
-        if residual { assertGradient(dr.array, numericalGradient(of: t.residual, step: h, loss: loss), "\(what) dresidual", file: file, line: line) }
+        assertGradient(
+            dg.array, numericalGradient(of: t.gamma, step: h, loss: loss), "\(what) dγ", file: file, line: line)
+        assertGradient(
+            db.array, numericalGradient(of: t.beta, step: h, loss: loss), "\(what) dβ", file: file, line: line)
+        if residual {
+            assertGradient(
+                dr.array, numericalGradient(of: t.residual, step: h, loss: loss), "\(what) dresidual", file: file,
+                line: line)
+        }
     }
 
     func testTrainingModeGradients() {
         check(training: true, relu: false, residual: false, c: 3, seed: 1)
-        check(training: true, relu: false, residual: false, c: 16, seed: 2)   // the SIMD path
+        check(training: true, relu: false, residual: false, c: 16, seed: 2)  // the SIMD path
     }
 
     func testTrainingModeFusedReLUAndResidual() {
@@ -68,13 +92,18 @@ final class BatchNormTests: XCTestCase {
 
     /// Hand case: one channel, x = [1, 2, 3, 4]: mean 2.5, biased variance 1.25, unbiased 5/3.
     func testStatisticsByHand() {
-        let x = Tensor(shape: [4, 1], values: [1, 2, 3, 4]), y = Tensor(zeros: [4, 1])
-        let g = Tensor(shape: [1], values: [2]), b = Tensor(shape: [1], values: [1])
-        let rm = Tensor(shape: [1], values: [0]), rv = Tensor(shape: [1], values: [1])
-        let mean = Tensor(zeros: [1]), inv = Tensor(zeros: [1])
-        BatchNorm.forwardTraining(rows: 4, channels: 1, x: x.pointer, gamma: g.pointer, beta: b.pointer, y: y.pointer,
-                                  runningMean: rm.pointer, runningVar: rv.pointer, momentum: 0.1, epsilon: 0,
-                                  saved: .init(mean: mean.pointer, invStd: inv.pointer))
+        let x = Tensor(shape: [4, 1], values: [1, 2, 3, 4])
+        let y = Tensor(zeros: [4, 1])
+        let g = Tensor(shape: [1], values: [2])
+        let b = Tensor(shape: [1], values: [1])
+        let rm = Tensor(shape: [1], values: [0])
+        let rv = Tensor(shape: [1], values: [1])
+        let mean = Tensor(zeros: [1])
+        let inv = Tensor(zeros: [1])
+        BatchNorm.forwardTraining(
+            rows: 4, channels: 1, x: x.pointer, gamma: g.pointer, beta: b.pointer, y: y.pointer,
+            runningMean: rm.pointer, runningVar: rv.pointer, momentum: 0.1, epsilon: 0,
+            saved: .init(mean: mean.pointer, invStd: inv.pointer))
         let s = Float(1.25).squareRoot()
         assertClose(y.array, [1, 2, 3, 4].map { 2 * ($0 - 2.5) / s + 1 }, "y")
         XCTAssertEqual(mean[0], 2.5)
@@ -84,17 +113,28 @@ final class BatchNormTests: XCTestCase {
 
     /// Rows split over workers must give the same numbers as one worker would, up to rounding.
     func testManyRowsUseWorkersAndStayCorrect() {
-        let m = 20_000, c = 16
-        let x = randomTensor([m, c], seed: 11), y = Tensor(zeros: [m, c])
-        let g = Tensor(zeros: [c]); g.fill(1)
-        let b = Tensor(zeros: [c]), rm = Tensor(zeros: [c]), rv = Tensor(zeros: [c])
-        let mean = Tensor(zeros: [c]), inv = Tensor(zeros: [c])
-        BatchNorm.forwardTraining(rows: m, channels: c, x: x.pointer, gamma: g.pointer, beta: b.pointer, y: y.pointer,
-                                  runningMean: rm.pointer, runningVar: rv.pointer, momentum: 1, epsilon: 0,
-                                  saved: .init(mean: mean.pointer, invStd: inv.pointer))
+        let m = 20_000
+        let c = 16
+        let x = randomTensor([m, c], seed: 11)
+        let y = Tensor(zeros: [m, c])
+        let g = Tensor(zeros: [c])
+        g.fill(1)
+        let b = Tensor(zeros: [c])
+        let rm = Tensor(zeros: [c])
+        let rv = Tensor(zeros: [c])
+        let mean = Tensor(zeros: [c])
+        let inv = Tensor(zeros: [c])
+        BatchNorm.forwardTraining(
+            rows: m, channels: c, x: x.pointer, gamma: g.pointer, beta: b.pointer, y: y.pointer,
+            runningMean: rm.pointer, runningVar: rv.pointer, momentum: 1, epsilon: 0,
+            saved: .init(mean: mean.pointer, invStd: inv.pointer))
         for j in 0..<c {
-            var s = 0.0, q = 0.0
-            for i in 0..<m { s += Double(y[i * c + j]); q += Double(y[i * c + j] * y[i * c + j]) }
+            var s = 0.0
+            var q = 0.0
+            for i in 0..<m {
+                s += Double(y[i * c + j])
+                q += Double(y[i * c + j] * y[i * c + j])
+            }
             XCTAssertEqual(s / Double(m), 0, accuracy: 1e-4)
             XCTAssertEqual(q / Double(m), 1, accuracy: 1e-3)
         }

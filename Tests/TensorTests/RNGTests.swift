@@ -4,8 +4,12 @@ import XCTest
 
 final class RNGTests: XCTestCase {
     func testSameSeedSameStreamDifferentSeedDifferent() {
-        var a = RNG(seed: 42), b = RNG(seed: 42), c = RNG(seed: 43)
-        let sa = (0..<100).map { _ in a.next() }, sb = (0..<100).map { _ in b.next() }, sc = (0..<100).map { _ in c.next() }
+        var a = RNG(seed: 42)
+        var b = RNG(seed: 42)
+        var c = RNG(seed: 43)
+        let sa = (0..<100).map { _ in a.next() }
+        let sb = (0..<100).map { _ in b.next() }
+        let sc = (0..<100).map { _ in c.next() }
         XCTAssertEqual(sa, sb)
         XCTAssertNotEqual(sa, sc)
     }
@@ -22,11 +26,17 @@ final class RNGTests: XCTestCase {
     func testDistributions() {
         var r = RNG(seed: 1)
         let n = 100_000
-        var s = 0.0, q = 0.0, u = 0.0
+        var s = 0.0
+        var q = 0.0
+        var u = 0.0
         var counts = [Int](repeating: 0, count: 10)
         for _ in 0..<n {
-            let z = Double(r.normal()); s += z; q += z * z
-            let v = r.uniform(); XCTAssert(v >= 0 && v < 1); u += Double(v)
+            let z = Double(r.normal())
+            s += z
+            q += z * z
+            let v = r.uniform()
+            XCTAssert(v >= 0 && v < 1)
+            u += Double(v)
             counts[r.below(10)] += 1
         }
         XCTAssertEqual(s / Double(n), 0, accuracy: 0.02)

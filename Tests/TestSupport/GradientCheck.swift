@@ -7,8 +7,10 @@ public func numericalGradient(of t: Tensor, step h: Float = 1e-2, loss: () -> Do
     var g = [Double](repeating: 0, count: t.count)
     for i in 0..<t.count {
         let v = t[i]
-        t[i] = v + h; let plus = loss()
-        t[i] = v - h; let minus = loss()
+        t[i] = v + h
+        let plus = loss()
+        t[i] = v - h
+        let minus = loss()
         t[i] = v
         g[i] = (plus - minus) / (2 * Double(h))
     }
@@ -18,21 +20,30 @@ public func numericalGradient(of t: Tensor, step h: Float = 1e-2, loss: () -> Do
 /// ‖a − b‖ / max(‖a‖, ‖b‖): the relative error of a gradient as a whole.
 public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count)
-    var d = 0.0, na = 0.0, nb = 0.0
-    for i in a.indices { d += (a[i] - b[i]) * (a[i] - b[i]); na += a[i] * a[i]; nb += b[i] * b[i] }
+    var d = 0.0
+    var na = 0.0
+    var nb = 0.0
+    for i in a.indices {
+        d += (a[i] - b[i]) * (a[i] - b[i])
+        na += a[i] * a[i]
+        nb += b[i] * b[i]
+    }
     let den = max(na.squareRoot(), nb.squareRoot())
     return den == 0 ? 0 : d.squareRoot() / den
 }
 
 /// Asserts an analytic gradient matches finite differences within `tolerance` (relative, whole-vector),
 /// and that it is not trivially zero.
-public func assertGradient(_ analytic: [Float], _ numeric: [Double], tolerance: Double = 1e-2, _ what: String,
-                           file: StaticString = #filePath, line: UInt = #line) {
+public func assertGradient(
+    _ analytic: [Float], _ numeric: [Double], tolerance: Double = 1e-2, _ what: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let a = analytic.map(Double.init)
     let err = relativeError(a, numeric)
     XCTAssertLessThan(err, tolerance, "\(what): relative error \(err)", file: file, line: line)
-    XCTAssertGreaterThan(numeric.map(abs).max() ?? 0, 1e-6, "\(what): gradient is all zero; the check would prove nothing",
-                         file: file, line: line)
+    XCTAssertGreaterThan(
+        numeric.map(abs).max() ?? 0, 1e-6, "\(what): gradient is all zero; the check would prove nothing",
+        file: file, line: line)
 }
 
 /// A tensor of standard normal values from `seed`.
@@ -50,14 +61,21 @@ public func weightedSum(_ y: Tensor, _ w: Tensor) -> Double {
     return s
 }
 
-public func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5, _ what: String = "",
-                        file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ a: [Float], _ b: [Float], tolerance: Float = 1e-5, _ what: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "\(what): counts differ", file: file, line: line)
-    var worst: Float = 0, at = 0
+    var worst: Float = 0
+    var at = 0
     for i in 0..<min(a.count, b.count) {
         let d = abs(a[i] - b[i]) / max(1, abs(b[i]))
-        if d > worst { worst = d; at = i }
+        if d > worst {
+            worst = d
+            at = i
+        }
     }
-    XCTAssertLessThanOrEqual(worst, tolerance, "\(what): element \(at) is \(a.isEmpty ? 0 : a[at]), expected \(b.isEmpty ? 0 : b[at])",
-                             file: file, line: line)
+    XCTAssertLessThanOrEqual(
+        worst, tolerance, "\(what): element \(at) is \(a.isEmpty ? 0 : a[at]), expected \(b.isEmpty ? 0 : b[at])",
+        file: file, line: line)
 }

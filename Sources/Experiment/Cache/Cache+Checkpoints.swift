@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Training checkpoints under `partial/`: `<key>` is the newest, `<key>.prev` the one before it. Each
@@ -38,8 +38,17 @@ extension Cache {
     enum CheckpointFolder {
         case current, previous, writing, held, dropped
         init(_ name: String) {
-            if name.contains(".tmp-") { self = .writing } else if name.contains(".hold-") { self = .held }
-            else if name.contains(".drop-") { self = .dropped } else if name.hasSuffix(".prev") { self = .previous } else { self = .current }
+            if name.contains(".tmp-") {
+                self = .writing
+            } else if name.contains(".hold-") {
+                self = .held
+            } else if name.contains(".drop-") {
+                self = .dropped
+            } else if name.hasSuffix(".prev") {
+                self = .previous
+            } else {
+                self = .current
+            }
         }
         /// Left by an interrupted swap (never the place a finished swap puts a checkpoint).
         var isLeftover: Bool { ![.current, .previous].contains(self) }
@@ -49,14 +58,20 @@ extension Cache {
     public func checkCheckpoint(_ dir: String, key: String) -> Result<Int, CheckpointDamage> {
         let fm = FileManager.default
         guard let data = fm.contents(atPath: dir + "/" + Cache.checkpointManifestName) else {
-            return .failure(CheckpointDamage(reason: "no \(Cache.checkpointManifestName) (unfinished, or written before checkpoints were checksummed)"))
+            return .failure(
+                CheckpointDamage(
+                    reason:
+                        "no \(Cache.checkpointManifestName) (unfinished, or written before checkpoints were checksummed)"
+                ))
         }
         guard let m = try? JSONDecoder().decode(CheckpointManifest.self, from: data) else {
             return .failure(CheckpointDamage(reason: "unreadable \(Cache.checkpointManifestName)"))
         }
         guard m.key == key else { return .failure(CheckpointDamage(reason: "it belongs to stage \(m.key.prefix(12))")) }
         for (name, sum) in m.files.sorted(by: { $0.key < $1.key }) {
-            guard let bytes = fm.contents(atPath: dir + "/" + name) else { return .failure(CheckpointDamage(reason: "\(name) is missing")) }
+            guard let bytes = fm.contents(atPath: dir + "/" + name) else {
+                return .failure(CheckpointDamage(reason: "\(name) is missing"))
+            }
             guard Cache.sha256(bytes) == sum else {
                 return .failure(CheckpointDamage(reason: "\(name) does not match its checksum"))
             }
@@ -72,7 +87,9 @@ extension Cache {
     /// The newest intact checkpoint of `key`, read-only (for `status`).
     public func latestCheckpoint(_ key: String) -> Checkpoint? {
         checkpointFolders(key).compactMap { dir -> Checkpoint? in
-            guard CheckpointFolder((dir as NSString).lastPathComponent) != .dropped, case let .success(step) = checkCheckpoint(dir, key: key) else { return nil }
+            guard CheckpointFolder((dir as NSString).lastPathComponent) != .dropped,
+                case .success(let step) = checkCheckpoint(dir, key: key)
+            else { return nil }
             return Checkpoint(directory: dir, step: step)
         }.max { $0.step < $1.step }
     }
@@ -90,15 +107,17 @@ extension Cache {
                 continue
             }
             switch checkCheckpoint(dir, key: key) {
-            case let .success(step): intact.append(Checkpoint(directory: dir, step: step))
-            case let .failure(damage):
+            case .success(let step): intact.append(Checkpoint(directory: dir, step: step))
+            case .failure(let damage):
                 if CheckpointFolder(name) == .writing && !hasCheckpointManifest(dir) {
                     // A write that a kill cut short: it never became a checkpoint.
                     try? fm.removeItem(atPath: dir)
                     continue
                 }
                 let dest = quarantineCheckpoint(dir, key: key)
-                warn("checkpoint \(name.prefix(12))\(name.dropFirst(64)) of stage \(key.prefix(12)) is damaged (\(damage)); moved to \(dest)")
+                warn(
+                    "checkpoint \(name.prefix(12))\(name.dropFirst(64)) of stage \(key.prefix(12)) is damaged (\(damage)); moved to \(dest)"
+                )
             }
         }
         intact.sort { $0.step > $1.step }

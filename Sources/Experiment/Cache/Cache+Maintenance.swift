@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `cache verify` and `cache gc`: checks and cleaning that never touch work in progress.
@@ -28,7 +28,7 @@ extension Cache {
             let folder = CheckpointFolder(name)
             if folder == .dropped || folder == .writing && !hasCheckpointManifest(dir) { continue }
             v.checkpoints += 1
-            if case let .failure(damage) = checkCheckpoint(dir, key: key) {
+            if case .failure(let damage) = checkCheckpoint(dir, key: key) {
                 v.problems.append("damaged checkpoint: partial/\(name): \(damage)")
             }
         }
@@ -108,7 +108,8 @@ extension Cache {
         }
         for k in keys() {
             let m = manifest(k)
-            let item = Collection.Item(path: k, bytes: Cache.size(directory(k)), kind: m?.kind ?? "unfinished", served: m?.users ?? [])
+            let item = Collection.Item(
+                path: k, bytes: Cache.size(directory(k)), kind: m?.kind ?? "unfinished", served: m?.users ?? [])
             guard let keep, !keep.contains(k) else {
                 c.kept.append(item)
                 continue
@@ -125,7 +126,9 @@ extension Cache {
 
     /// An entry's manifest, if it has a readable one.
     public func manifest(_ key: String) -> Manifest? {
-        FileManager.default.contents(atPath: directory(key) + "/manifest.json").flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
+        FileManager.default.contents(atPath: directory(key) + "/manifest.json").flatMap {
+            try? JSONDecoder().decode(Manifest.self, from: $0)
+        }
     }
 
     static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }

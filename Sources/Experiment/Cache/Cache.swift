@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The content-addressed stage cache: one directory per stage key holding the stage's files and
@@ -15,7 +16,9 @@ public struct Cache: Sendable {
     public init(root: String) { self.root = root }
 
     /// `--cache`, else `$BACKDOORLAB_CACHE`, else `./.backdoorlab`.
-    public static func resolve(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Cache {
+    public static func resolve(_ option: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Cache
+    {
         Cache(root: option ?? environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab")
     }
 
@@ -37,12 +40,16 @@ public struct Cache: Sendable {
     public enum Problem: Error, CustomStringConvertible {
         case corrupt(key: String, reason: String)
         public var description: String {
-            switch self { case let .corrupt(k, r): return "cache entry \(k.prefix(12)) is corrupt (\(r))" }
+            switch self {
+            case .corrupt(let k, let r): return "cache entry \(k.prefix(12)) is corrupt (\(r))"
+            }
         }
     }
 
     public func directory(_ key: String) -> String { "\(root)/\(key)" }
-    public func contains(_ key: String) -> Bool { FileManager.default.fileExists(atPath: directory(key) + "/manifest.json") }
+    public func contains(_ key: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory(key) + "/manifest.json")
+    }
 
     /// The entry's directory after checking every file against its manifest.
     public func verified(_ key: String) throws -> (dir: String, manifest: Manifest)? {
@@ -51,12 +58,16 @@ public struct Cache: Sendable {
             if FileManager.default.fileExists(atPath: dir) { throw Problem.corrupt(key: key, reason: "no manifest") }
             return nil
         }
-        guard let m = try? JSONDecoder().decode(Manifest.self, from: data) else { throw Problem.corrupt(key: key, reason: "unreadable manifest") }
+        guard let m = try? JSONDecoder().decode(Manifest.self, from: data) else {
+            throw Problem.corrupt(key: key, reason: "unreadable manifest")
+        }
         for (name, sum) in m.files {
             guard let bytes = FileManager.default.contents(atPath: dir + "/" + name) else {
                 throw Problem.corrupt(key: key, reason: "\(name) is missing")
             }
-            guard Cache.sha256(bytes) == sum else { throw Problem.corrupt(key: key, reason: "\(name) does not match its checksum") }
+            guard Cache.sha256(bytes) == sum else {
+                throw Problem.corrupt(key: key, reason: "\(name) does not match its checksum")
+            }
         }
         return (dir, m)
     }
@@ -66,7 +77,9 @@ public struct Cache: Sendable {
         let fm = FileManager.default
         try? fm.createDirectory(atPath: root + "/corrupt", withIntermediateDirectories: true)
         let dest = root + "/corrupt/\(key)-\(UUID().uuidString.prefix(8))"
-        if (try? fm.moveItem(atPath: directory(key), toPath: dest)) == nil { try? fm.removeItem(atPath: directory(key)) }
+        if (try? fm.moveItem(atPath: directory(key), toPath: dest)) == nil {
+            try? fm.removeItem(atPath: directory(key))
+        }
     }
 
     /// Writes an entry: `body` fills a fresh temporary directory, then checksums and the manifest are
@@ -85,16 +98,23 @@ public struct Cache: Sendable {
             for name in try fm.contentsOfDirectory(atPath: tmp).sorted() {
                 files[name] = Cache.sha256(fm.contents(atPath: tmp + "/" + name) ?? Data())
             }
-            let m = Manifest(kind: stage.kind.rawValue, key: stage.key, parameters: stage.parameters.canonicalJSON, inputs: stage.inputs,
-                             files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()), tool: Cache.toolVersion,
-                             users: stage.users)
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let m = Manifest(
+                kind: stage.kind.rawValue, key: stage.key, parameters: stage.parameters.canonicalJSON,
+                inputs: stage.inputs,
+                files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()),
+                tool: Cache.toolVersion,
+                users: stage.users)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(m).write(to: URL(fileURLWithPath: tmp + "/manifest.json"))
             try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
             Interrupt.beforeRename()
             if rename(tmp, directory(stage.key)) != 0 {
                 // Someone else finished it first (or a stale directory is there): keep theirs if valid.
-                if (try? verified(stage.key)) != nil { try? fm.removeItem(atPath: tmp); return directory(stage.key) }
+                if (try? verified(stage.key)) != nil {
+                    try? fm.removeItem(atPath: tmp)
+                    return directory(stage.key)
+                }
                 quarantine(stage.key)
                 guard rename(tmp, directory(stage.key)) == 0 else { throw CocoaError(.fileWriteUnknown) }
             }
@@ -117,7 +137,9 @@ public struct Cache: Sendable {
             throw AccessError(path: dir, action: "create", reason: Cache.reason(error))
         }
         let fd = open(path, O_CREAT | O_RDWR, 0o644)
-        guard fd >= 0 else { throw AccessError(path: path, action: "open the lock file", reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else {
+            throw AccessError(path: path, action: "open the lock file", reason: String(cString: strerror(errno)))
+        }
         defer { close(fd) }
         var told = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -126,7 +148,8 @@ public struct Cache: Sendable {
             }
             if Interrupt.isRequested { throw Interrupted() }
             if !told {
-                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(
+                    in: .whitespacesAndNewlines)
                 waiting("held by PID \(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown") (\(path))")
                 told = true
             }
@@ -161,7 +184,10 @@ public struct Cache: Sendable {
         let fd = open(root + "/locks/\(key).lock", O_RDWR)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
         return true
     }
 
@@ -169,6 +195,8 @@ public struct Cache: Sendable {
 
     /// Keys of the entries present (finished or not).
     public func keys() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter {
+            $0.count == 64 && $0.allSatisfy(\.isHexDigit)
+        }.sorted()
     }
 }

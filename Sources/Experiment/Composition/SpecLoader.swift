@@ -64,9 +64,13 @@ public struct SpecLoader {
     /// The variables left unset under `allowUnsetEnvironment`.
     public let unsetVariables = NameSet()
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, profile: String? = nil,
-                overrides: [String] = [], displayRoot: String = FileManager.default.currentDirectoryPath) {
-        self.environment = environment; self.profile = profile; self.overrides = overrides
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment, profile: String? = nil,
+        overrides: [String] = [], displayRoot: String = FileManager.default.currentDirectoryPath
+    ) {
+        self.environment = environment
+        self.profile = profile
+        self.overrides = overrides
         self.displayRoot = displayRoot.hasSuffix("/") ? String(displayRoot.dropLast()) : displayRoot
     }
 
@@ -79,7 +83,9 @@ public struct SpecLoader {
         guard isDir.boolValue else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let specs = names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix("_") }.sorted()
-        guard !specs.isEmpty else { throw Diagnostics([Diagnostic(.commandLine(path), "folder '\(path)' holds no spec files (*.yaml)")]) }
+        guard !specs.isEmpty else {
+            throw Diagnostics([Diagnostic(.commandLine(path), "folder '\(path)' holds no spec files (*.yaml)")])
+        }
         return specs.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
     }
 
@@ -87,26 +93,39 @@ public struct SpecLoader {
     public func load(_ path: String) throws -> [LoadedSpec] {
         let files = try specFiles(path)
         var isDir: ObjCBool = false
-        let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+        let folder =
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
             ? path : (path as NSString).deletingLastPathComponent
-        var out: [LoadedSpec] = [], problems: [Diagnostic] = []
+        var out: [LoadedSpec] = []
+        var problems: [Diagnostic] = []
         for f in files {
-            do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics { problems += d.items } catch let d as Diagnostic { problems.append(d) }
+            do { out.append(try loadFile(f, folder: folder)) } catch let d as Diagnostics {
+                problems += d.items
+            } catch let d as Diagnostic { problems.append(d) }
         }
         // A profile no spec of a folder knows is one mistake on the command line, not one per file.
         if let profile, files.count > 1, out.isEmpty, problems.count == files.count,
-           problems.allSatisfy({ $0.mark == .commandLine("--profile \(profile)") }), let first = problems.first {
+            problems.allSatisfy({ $0.mark == .commandLine("--profile \(profile)") }), let first = problems.first
+        {
             let p = display((folder as NSString).appendingPathComponent("profiles/\(profile).yaml"))
             let names = first.message.range(of: " (profiles: ").map { String(first.message[$0.lowerBound...]) } ?? ""
-            throw Diagnostics([Diagnostic(first.mark, "no profile '\(profile)': \(p) does not exist and no spec in \(display(folder)) has a 'profiles: {\(profile): …}' block" + names)])
+            throw Diagnostics([
+                Diagnostic(
+                    first.mark,
+                    "no profile '\(profile)': \(p) does not exist and no spec in \(display(folder)) has a 'profiles: {\(profile): …}' block"
+                        + names)
+            ])
         }
         // Findings are checked for every spec that loaded, so one file's typo does not hide another's.
         let (expectationProblems, extra) = checkExpectations(out, failed: problems.map(\.mark.file))
         if !problems.isEmpty || !expectationProblems.isEmpty {
             problems += expectationProblems
             if profile == nil, let names = offeredProfiles(folder: folder, files: files), !names.isEmpty {
-                problems.append(Diagnostic(.commandLine(display(path)), "these specs define profiles (\(names.joined(separator: ", "))) and none was given; "
-                                           + "the other errors may be what a profile sets: try --profile \(names[0])"))
+                problems.append(
+                    Diagnostic(
+                        .commandLine(display(path)),
+                        "these specs define profiles (\(names.joined(separator: ", "))) and none was given; "
+                            + "the other errors may be what a profile sets: try --profile \(names[0])"))
             }
             throw Diagnostics(problems)
         }
@@ -118,19 +137,24 @@ public struct SpecLoader {
     public func profiles(offeredBy path: String) -> [String] {
         guard let files = try? specFiles(path) else { return [] }
         var isDir: ObjCBool = false
-        let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+        let folder =
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
             ? path : (path as NSString).deletingLastPathComponent
         return offeredProfiles(folder: folder, files: files) ?? []
     }
 
     /// Profiles a folder offers: `profiles/NAME.yaml` files and the `profiles:` blocks of its specs.
     func offeredProfiles(folder: String, files: [String]) -> [String]? {
-        var names = Set(((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
-            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) })
+        var names = Set(
+            ((try? FileManager.default.contentsOfDirectory(
+                atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) })
         for f in files {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8), let node = try? reader.read(text, file: f),
-                  case let .mapping(entries, _) = node, let block = entries.first(where: { $0.key == "profiles" })?.value,
-                  case let .mapping(blocks, _) = block else { continue }
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8),
+                let node = try? reader.read(text, file: f),
+                case .mapping(let entries, _) = node, let block = entries.first(where: { $0.key == "profiles" })?.value,
+                case .mapping(let blocks, _) = block
+            else { continue }
             names.formUnion(blocks.map(\.key))
         }
         return names.sorted()
@@ -146,7 +170,9 @@ public struct SpecLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Diagnostic(from ?? .commandLine(name), "cannot read spec file '\(name)': no such file")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not UTF-8 text")
+        }
         // Lines are quoted in messages only from files named as specs: a path given by mistake (or on
         // purpose: `extends: /etc/shadow`) must not have its contents printed.
         let spec = path.hasSuffix(".yaml") || path.hasSuffix(".yml")
@@ -155,7 +181,8 @@ public struct SpecLoader {
         do {
             node = try reader.read(text, file: name)
         } catch let d as Diagnostic where !spec {
-            throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not a spec file: it is not YAML (\(d.mark.description))")
+            throw Diagnostic(
+                from ?? .commandLine(name), "'\(name)' is not a spec file: it is not YAML (\(d.mark.description))")
         }
         try SpecLoader.checkLooksLikeASpec(node, name: name, from: from)
         return node
@@ -164,12 +191,16 @@ public struct SpecLoader {
     /// A mapping none of whose top-level keys is a spec key is some other file: one error for it, not
     /// one "unknown key" (quoting the line) per entry.
     static func checkLooksLikeASpec(_ node: Node, name: String, from: Mark?) throws {
-        guard case let .mapping(entries, _) = node, !entries.isEmpty else { return }
+        guard case .mapping(let entries, _) = node, !entries.isEmpty else { return }
         let known = Set(SpecSchema.spec.fields.map(\.name) + ["extends", "profiles"])
         // A misspelt key of a real spec ('datset') gets its own error with a suggestion.
-        guard !entries.contains(where: { known.contains($0.key) || suggestion(for: $0.key, among: Array(known)) != nil }) else { return }
-        throw Diagnostic(from ?? .commandLine(name), "'\(name)' is not a spec file: none of its \(entries.count) top-level keys is a spec key",
-                         notes: ["valid keys: " + SpecSchema.spec.fields.map(\.name).joined(separator: ", ")])
+        guard
+            !entries.contains(where: { known.contains($0.key) || suggestion(for: $0.key, among: Array(known)) != nil })
+        else { return }
+        throw Diagnostic(
+            from ?? .commandLine(name),
+            "'\(name)' is not a spec file: none of its \(entries.count) top-level keys is a spec key",
+            notes: ["valid keys: " + SpecSchema.spec.fields.map(\.name).joined(separator: ", ")])
     }
 
     /// The file with everything it extends merged underneath it; `chain` detects cycles.
@@ -180,15 +211,19 @@ public struct SpecLoader {
             throw Diagnostic(from ?? .commandLine(display(path)), "'extends' forms a cycle: \(cycle)")
         }
         var node = try parse(path, from: from)
-        guard case let .mapping(entries, m) = node else {
+        guard case .mapping(let entries, let m) = node else {
             throw Diagnostic(node.mark, "a spec must be a mapping of keys (got \(node.kindDescription))")
         }
         guard let ext = entries.first(where: { $0.key == "extends" }) else { return node }
-        guard case let .scalar(rel, _, em) = ext.value else { throw Diagnostic(ext.value.mark, "'extends' must be a file path (got \(ext.value.kindDescription))") }
-        let basePath = rel.hasPrefix("/") ? rel : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(rel)
+        guard case .scalar(let rel, _, let em) = ext.value else {
+            throw Diagnostic(ext.value.mark, "'extends' must be a file path (got \(ext.value.kindDescription))")
+        }
+        let basePath =
+            rel.hasPrefix("/")
+            ? rel : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(rel)
         var base = try composed(basePath, from: em, chain: chain + [canonical])
         // A base's findings are its own: they do not pass to the specs built on it.
-        if case let .mapping(be, bm) = base { base = .mapping(be.filter { $0.key != "expect" }, bm) }
+        if case .mapping(let be, let bm) = base { base = .mapping(be.filter { $0.key != "expect" }, bm) }
         node = .mapping(entries.filter { $0.key != "extends" }, m)
         return merge(base, node)
     }
@@ -198,13 +233,24 @@ public struct SpecLoader {
         // A spec with no keys at all (nor any from what it extends) is almost always a mistake, and would run
         // every default: hours of training. Bases and profile overlays may be empty.
         if node.entries?.isEmpty == true {
-            throw Diagnostic(Mark(file: display(path), line: 1, column: 1), "'\(display(path))' has no keys: a spec states at least what it tests, e.g. attack: {poison: dirty_label, count: 75}")
+            throw Diagnostic(
+                Mark(file: display(path), line: 1, column: 1),
+                "'\(display(path))' has no keys: a spec states at least what it tests, e.g. attack: {poison: dirty_label, count: 75}"
+            )
         }
         // A spec's own `profiles: {NAME: overlay}` block applies after the folder's profiles/NAME.yaml.
-        var own: Node?, ownNames: [String] = []
-        if case let .mapping(entries, m) = node, let i = entries.firstIndex(where: { $0.key == "profiles" }) {
-            guard case let .mapping(blocks, _) = entries[i].value, blocks.allSatisfy({ if case .mapping = $0.value { return true }; return false }) else {
-                throw Diagnostic(entries[i].value.mark, "'profiles' maps profile names to overlays, e.g. profiles: {cpu: {train: {epochs: 24}}}")
+        var own: Node?
+        var ownNames: [String] = []
+        if case .mapping(let entries, let m) = node, let i = entries.firstIndex(where: { $0.key == "profiles" }) {
+            guard case .mapping(let blocks, _) = entries[i].value,
+                blocks.allSatisfy({
+                    if case .mapping = $0.value { return true }
+                    return false
+                })
+            else {
+                throw Diagnostic(
+                    entries[i].value.mark,
+                    "'profiles' maps profile names to overlays, e.g. profiles: {cpu: {train: {epochs: 24}}}")
             }
             ownNames = blocks.map(\.key)
             if let profile { own = blocks.first { $0.key == profile }?.value }
@@ -214,11 +260,16 @@ public struct SpecLoader {
             let p = (folder as NSString).appendingPathComponent("profiles/\(profile).yaml")
             if FileManager.default.fileExists(atPath: p) { node = merge(node, try composed(p, from: nil, chain: [])) }
             guard FileManager.default.fileExists(atPath: p) || own != nil else {
-                let available = ((try? FileManager.default.contentsOfDirectory(atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
+                let available =
+                    ((try? FileManager.default.contentsOfDirectory(
+                        atPath: (folder as NSString).appendingPathComponent("profiles"))) ?? [])
                     .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
                 let names = Array(Set(available + ownNames)).sorted()
-                throw Diagnostic(.commandLine("--profile \(profile)"), "no profile '\(profile)': \(display(p)) does not exist and \(display(path)) has no 'profiles: {\(profile): …}' block"
-                                 + (names.isEmpty ? "" : " (profiles: \(names.joined(separator: ", ")))\(didYouMean(profile, names))"))
+                throw Diagnostic(
+                    .commandLine("--profile \(profile)"),
+                    "no profile '\(profile)': \(display(p)) does not exist and \(display(path)) has no 'profiles: {\(profile): …}' block"
+                        + (names.isEmpty
+                            ? "" : " (profiles: \(names.joined(separator: ", ")))\(didYouMean(profile, names))"))
             }
             if let own { node = merge(node, own) }
         }
@@ -254,9 +305,10 @@ public struct SpecLoader {
 
     func remark(_ n: Node, _ m: Mark) -> Node {
         switch n {
-        case let .scalar(s, p, _): return .scalar(s, plain: p, m)
-        case let .sequence(l, _): return .sequence(l.map { remark($0, m) }, m)
-        case let .mapping(e, _): return .mapping(e.map { Node.Entry(key: $0.key, keyMark: m, value: remark($0.value, m)) }, m)
+        case .scalar(let s, let p, _): return .scalar(s, plain: p, m)
+        case .sequence(let l, _): return .sequence(l.map { remark($0, m) }, m)
+        case .mapping(let e, _):
+            return .mapping(e.map { Node.Entry(key: $0.key, keyMark: m, value: remark($0.value, m)) }, m)
         }
     }
 
@@ -274,17 +326,22 @@ public struct SpecLoader {
 
     func substituteEnvironment(_ n: Node, _ problems: inout [Diagnostic]) -> Node {
         switch n {
-        case let .scalar(s, plain, m):
+        case .scalar(let s, let plain, let m):
             guard s.contains("${") else { return n }
-            var out = "", rest = Substring(s)
+            var out = ""
+            var rest = Substring(s)
             while let r = rest.range(of: "${") {
                 out += rest[..<r.lowerBound]
                 guard let close = rest[r.upperBound...].firstIndex(of: "}") else {
-                    problems.append(Diagnostic(m, "unterminated '${' in '\(quoted(s))'")); return n
+                    problems.append(Diagnostic(m, "unterminated '${' in '\(quoted(s))'"))
+                    return n
                 }
                 let inner = rest[r.upperBound..<close]
                 guard inner.hasPrefix("env:") else {
-                    problems.append(Diagnostic(m, "unknown substitution '${\(quoted(String(inner)))}'; only ${env:NAME} is supported")); return n
+                    problems.append(
+                        Diagnostic(
+                            m, "unknown substitution '${\(quoted(String(inner)))}'; only ${env:NAME} is supported"))
+                    return n
                 }
                 let name = String(inner.dropFirst(4))
                 if let v = environment[name] {
@@ -293,21 +350,25 @@ public struct SpecLoader {
                     unsetVariables.insert(name)
                     out += "${env:\(name)}"
                 } else {
-                    problems.append(Diagnostic(m, "environment variable '\(name)' is not set (used as ${env:\(name)})")); return n
+                    problems.append(Diagnostic(m, "environment variable '\(name)' is not set (used as ${env:\(name)})"))
+                    return n
                 }
                 rest = rest[rest.index(after: close)...]
             }
             return .scalar(out + rest, plain: plain, m)
-        case let .sequence(l, m): return .sequence(l.map { substituteEnvironment($0, &problems) }, m)
-        case let .mapping(e, m):
-            return .mapping(e.map { Node.Entry(key: $0.key, keyMark: $0.keyMark, value: substituteEnvironment($0.value, &problems)) }, m)
+        case .sequence(let l, let m): return .sequence(l.map { substituteEnvironment($0, &problems) }, m)
+        case .mapping(let e, let m):
+            return .mapping(
+                e.map {
+                    Node.Entry(key: $0.key, keyMark: $0.keyMark, value: substituteEnvironment($0.value, &problems))
+                }, m)
         }
     }
 }
 
 /// `over` merged onto `base` key by key: mappings merge recursively, anything else is replaced.
 func merge(_ base: Node, _ over: Node) -> Node {
-    guard case let .mapping(be, bm) = base, case let .mapping(oe, _) = over, !isSweep(over) else { return over }
+    guard case .mapping(let be, let bm) = base, case .mapping(let oe, _) = over, !isSweep(over) else { return over }
     var entries = be
     for e in oe {
         if e.value.isNull {
@@ -324,7 +385,7 @@ func merge(_ base: Node, _ over: Node) -> Node {
 }
 
 func isSweep(_ n: Node) -> Bool {
-    if case let .mapping(e, _) = n, e.count == 1, e[0].key == "sweep" { return true }
+    if case .mapping(let e, _) = n, e.count == 1, e[0].key == "sweep" { return true }
     return false
 }
 

@@ -1,8 +1,16 @@
 import Foundation
 
 extension SpecLoader {
-    struct SweepAxis { var path: [PathStep]; var key: String; var mark: Mark; var options: [Node] }
-    enum PathStep { case key(String), index(Int) }
+    struct SweepAxis {
+        var path: [PathStep]
+        var key: String
+        var mark: Mark
+        var options: [Node]
+    }
+    enum PathStep {
+        case key(String)
+        case index(Int)
+    }
 
     /// A path written in a spec file, relative to that file (to the working directory for `--set`).
     func resolve(_ path: String, writtenIn mark: Mark) -> String {
@@ -13,7 +21,8 @@ extension SpecLoader {
 
     /// Expands `{sweep: [...]}` values into the grid of runs and validates each.
     func expand(_ node: Node, file: String) throws -> LoadedSpec {
-        var axes: [SweepAxis] = [], problems: [Diagnostic] = []
+        var axes: [SweepAxis] = []
+        var problems: [Diagnostic] = []
         collectSweeps(node, path: [], key: "", into: &axes, problems: &problems)
         if !problems.isEmpty { throw Diagnostics(problems) }
         // Multiplied with overflow checks: 20 sweeps of 10 values are 10²⁰ runs, beyond Int.
@@ -21,8 +30,12 @@ extension SpecLoader {
         for axis in axes {
             let (product, overflow) = total.multipliedReportingOverflow(by: axis.options.count)
             guard !overflow, product <= maxRuns else {
-                let sizes = axes.prefix(6).map { "\($0.options.count)" }.joined(separator: " × ") + (axes.count > 6 ? " × …" : "")
-                throw Diagnostic(axes[0].mark, "the \(axes.count) sweeps of this spec make more than \(maxRuns) runs (\(sizes)), the limit")
+                let sizes =
+                    axes.prefix(6).map { "\($0.options.count)" }.joined(separator: " × ")
+                    + (axes.count > 6 ? " × …" : "")
+                throw Diagnostic(
+                    axes[0].mark,
+                    "the \(axes.count) sweeps of this spec make more than \(maxRuns) runs (\(sizes)), the limit")
             }
             total = product
         }
@@ -49,20 +62,27 @@ extension SpecLoader {
                 do {
                     spec = try ExperimentSpec(value)
                 } catch {
-                    diags.append(Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)"))
+                    diags.append(
+                        Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)"))
                 }
             }
             if diags.isEmpty, let spec {
                 let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
                 runs.append(
-                    ResolvedRun(file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
+                    ResolvedRun(
+                        file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
             } else {
                 problems += diags
                 if problems.count > Diagnostics.limit { break }
             }
             // Next grid point, last axis fastest.
             var a = axes.count - 1
-            while a >= 0 { index[a] += 1; if index[a] < axes[a].options.count { break }; index[a] = 0; a -= 1 }
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < axes[a].options.count { break }
+                index[a] = 0
+                a -= 1
+            }
         }
         if !problems.isEmpty { throw Diagnostics(problems) }
         let labels = SpecLoader.labels(runs.map(\.point))
@@ -82,7 +102,10 @@ extension SpecLoader {
             for p in points where !options.contains(p[a].value) { options.append(p[a].value) }
             for (i, p) in points.enumerated() {
                 let v = p[a].value
-                guard v.object != nil else { parts[i].append("\(key)=\(v.labelText)"); continue }
+                guard v.object != nil else {
+                    parts[i].append("\(key)=\(v.labelText)")
+                    continue
+                }
                 let kinds = Set(options.map { $0["kind"]?.text ?? "" })
                 let kind = v["kind"]?.text
                 var shown: [String] = []
@@ -94,7 +117,8 @@ extension SpecLoader {
                 if !peers.isEmpty {
                     let mine = leaves(v)
                     let theirs = peers.map { leaves($0) }
-                    for (path, text) in mine.sorted(by: { $0.key < $1.key }) where theirs.contains(where: { $0[path] != text }) {
+                    for (path, text) in mine.sorted(by: { $0.key < $1.key })
+                    where theirs.contains(where: { $0[path] != text }) {
                         shown.append("\(key).\(path)=\(text)")
                     }
                 }
@@ -112,29 +136,47 @@ extension SpecLoader {
         return out
     }
 
-    func collectSweeps(_ n: Node, path: [PathStep], key: String, into axes: inout [SweepAxis], problems: inout [Diagnostic]) {
+    func collectSweeps(
+        _ n: Node, path: [PathStep], key: String, into axes: inout [SweepAxis], problems: inout [Diagnostic]
+    ) {
         switch n {
         case .scalar: return
-        case let .sequence(items, _):
-            for (i, item) in items.enumerated() { collectSweeps(item, path: path + [.index(i)], key: "\(key)[\(i)]", into: &axes, problems: &problems) }
-        case let .mapping(entries, m):
+        case .sequence(let items, _):
+            for (i, item) in items.enumerated() {
+                collectSweeps(item, path: path + [.index(i)], key: "\(key)[\(i)]", into: &axes, problems: &problems)
+            }
+        case .mapping(let entries, let m):
             if let s = entries.first(where: { $0.key == "sweep" }) {
                 guard entries.count == 1 else {
-                    problems.append(Diagnostic(m, "a sweep is a mapping with the single key 'sweep' (found also '\(quoted(entries.first { $0.key != "sweep" }?.key ?? ""))')"))
+                    problems.append(
+                        Diagnostic(
+                            m,
+                            "a sweep is a mapping with the single key 'sweep' (found also '\(quoted(entries.first { $0.key != "sweep" }?.key ?? ""))')"
+                        ))
                     return
                 }
-                guard case let .sequence(options, sm) = s.value else {
-                    problems.append(Diagnostic(s.value.mark, "'sweep' takes a list of values (got \(s.value.kindDescription))")); return
+                guard case .sequence(let options, let sm) = s.value else {
+                    problems.append(
+                        Diagnostic(s.value.mark, "'sweep' takes a list of values (got \(s.value.kindDescription))"))
+                    return
                 }
-                guard !options.isEmpty else { problems.append(Diagnostic(sm, "'sweep' needs at least one value")); return }
+                guard !options.isEmpty else {
+                    problems.append(Diagnostic(sm, "'sweep' needs at least one value"))
+                    return
+                }
                 var inner: [SweepAxis] = []
                 for o in options { collectSweeps(o, path: [], key: "", into: &inner, problems: &problems) }
-                if let first = inner.first { problems.append(Diagnostic(first.mark, "sweeps cannot be nested inside a sweep")); return }
+                if let first = inner.first {
+                    problems.append(Diagnostic(first.mark, "sweeps cannot be nested inside a sweep"))
+                    return
+                }
                 axes.append(SweepAxis(path: path, key: key, mark: m, options: options))
                 return
             }
             for e in entries {
-                collectSweeps(e.value, path: path + [.key(e.key)], key: key.isEmpty ? e.key : key + "." + e.key, into: &axes, problems: &problems)
+                collectSweeps(
+                    e.value, path: path + [.key(e.key)], key: key.isEmpty ? e.key : key + "." + e.key, into: &axes,
+                    problems: &problems)
             }
         }
     }
@@ -142,9 +184,14 @@ extension SpecLoader {
     func replace(_ n: Node, _ path: ArraySlice<PathStep>, _ value: Node) -> Node {
         guard let step = path.first else { return value }
         switch (n, step) {
-        case let (.mapping(entries, m), .key(k)):
-            return .mapping(entries.map { $0.key == k ? Node.Entry(key: k, keyMark: $0.keyMark, value: replace($0.value, path.dropFirst(), value)) : $0 }, m)
-        case let (.sequence(items, m), .index(i)):
+        case (.mapping(let entries, let m), .key(let k)):
+            return .mapping(
+                entries.map {
+                    $0.key == k
+                        ? Node.Entry(key: k, keyMark: $0.keyMark, value: replace($0.value, path.dropFirst(), value))
+                        : $0
+                }, m)
+        case (.sequence(let items, let m), .index(let i)):
             var items = items
             items[i] = replace(items[i], path.dropFirst(), value)
             return .sequence(items, m)

@@ -3,7 +3,11 @@ public struct Mark: Hashable, Sendable, Codable, Comparable {
     public var file: String
     public var line: Int
     public var column: Int
-    public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
     public static func < (a: Mark, b: Mark) -> Bool { (a.file, a.line, a.column) < (b.file, b.line, b.column) }
     /// For values that come from the command line (`--set`) rather than a file.
     public static func commandLine(_ what: String) -> Mark { Mark(file: what, line: 0, column: 0) }
@@ -17,7 +21,9 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var notes: [String]
 
     public init(_ mark: Mark, _ message: String, notes: [String] = []) {
-        self.mark = mark; self.message = message; self.notes = notes
+        self.mark = mark
+        self.message = message
+        self.notes = notes
     }
 
     public var description: String { "\(mark.description): error: \(message)" }
@@ -30,7 +36,8 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         let chars = Array(line)
         guard chars.count > quotedWidth else { return (line, column) }
         // From the line's start while the column is well inside the width, else centred on the column.
-        let start = column <= quotedWidth * 3 / 4 ? 0 : max(0, min(column - 1 - quotedWidth / 2, chars.count - quotedWidth))
+        let start =
+            column <= quotedWidth * 3 / 4 ? 0 : max(0, min(column - 1 - quotedWidth / 2, chars.count - quotedWidth))
         let end = min(chars.count, start + quotedWidth)
         let text = (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
         return (text, column - start + (start > 0 ? 1 : 0))

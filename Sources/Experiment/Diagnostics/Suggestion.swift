@@ -20,7 +20,8 @@ func didYouMean(_ word: String, _ candidates: [String]) -> String {
 func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var prev = Array(0...b.count), cur = prev
+    var prev = Array(0...b.count)
+    var cur = prev
     for i in 1...a.count {
         cur[0] = i
         for j in 1...b.count {

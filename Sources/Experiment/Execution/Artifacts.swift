@@ -9,14 +9,18 @@ enum Artifacts {
         try NPY.write(NPYArray(shape: [v.count], values: .int64(v.map(Int64.init))), to: path)
     }
     static func readIndices(_ path: String) throws -> [Int] {
-        guard case let .int64(v) = try NPY.read(path).values else { throw StageFailure("\(path): expected int64 indices") }
+        guard case .int64(let v) = try NPY.read(path).values else {
+            throw StageFailure("\(path): expected int64 indices")
+        }
         return v.map(Int.init)
     }
     static func writeImages(_ px: [UInt8], count: Int, shape: [Int], _ path: String) throws {
         try NPY.write(NPYArray(shape: [count] + shape, values: .uint8(px)), to: path)
     }
     static func readImages(_ path: String) throws -> [UInt8] {
-        guard case let .uint8(v) = try NPY.read(path).values else { throw StageFailure("\(path): expected uint8 images") }
+        guard case .uint8(let v) = try NPY.read(path).values else {
+            throw StageFailure("\(path): expected uint8 images")
+        }
         return v
     }
     static func writeBytes(_ b: [UInt8], _ path: String) throws { try Data(b).write(to: URL(fileURLWithPath: path)) }
@@ -35,4 +39,3 @@ enum Artifacts {
         }
     }
 }
-

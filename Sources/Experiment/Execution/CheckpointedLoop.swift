@@ -81,7 +81,8 @@ extension StageContext {
         } catch {
             let dest = cache.quarantineCheckpoint(c.directory, key: s.key)
             throw StageFailure(
-                "its checkpoint at step \(c.step) cannot be loaded (\(error)); moved to \(dest), the next run starts over")
+                "its checkpoint at step \(c.step) cannot be loaded (\(error)); moved to \(dest), the next run starts over"
+            )
         }
     }
 }

@@ -23,10 +23,16 @@ final class DataSource: @unchecked Sendable {
         switch s.name {
         case .fashionMNIST:
             let dir = s.path ?? FashionMNIST.defaultDirectory
-            d = (try FashionMNIST.load(directory: dir, split: .train), try FashionMNIST.load(directory: dir, split: .test))
+            d = (
+                try FashionMNIST.load(directory: dir, split: .train),
+                try FashionMNIST.load(directory: dir, split: .test)
+            )
         case .cifar10:
             let dir = try directory()
-            d = (try CIFAR.loadCIFAR10(directory: dir, split: .train), try CIFAR.loadCIFAR10(directory: dir, split: .test))
+            d = (
+                try CIFAR.loadCIFAR10(directory: dir, split: .train),
+                try CIFAR.loadCIFAR10(directory: dir, split: .test)
+            )
         case .cifar100:
             let dir = try directory()
             let l = CIFAR.Labels(rawValue: s.labels) ?? .coarse
@@ -45,7 +51,9 @@ final class DataSource: @unchecked Sendable {
     /// `dataset.public_source`: CINIC-10's chosen split and part, or another dataset's training set.
     /// Kept once per process: the dataset stage and every later stage of a run read it.
     func loadPublic(_ src: DatasetSpec.PublicSource) throws -> Dataset {
-        guard src.name == .cinic10 else { return try load(Source(name: src.name, path: src.path, labels: "coarse")).train }
+        guard src.name == .cinic10 else {
+            return try load(Source(name: src.name, path: src.path, labels: "coarse")).train
+        }
         if let d = publicCache[src] { return d }
         guard let path = src.path else { throw StageFailure("public source cinic10 needs a path") }
         let d = try CINIC.load(directory: path, split: src.split, source: CINIC.Source(rawValue: src.part) ?? .all)

@@ -12,11 +12,15 @@ public final class Executor {
         /// Only these stages (one task of a job array, see `Waves`); runs are those whose evaluation is among them.
         public var stageKeys: Set<String>?
         public var quiet = false
-        public init(cache: Cache, resultsDirectory: String) { self.cache = cache; self.resultsDirectory = resultsDirectory }
+        public init(cache: Cache, resultsDirectory: String) {
+            self.cache = cache
+            self.resultsDirectory = resultsDirectory
+        }
     }
 
     public struct Summary: Sendable {
-        public var computed: [String] = [], fromCache: [String] = [], failed: [(String, String)] = [], skipped: [String] = []
+        public var computed: [String] = [], fromCache: [String] = [], failed: [(String, String)] = [],
+            skipped: [String] = []
         public var recomputedCorrupt: [String] = []
         public var runsFinished = 0, runsTotal = 0
         public var ok: Bool { failed.isEmpty && skipped.isEmpty && runsFinished == runsTotal }
@@ -28,7 +32,8 @@ public final class Executor {
     let context: StageContext
 
     public init(plan: Plan, options: Options) {
-        self.plan = plan; self.options = options
+        self.plan = plan
+        self.options = options
         progress = Progress(quiet: options.quiet)
         context = StageContext(cache: options.cache, progress: progress, plan: plan)
     }
@@ -44,8 +49,14 @@ public final class Executor {
     public var selectedStages: [Stage] {
         if let keys = options.stageKeys { return plan.stages.filter { keys.contains($0.key) } }
         var need = Set<String>()
-        func visit(_ k: String) { guard need.insert(k).inserted, let s = plan.stage(k) else { return }; s.inputs.forEach(visit) }
-        for r in selectedRuns { visit(r.evaluate); r.detect.map(visit) }
+        func visit(_ k: String) {
+            guard need.insert(k).inserted, let s = plan.stage(k) else { return }
+            s.inputs.forEach(visit)
+        }
+        for r in selectedRuns {
+            visit(r.evaluate)
+            r.detect.map(visit)
+        }
         return plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }
     }
 
@@ -56,40 +67,57 @@ public final class Executor {
         var failedKeys = Set<String>()
         let stages = selectedStages
         for (n, s) in stages.enumerated() {
-            if Interrupt.isRequested { summary.skipped.append(s.key); continue }
+            if Interrupt.isRequested {
+                summary.skipped.append(s.key)
+                continue
+            }
             let title = "[\(n + 1)/\(stages.count)] \(s.kind.rawValue) \(s.shortKey)"
-            if s.work.publishes != nil, !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) }) {
-                if options.shard == nil || s.inputs.contains(where: failedKeys.contains) { summary.skipped.append(s.key) }
+            if s.work.publishes != nil,
+                !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) })
+            {
+                if options.shard == nil || s.inputs.contains(where: failedKeys.contains) {
+                    summary.skipped.append(s.key)
+                }
                 if !options.quiet { print("- \(title): waiting for runs outside this shard") }
                 continue
             }
             if s.inputs.contains(where: failedKeys.contains) {
-                failedKeys.insert(s.key); summary.skipped.append(s.key)
+                failedKeys.insert(s.key)
+                summary.skipped.append(s.key)
                 if !options.quiet { print("- \(title): skipped, an input failed") }
                 continue
             }
             do {
                 // A job-array task takes its inputs from earlier waves; say so plainly if one is missing.
-                if options.stageKeys != nil, let missing = s.inputs.first(where: { !options.cache.contains($0) && !summary.computed.contains($0) }) {
-                    throw StageFailure("its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished")
+                if options.stageKeys != nil,
+                    let missing = s.inputs.first(where: {
+                        !options.cache.contains($0) && !summary.computed.contains($0)
+                    })
+                {
+                    throw StageFailure(
+                        "its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished"
+                    )
                 }
                 // A finished entry needs no lock (and no write access: a read-only cache serves it).
                 let finished = (try? options.cache.verified(s.key)) != nil
-                let fromCache = try finished || options.cache.withLock(s.key, waiting: { holder in
+                let waiting = { (holder: String) in
                     print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
                     fflush(nil)
-                }) { () throws -> Bool in
-                    do {
-                        if try options.cache.verified(s.key) != nil { return true }
-                    } catch let p as Cache.Problem {
-                        print("warning: \(p); recomputing")
-                        summary.recomputedCorrupt.append(s.key)
-                        options.cache.quarantine(s.key)
-                    }
-                    progress.begin(title)
-                    try compute(s)
-                    return false
                 }
+                let fromCache =
+                    try finished
+                    || options.cache.withLock(s.key, waiting: waiting) { () throws -> Bool in
+                        do {
+                            if try options.cache.verified(s.key) != nil { return true }
+                        } catch let p as Cache.Problem {
+                            print("warning: \(p); recomputing")
+                            summary.recomputedCorrupt.append(s.key)
+                            options.cache.quarantine(s.key)
+                        }
+                        progress.begin(title)
+                        try compute(s)
+                        return false
+                    }
                 if fromCache {
                     summary.fromCache.append(s.key)
                     if !options.quiet { print("✓ \(title) cached") }
@@ -106,10 +134,12 @@ public final class Executor {
                 break
             } catch {
                 progress.finish(title, status: "✗", ok: false)
-                FileHandle.standardError.write(Data("error: \(s.kind.rawValue) \(s.shortKey) (\(s.origin.description)): \(error)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("error: \(s.kind.rawValue) \(s.shortKey) (\(s.origin.description)): \(error)\n".utf8))
                 summary.failed.append((s.key, "\(error)"))
                 failedKeys.insert(s.key)
-                options.cache.recordFailure(s.key, message: "\(error)", log: ProcessInfo.processInfo.environment["BACKDOORLAB_LOG"])
+                options.cache.recordFailure(
+                    s.key, message: "\(error)", log: ProcessInfo.processInfo.environment["BACKDOORLAB_LOG"])
                 if !options.keepGoing { break }
             }
         }
@@ -132,28 +162,35 @@ public final class Executor {
     }
 
     /// The name a spec's results take in the results directory: its file name without `.yaml`.
-    public static func resultsName(_ file: String) -> String { ((file as NSString).lastPathComponent as NSString).deletingPathExtension }
+    public static func resultsName(_ file: String) -> String {
+        ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
 
     /// Where the results directory records which spec file a result name belongs to.
     func ownerFile(_ name: String) -> String { "\(options.resultsDirectory)/\(name)/spec-path.txt" }
 
     /// The spec file whose results a name holds, if another spec file's: nil when free or `file`'s own.
     func otherOwner(of name: String, than file: String) -> String? {
-        guard let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8), recorded != Executor.absolute(file) else { return nil }
+        guard let recorded = try? String(contentsOfFile: ownerFile(name), encoding: .utf8),
+            recorded != Executor.absolute(file)
+        else { return nil }
         return recorded
     }
 
     /// Result names that two specs would share: two specs of this plan with one file name, or a result
     /// already written there by another spec file. Each would overwrite the other's results.
     public func resultConflicts() -> [String] {
-        var owners: [String: String] = [:], conflicts: [String] = []
+        var owners: [String: String] = [:]
+        var conflicts: [String] = []
         for s in plan.stages {
             guard let file = s.work.publishes else { continue }
-            let name = Executor.resultsName(file), path = Executor.absolute(file)
+            let name = Executor.resultsName(file)
+            let path = Executor.absolute(file)
             if let other = owners[name], other != path {
                 conflicts.append("\(file) and \(other) would both write \(options.resultsDirectory)/\(name).csv")
             } else if let recorded = otherOwner(of: name, than: file) {
-                conflicts.append("\(options.resultsDirectory)/\(name).csv holds the results of \(recorded), not of \(file)")
+                conflicts.append(
+                    "\(options.resultsDirectory)/\(name).csv holds the results of \(recorded), not of \(file)")
             }
             owners[name] = path
         }
@@ -171,7 +208,8 @@ public final class Executor {
         try fm.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
         // Never overwrite another spec's results (two specs named badnets.yaml in different folders).
         if let recorded = otherOwner(of: name, than: file) {
-            throw StageFailure("\(out)/\(name).csv holds the results of \(recorded); give this run another --results folder")
+            throw StageFailure(
+                "\(out)/\(name).csv holds the results of \(recorded); give this run another --results folder")
         }
         try Executor.absolute(file).write(toFile: ownerFile(name), atomically: true, encoding: .utf8)
         for f in ["results.csv", "results.json"] {

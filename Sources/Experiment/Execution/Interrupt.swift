@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGINT/SIGTERM set a flag that long stages check between steps, so they stop cleanly after
@@ -30,5 +30,7 @@ public enum Interrupt {
 }
 
 public struct Interrupted: Error, CustomStringConvertible {
-    public var description: String { "interrupted; finished stages are cached and training resumes from its checkpoint" }
+    public var description: String {
+        "interrupted; finished stages are cached and training resumes from its checkpoint"
+    }
 }

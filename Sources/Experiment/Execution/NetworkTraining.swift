@@ -91,7 +91,9 @@ extension StageContext {
     ) -> (TrainingLoop, PrivacyRecord?) {
         guard let dp = job.defence.settings else {
             let trainer = Trainer(model: model, optimizer: optimizer, config: config, dataset: job.data)
-            if let adversarial = job.adversarial { AdversarialTraining.install(adversarial, on: trainer, seed: config.seed) }
+            if let adversarial = job.adversarial {
+                AdversarialTraining.install(adversarial, on: trainer, seed: config.seed)
+            }
             return (trainer, nil)
         }
         model.freeze(keeping: dp.trainable, batchStatistics: dp.batchNorm == .batchStatistics)
@@ -102,7 +104,9 @@ extension StageContext {
             lotSize: dp.lotSize, microbatches: dp.microbatches, sampling: dp.sampling)
         let trainer = DPTrainer(model: model, optimizer: optimizer, config: config, dp: settings, dataset: job.data)
         // Without augmentation the frozen layers' outputs never change: compute them once.
-        if trainer.cacheFrozenFeatures() { print("  \(s.shortKey): frozen layers' outputs cached for \(job.data.count) images") }
+        if trainer.cacheFrozenFeatures() {
+            print("  \(s.shortKey): frozen layers' outputs cached for \(job.data.count) images")
+        }
         guard isPrivate else { return (trainer, nil) }
         let (eps, order) = RDPAccountant.epsilon(
             q: trainer.samplingRate, sigma: Double(settings.noiseMultiplier), steps: config.steps, delta: dp.delta)
@@ -110,7 +114,8 @@ extension StageContext {
             settings.sampling == .poisson ? "rdp, Poisson sampling" : "rdp, Poisson sampling assumed for shuffled lots"
         return (
             trainer,
-            PrivacyRecord(epsilon: eps, delta: dp.delta, order: order, samplingRate: trainer.samplingRate, accountant: accountant)
+            PrivacyRecord(
+                epsilon: eps, delta: dp.delta, order: order, samplingRate: trainer.samplingRate, accountant: accountant)
         )
     }
 
@@ -134,6 +139,8 @@ struct TrainingState: CheckpointState {
 
     enum CodingKeys: String, CodingKey {
         case step, seconds
-        case lossCurve = "loss_curve", lossWindow = "loss_window", lossTracking = "loss_tracking"
+        case lossCurve = "loss_curve"
+        case lossWindow = "loss_window"
+        case lossTracking = "loss_tracking"
     }
 }

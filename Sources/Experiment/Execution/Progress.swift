@@ -18,13 +18,20 @@ public final class Progress: @unchecked Sendable {
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     public func begin(_ title: String) {
-        start = Date(); rateStart = start; rateBase = 0; lastPlain = -1
-        if !quiet && !terminal { print("  \(title) …"); fflush(nil) }
+        start = Date()
+        rateStart = start
+        rateBase = 0
+        lastPlain = -1
+        if !quiet && !terminal {
+            print("  \(title) …")
+            fflush(nil)
+        }
     }
 
     /// A stage picked up from a checkpoint at `done`: steps done in earlier sittings say nothing of this one's rate.
     public func resumed(at done: Int) {
-        rateStart = Date(); rateBase = done
+        rateStart = Date()
+        rateBase = done
     }
 
     /// Seconds left at the rate of this sitting; 0 until a step has been done in it.
@@ -38,9 +45,12 @@ public final class Progress: @unchecked Sendable {
         let f = Double(done) / Double(total)
         let eta = remaining(done: done, total: total)
         if terminal {
-            let width = 24, filled = Int(f * Double(width))
+            let width = 24
+            let filled = Int(f * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            print("\r  \(title) \(bar) \(Int(f * 100))% \(done)/\(total) ETA \(PlanOutput.duration(eta)) \(note)   ", terminator: "")
+            print(
+                "\r  \(title) \(bar) \(Int(f * 100))% \(done)/\(total) ETA \(PlanOutput.duration(eta)) \(note)   ",
+                terminator: "")
             fflush(nil)
         } else {
             let decile = Int(f * 10)

@@ -80,7 +80,8 @@ public final class StageContext: @unchecked Sendable {
         let publicData = try spec.publicSource.map { try data.loadPublic($0) } ?? train
         let p = PreparedData(
             train: train.subset(try Artifacts.readIndices(d + "/victim.npy")), test: test,
-            publicSplit: publicData.subset(try Artifacts.readIndices(d + "/public.npy")), mean: meta.mean.map(Float.init),
+            publicSplit: publicData.subset(try Artifacts.readIndices(d + "/public.npy")),
+            mean: meta.mean.map(Float.init),
             std: meta.std.map(Float.init))
         prepared[datasetKey] = p
         return p

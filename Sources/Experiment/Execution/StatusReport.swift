@@ -16,7 +16,9 @@ public struct StatusReport {
     public var summary: String {
         let order = ["done", "running", "interrupted", "failed", "waiting"]
         let counts = order.map { l in (l, rows.filter { $0.state.label == l }.count) }.filter { $0.1 > 0 }
-        var line = "\(rows.count) stages: " + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ") + "; \(runsFinished)/\(runsTotal) runs finished"
+        var line =
+            "\(rows.count) stages: " + counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            + "; \(runsFinished)/\(runsTotal) runs finished"
         if !allDone { line += "; about \(PlanOutput.duration(secondsLeft)) of planned work left" }
         return line
     }
@@ -46,8 +48,10 @@ public struct StatusReport {
             case .failed(let message, let log): detail = message + (log.map { " — log: \($0)" } ?? "")
             }
             let who = s.users.first.map { $0 + (s.users.count > 1 ? " (+\(s.users.count - 1))" : "") } ?? ""
-            return [s.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0), s.shortKey,
-                    state.label.padding(toLength: 11, withPad: " ", startingAt: 0), who, detail].joined(separator: "  ")
+            return [
+                s.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0), s.shortKey,
+                state.label.padding(toLength: 11, withPad: " ", startingAt: 0), who, detail,
+            ].joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }.map { $0 + "\n" }.joined()
     }

@@ -27,7 +27,10 @@ public struct Expectation: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// `unreliable`: a run the verdict needs is flagged (a collapsed or untrained model), so its
         /// numbers decide nothing either way.
-        case holds(String), fails(String), notRun(String), unreliable(String)
+        case holds(String)
+        case fails(String)
+        case notRun(String)
+        case unreliable(String)
         public static let labels = ["holds", "fails", "unreliable", "not run"]
         public var label: String {
             switch self {
@@ -38,20 +41,27 @@ public struct Expectation: Sendable {
             }
         }
         public var detail: String {
-            switch self { case let .holds(d), let .fails(d), let .notRun(d), let .unreliable(d): return d }
+            switch self {
+            case .holds(let d), .fails(let d), .notRun(let d), .unreliable(let d): return d
+            }
         }
     }
 
     /// Checks the expectation; `metric` gives a run's value of a metric, nil when the run has not finished;
     /// `flags` says why a run's numbers cannot be trusted (empty when they can).
-    public func evaluate(_ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
-                         metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?) -> Verdict {
+    public func evaluate(
+        _ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
+        metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?
+    ) -> Verdict {
         let verdict = decide(runs, metric: value)
         guard case .notRun = verdict else {
             // No verdict rests on a run whose model collapsed or learnt nothing.
             for r in runs where involves(r) {
                 let f = flags(r)
-                if !f.isEmpty { return .unreliable("run \(r.label.isEmpty ? r.file : r.label) is flagged: \(f.joined(separator: "; "))") }
+                if !f.isEmpty {
+                    return .unreliable(
+                        "run \(r.label.isEmpty ? r.file : r.label) is flagged: \(f.joined(separator: "; "))")
+                }
             }
             return verdict
         }
@@ -101,29 +111,47 @@ public struct Expectation: Sendable {
         if let pairBy {
             var seen: [String] = []
             for run in l { if let t = point(run, pairBy)?.text, !seen.contains(t) { seen.append(t) } }
-            for t in seen { pairs.append(("\(pairBy)=\(t)", l.filter { point($0, pairBy)?.text == t }, r.filter { point($0, pairBy)?.text == t })) }
+            for t in seen {
+                pairs.append(
+                    (
+                        "\(pairBy)=\(t)", l.filter { point($0, pairBy)?.text == t },
+                        r.filter { point($0, pairBy)?.text == t }
+                    ))
+            }
         } else {
             pairs = [("", l, r)]
         }
         // Counted over every run the comparison needs, so a partial folder says how far it has come.
         let needed = pairs.flatMap { $0.1 + (self.value == nil ? $0.2 : []) }
         if needed.contains(where: { value($0, metric) == nil }) { return missing(needed) }
-        var lefts: [Double] = [], rights: [Double] = [], parts: [String] = []
+        var lefts: [Double] = []
+        var rights: [Double] = []
+        var parts: [String] = []
         for (label, lr, rr) in pairs {
-            guard let a = average(lr) else { return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)") }
+            guard let a = average(lr) else {
+                return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)")
+            }
             var b: Double
-            if let v = self.value { b = v } else {
-                guard let m = average(rr) else { return .notRun("no right-hand run for \(label.isEmpty ? "the comparison" : label)") }
+            if let v = self.value {
+                b = v
+            } else {
+                guard let m = average(rr) else {
+                    return .notRun("no right-hand run for \(label.isEmpty ? "the comparison" : label)")
+                }
                 b = m
             }
-            lefts.append(a); rights.append(b)
-            let rhs = (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b) + (plus == 0 ? "" : (plus > 0 ? " + " : " − ") + format(abs(plus)))
+            lefts.append(a)
+            rights.append(b)
+            let rhs =
+                (times == 1 ? "" : "\(Value.number(times).text) × ") + format(b)
+                + (plus == 0 ? "" : (plus > 0 ? " + " : " − ") + format(abs(plus)))
             parts.append((label.isEmpty ? "" : label + ": ") + "\(format(a)) vs \(rhs)")
         }
         func holds(_ a: Double, _ b: Double) -> Bool { comparison.holds(a, b * times + plus) }
         let ok: Bool
         if mean {
-            let a = lefts.reduce(0, +) / Double(lefts.count), b = rights.reduce(0, +) / Double(rights.count)
+            let a = lefts.reduce(0, +) / Double(lefts.count)
+            let b = rights.reduce(0, +) / Double(rights.count)
             parts.append("mean \(format(a)) vs \(format(b * times + plus))")
             ok = holds(a, b)
         } else {

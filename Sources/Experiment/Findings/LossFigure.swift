@@ -9,7 +9,8 @@ enum LossFigure {
             title: "Loss during training (median, interquartile band)", yLabel: "cross-entropy loss",
             steps: records.map { Double($0.step) },
             groups: LossTracking.groups.map { g in
-                QuartileFigure.Group(name: g.replacingOccurrences(of: "_", with: " "), quartiles: records.map { $0.values(g) })
+                QuartileFigure.Group(
+                    name: g.replacingOccurrences(of: "_", with: " "), quartiles: records.map { $0.values(g) })
             })
     }
 }

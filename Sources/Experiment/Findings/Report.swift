@@ -12,7 +12,9 @@ public struct Report {
 
     public init(specs: [LoadedSpec], plan: Plan, cache: Cache, title: String) {
         let metrics = RunMetrics(cache: cache)
-        var body = "", summary = "| spec | runs finished | expectations | stages computed | measured | planned for them | planned for all |\n|---|---|---|---|---|---|---|\n"
+        var body = ""
+        var summary =
+            "| spec | runs finished | expectations | stages computed | measured | planned for them | planned for all |\n|---|---|---|---|---|---|---|\n"
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
             let first = spec.runs.first?.spec
@@ -21,27 +23,41 @@ public struct Report {
             if let t = first?.thesis { body += " — thesis: \(t)" }
             // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).
             let dp = spec.runs.contains { if case .dpSGD = $0.spec.defence { return true } else { return false } }
-            body += "\n\n| run | natural accuracy | attack success rate | clean → target |" + (dp ? " DP-SGD ε |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
+            body +=
+                "\n\n| run | natural accuracy | attack success rate | clean → target |"
+                + (dp ? " DP-SGD ε |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
             var flagged: [String] = []
             for r in runs {
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
                 let label = r.label.isEmpty ? "—" : r.label
                 let flags = metrics.flags(r)
-                body += "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, .naturalAccuracy))) | \(pct(metrics.value(r, .attackSuccessRate))) | "
+                body +=
+                    "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, .naturalAccuracy))) | \(pct(metrics.value(r, .attackSuccessRate))) | "
                 body += (metrics.attack(r)?.cleanTargetRate.map { String(format: "%.1f %%", 100 * $0) } ?? "—") + " |"
-                if dp { body += " " + (metrics.value(r, .epsilon).map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) } ?? "—") + " |" }
+                if dp {
+                    body +=
+                        " "
+                        + (metrics.value(r, .epsilon).map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) }
+                            ?? "—") + " |"
+                }
                 body += "\n"
-                if !flags.isEmpty { flagged.append("⚠ \(label): \(flags.joined(separator: "; ")); its numbers are not used by any verdict") }
+                if !flags.isEmpty {
+                    flagged.append(
+                        "⚠ \(label): \(flags.joined(separator: "; ")); its numbers are not used by any verdict")
+                }
             }
             if !flagged.isEmpty { body += "\n" + flagged.joined(separator: "\n\n") + "\n" }
-            body += "\n(clean → target: clean non-target test images already classified as the target, the floor under the ASR.)\n"
+            body +=
+                "\n(clean → target: clean non-target test images already classified as the target, the floor under the ASR.)\n"
             // Cost: every stage this spec needs, shared ones included.
             let stages = plan.stages(of: spec.file)
             // Measured time covers only the cached stages: set it against their own estimate, not the whole spec's.
             let done = stages.filter { cache.contains($0.key) }
-            let measured = metrics.seconds(done.map(\.key)), plannedDone = done.reduce(0) { $0 + $1.cost.seconds }
+            let measured = metrics.seconds(done.map(\.key))
+            let plannedDone = done.reduce(0) { $0 + $1.cost.seconds }
             let planned = stages.reduce(0) { $0 + $1.cost.seconds }
-            body += "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(done.count) of \(stages.count)), planned \(PlanOutput.duration(plannedDone)) for them; the plan estimated \(PlanOutput.duration(planned)) for all.\n"
+            body +=
+                "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(done.count) of \(stages.count)), planned \(PlanOutput.duration(plannedDone)) for them; the plan estimated \(PlanOutput.duration(planned)) for all.\n"
             if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
                 files["\(name).svg"] = Data(plot.utf8)
                 body += "\n![\(name)](\(name).svg)\n"
@@ -49,7 +65,8 @@ public struct Report {
             // The victims' training loss, one line per run, from the curves their training stages recorded.
             let curves = runs.compactMap { r -> (name: String, steps: [Double], losses: [Double])? in
                 guard let rows = metrics.record(r.train, of: TrainStage.self)?.lossCurve, !rows.isEmpty,
-                      rows.allSatisfy({ $0.count == 2 }) else { return nil }
+                    rows.allSatisfy({ $0.count == 2 })
+                else { return nil }
                 return (r.label.isEmpty ? name : r.label, rows.map { $0[0] }, rows.map { $0[1] })
             }
             if let plot = TrainingLossFigure.svg(curves) {
@@ -67,8 +84,12 @@ public struct Report {
                 // A shared stage list can hold another spec's report; its table belongs to that spec.
                 if let owner = s.work.publishes, owner != spec.file { continue }
                 for f in listing where f.hasSuffix(".csv") {
-                    let out = s.work.publishes != nil && f == "results.csv" ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
-                    guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else { continue }
+                    let out =
+                        s.work.publishes != nil && f == "results.csv"
+                        ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                    guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else {
+                        continue
+                    }
                     files[out] = d
                     tables.append("[\(out)](\(out))")
                 }
@@ -78,8 +99,13 @@ public struct Report {
                 for f in listing where f.hasSuffix(".png") || f.hasSuffix(".svg") {
                     let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
                     // The loss figure is redrawn from its CSV: a run cached before a change to the drawing gets the current one.
-                    let redrawn = f == "loss_tracking.svg" ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map { Data(LossFigure.svg(LossTracking.records(csv: $0)).utf8) } : nil
-                    guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f) else { continue }
+                    let redrawn =
+                        f == "loss_tracking.svg"
+                        ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map {
+                            Data(LossFigure.svg(LossTracking.records(csv: $0)).utf8)
+                        } : nil
+                    guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f)
+                    else { continue }
                     files[out] = d
                     body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
                     if let caption = s.work.caption(f, inputs: s.inputs.count) { body += "\n" + caption + "\n" }
@@ -87,9 +113,13 @@ public struct Report {
             }
             // How well the GAN reconstructs the images it interpolates from: the encoding's own summary.
             for s in stages where s.kind == .encode && cache.contains(s.key) {
-                guard let o = try? Artifacts.readJSON(EncodeStage.Outputs.self, cache.directory(s.key) + "/encoding.json") else { continue }
-                body += String(format: "\nencode %@ (%@): reconstruction error ‖x − G(z)‖₂ on the [0, 1] scale over %d images, median %.3g, mean %.3g\n",
-                               String(s.shortKey.prefix(6)), s.users.first ?? "", o.images, o.medianError, o.meanError)
+                guard
+                    let o = try? Artifacts.readJSON(EncodeStage.Outputs.self, cache.directory(s.key) + "/encoding.json")
+                else { continue }
+                body += String(
+                    format:
+                        "\nencode %@ (%@): reconstruction error ‖x − G(z)‖₂ on the [0, 1] scale over %d images, median %.3g, mean %.3g\n",
+                    String(s.shortKey.prefix(6)), s.users.first ?? "", o.images, o.medianError, o.meanError)
             }
             var counts: [String: Int] = [:]
             if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
@@ -106,21 +136,29 @@ public struct Report {
                 body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))") + "\n"
             }
             let finished = runs.filter { cache.contains($0.evaluate) }.count
-            let verdictText = Expectation.Verdict.labels.compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(separator: ", ")
-            summary += "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
+            let verdictText = Expectation.Verdict.labels.compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(
+                separator: ", ")
+            summary +=
+                "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
         }
         // "unreliable" only when some verdict is: it is the exception, and reports without one read as before.
-        let tally = Expectation.Verdict.labels.filter { $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" } }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
-        markdown = "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n" + Report.totals(plan, cache: cache, metrics: metrics) + body
+        let tally = Expectation.Verdict.labels.filter {
+            $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" }
+        }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
+        markdown =
+            "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n"
+            + Report.totals(plan, cache: cache, metrics: metrics) + body
     }
 
     /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.
     static func totals(_ plan: Plan, cache: Cache, metrics: RunMetrics) -> String {
         let done = plan.stages.filter { cache.contains($0.key) }
-        let measured = metrics.seconds(done.map(\.key)), planned = done.reduce(0) { $0 + $1.cost.seconds }
+        let measured = metrics.seconds(done.map(\.key))
+        let planned = done.reduce(0) { $0 + $1.cost.seconds }
         var line = "All specs together, each shared stage once: \(done.count) of \(plan.stages.count) stages computed"
         if planned > 0 {
-            line += "; they took \(PlanOutput.duration(measured)) where the plan estimated \(PlanOutput.duration(planned))"
+            line +=
+                "; they took \(PlanOutput.duration(measured)) where the plan estimated \(PlanOutput.duration(planned))"
             line += String(format: " (measured / planned = %.2f)", measured / planned)
         }
         line += "; the plan's total is \(PlanOutput.duration(plan.total.seconds)).\n"
@@ -128,15 +166,18 @@ public struct Report {
         var rows = ""
         for kind in Stage.Kind.allCases {
             let mine = done.filter { $0.kind == kind }
-            let m = metrics.seconds(mine.map(\.key)), p = mine.reduce(0) { $0 + $1.cost.seconds }
+            let m = metrics.seconds(mine.map(\.key))
+            let p = mine.reduce(0) { $0 + $1.cost.seconds }
             // A kind the plan gives any time always has its row (a test's tiny training takes under a second);
             // kinds with no estimate show only when they took a measurable second.
             guard !mine.isEmpty, m >= 1 || p > 0 else { continue }
-            rows += "| \(kind.rawValue) | \(mine.count) | \(PlanOutput.duration(m)) | \(PlanOutput.duration(p)) | "
+            rows +=
+                "| \(kind.rawValue) | \(mine.count) | \(PlanOutput.duration(m)) | \(PlanOutput.duration(p)) | "
                 + (p > 0 ? String(format: "%.2f", m / p) : "—") + " |\n"
         }
         if !rows.isEmpty {
-            line += "\n| stage kind | computed | measured | planned | measured / planned |\n|---|---|---|---|---|\n" + rows
+            line +=
+                "\n| stage kind | computed | measured | planned | measured / planned |\n|---|---|---|---|---|\n" + rows
         }
         return line
     }
@@ -144,7 +185,8 @@ public struct Report {
     /// Left and right side of an expectation with `pair_by` and a right-hand spec, one group of bars per pair.
     static func pairBars(_ e: Expectation, runs: [PlannedRun], metrics: RunMetrics) -> String? {
         guard let key = e.pairBy, let right = e.right else { return nil }
-        let l = runs.filter(e.left.matches), r = runs.filter(right.matches)
+        let l = runs.filter(e.left.matches)
+        let r = runs.filter(right.matches)
         var categories: [String] = []
         for run in l { if let t = run.value[path: key]?.text, !categories.contains(t) { categories.append(t) } }
         guard !categories.isEmpty else { return nil }
@@ -160,9 +202,14 @@ public struct Report {
             if oneSpec, !selectors.isEmpty { return selectors }
             return spec + (selectors.isEmpty ? "" : " [" + selectors + "]")
         }
-        return BarChart(title: e.finding, xLabel: key, yLabel: e.metric.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", categories: categories,
-                        series: [.init(name: label(e.left), values: categories.map { mean(l, $0) }),
-                                 .init(name: label(right), values: categories.map { mean(r, $0) })]).svg
+        return BarChart(
+            title: e.finding, xLabel: key, yLabel: e.metric.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)",
+            categories: categories,
+            series: [
+                .init(name: label(e.left), values: categories.map { mean(l, $0) }),
+                .init(name: label(right), values: categories.map { mean(r, $0) }),
+            ]
+        ).svg
     }
 
     /// The spec's `report.figure`: y against the swept x, one line per value of `series`. Without a
@@ -175,18 +222,26 @@ public struct Report {
         let chosenSeries = fig?.series
         // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep)
         // that is not the target class (a category, not a quantity).
-        let numeric = first.point.filter { $0.key != (chosenSeries ?? "attack.target") && $0.value.double != nil }.map(\.key)
+        let numeric = first.point.filter { $0.key != (chosenSeries ?? "attack.target") && $0.value.double != nil }.map(
+            \.key)
         guard let x = fig?.x ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
-              first.point.contains(where: { $0.key == x }), runs.count > 1 else { return nil }
+            first.point.contains(where: { $0.key == x }), runs.count > 1
+        else { return nil }
         let others = first.point.map(\.key).filter { $0 != x }
         let seriesKeys = chosenSeries.map { [$0] } ?? (others.isEmpty ? ["attack.target"] : others)
         func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }
         var groups: [(String, [PlannedRun])] = []
         for r in runs {
             // An unswept series key names the one line by its fixed value (attack.target 0).
-            let parts = seriesKeys.compactMap { k in (pointValue(r, k) ?? first.value[path: k]).map { "\(k) \($0.labelText)" } }
+            let parts = seriesKeys.compactMap { k in
+                (pointValue(r, k) ?? first.value[path: k]).map { "\(k) \($0.labelText)" }
+            }
             let label = parts.isEmpty ? "runs" : parts.joined(separator: ", ")
-            if let i = groups.firstIndex(where: { $0.0 == label }) { groups[i].1.append(r) } else { groups.append((label, [r])) }
+            if let i = groups.firstIndex(where: { $0.0 == label }) {
+                groups[i].1.append(r)
+            } else {
+                groups.append((label, [r]))
+            }
         }
         let series = groups.compactMap { label, rs -> LinePlot.Series? in
             let pts = rs.compactMap { r -> (Double, Double)? in
@@ -200,11 +255,17 @@ public struct Report {
         // Poison fractions span decades (0.4 % to 100 % in the thesis): spread them on a log axis.
         let xs = series.flatMap(\.x)
         let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 20 * (xs.min() ?? 1)
-        return LinePlot(title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX, series: series).svg
+        return LinePlot(
+            title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX,
+            series: series
+        ).svg
     }
 }
 
 extension Report {
     /// The report as a standalone HTML page.
-    public var html: String { MarkdownHTML.page(markdown, title: markdown.split(separator: "\n").first.map { String($0.dropFirst(2)) } ?? "report") }
+    public var html: String {
+        MarkdownHTML.page(
+            markdown, title: markdown.split(separator: "\n").first.map { String($0.dropFirst(2)) } ?? "report")
+    }
 }

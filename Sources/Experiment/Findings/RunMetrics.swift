@@ -16,7 +16,9 @@ public final class RunMetrics {
 
     public func attack(_ r: PlannedRun) -> AttackMetrics? {
         if let known = attacks[r.evaluate] { return known }
-        guard cache.contains(r.evaluate), let d = FileManager.default.contents(atPath: cache.directory(r.evaluate) + "/metrics.json") else { return nil }
+        guard cache.contains(r.evaluate),
+            let d = FileManager.default.contents(atPath: cache.directory(r.evaluate) + "/metrics.json")
+        else { return nil }
         let m = try? JSONDecoder().decode(AttackMetrics.self, from: d)
         attacks[r.evaluate] = m
         return m
@@ -53,7 +55,8 @@ public final class RunMetrics {
     public func seconds(_ keys: [String]) -> Double {
         keys.reduce(0) { total, key in
             guard cache.contains(key) else { return total }
-            return total + ((try? Artifacts.readJSON(StageTiming.self, cache.directory(key) + "/timing.json"))?.seconds ?? 0)
+            return total
+                + ((try? Artifacts.readJSON(StageTiming.self, cache.directory(key) + "/timing.json"))?.seconds ?? 0)
         }
     }
 }

@@ -32,7 +32,8 @@ public struct BenchReport: Codable, Sendable {
             bestImagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .bestImagesPerSecond) ?? 0
         }
         public init(
-            model: String, input: String, batch: Int, imagesPerSecond: Double, bestImagesPerSecond: Double, gflops: Double
+            model: String, input: String, batch: Int, imagesPerSecond: Double, bestImagesPerSecond: Double,
+            gflops: Double
         ) {
             self.model = model
             self.input = input
@@ -49,7 +50,8 @@ public struct BenchReport: Codable, Sendable {
         public var backwardGflops: Double
         public var forwardMs: Double
         public var backwardMs: Double
-        public init(layer: String, forwardGflops: Double, backwardGflops: Double, forwardMs: Double, backwardMs: Double) {
+        public init(layer: String, forwardGflops: Double, backwardGflops: Double, forwardMs: Double, backwardMs: Double)
+        {
             self.layer = layer
             self.forwardGflops = forwardGflops
             self.backwardGflops = backwardGflops
@@ -141,13 +143,23 @@ public struct BenchReport: Codable, Sendable {
     public mutating func keep(from earlier: BenchReport?) -> [String] {
         var kept: [String] = []
         var measuredAt: [String: Double] = [:]
-        for (name, measured) in [("DP-SGD", !privacy.isEmpty), ("PGD", pgd != nil), ("GAN", !gan.isEmpty)] where measured {
+        for (name, measured) in [("DP-SGD", !privacy.isEmpty), ("PGD", pgd != nil), ("GAN", !gan.isEmpty)]
+        where measured {
             measuredAt[name] = trainingGflops
         }
         if let earlier, earlier.threads == threads, earlier.cpu == cpu {
-            if privacy.isEmpty, !earlier.privacy.isEmpty { privacy = earlier.privacy; kept.append("DP-SGD") }
-            if pgd == nil, let p = earlier.pgd { pgd = p; kept.append("PGD") }
-            if gan.isEmpty, !earlier.gan.isEmpty { gan = earlier.gan; kept.append("GAN") }
+            if privacy.isEmpty, !earlier.privacy.isEmpty {
+                privacy = earlier.privacy
+                kept.append("DP-SGD")
+            }
+            if pgd == nil, let p = earlier.pgd {
+                pgd = p
+                kept.append("PGD")
+            }
+            if gan.isEmpty, !earlier.gan.isEmpty {
+                gan = earlier.gan
+                kept.append("GAN")
+            }
             for name in kept { measuredAt[name] = earlier.measuredAtTrainingGflops?[name] }
         }
         measuredAtTrainingGflops = measuredAt.isEmpty ? nil : measuredAt
@@ -168,32 +180,45 @@ public struct BenchReport: Codable, Sendable {
     public func store() throws {
         let url = URL(fileURLWithPath: BenchReport.storePath())
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(self).write(to: url, options: .atomic)
     }
 
     public var table: String {
         var s = "backdoorlab bench — \(cpu), \(threads) threads\n"
-        s += String(format: "sgemm 1024³ peak: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sgemmPeak.oneThread, sgemmPeak.allThreads, threads)
+        s += String(
+            format: "sgemm 1024³ peak: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sgemmPeak.oneThread,
+            sgemmPeak.allThreads, threads)
         s += "training step (forward + backward + SGD update, synthetic data)\n"
         s += "  model      input    batch   img/s (median)   img/s (best)   GFLOP/s\n"
         for t in training {
-            s += String(format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond, t.bestImagesPerSecond, t.gflops)
+            s += String(
+                format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond,
+                t.bestImagesPerSecond, t.gflops)
         }
         s += "\ninference\n"
         for t in inference {
-            s += String(format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond, t.bestImagesPerSecond, t.gflops)
+            s += String(
+                format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond,
+                t.bestImagesPerSecond, t.gflops)
         }
         s += "\nconvolutions of ResNet-32, 3x32x32, batch 50 (im2col/col2im included)\n"
         s += "  layer                          fwd GFLOP/s  bwd GFLOP/s   fwd ms   bwd ms\n"
         for c in convolutions {
-            s += String(format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops, c.forwardMs, c.backwardMs)
+            s += String(
+                format: "  %-30@ %11.1f  %11.1f  %7.2f  %7.2f\n", c.layer, c.forwardGflops, c.backwardGflops,
+                c.forwardMs, c.backwardMs)
         }
         if let pgd { s += String(format: "\n100-step ℓ2 PGD, resnet-32 3x32x32, batch 100: %.2f img/s\n", pgd) }
         if !gan.isEmpty {
             s += "\nWGAN-GP (latent 64, 3x3 kernels, batch 256, 5 critic steps) and latent inversion (batch 128)\n"
             s += "  input      s/generator step   training GFLOP/s   inversion GFLOP/s\n"
-            for g in gan { s += String(format: "  %-10@ %16.2f   %16.1f   %17.1f\n", g.input, g.secondsPerStep, g.trainingGflops, g.encodeGflops) }
+            for g in gan {
+                s += String(
+                    format: "  %-10@ %16.2f   %16.1f   %17.1f\n", g.input, g.secondsPerStep, g.trainingGflops,
+                    g.encodeGflops)
+            }
         }
         if !privacy.isEmpty {
             s += "\nDP-SGD against SGD on the same trainable layers (img/s)\n"

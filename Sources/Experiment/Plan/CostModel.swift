@@ -36,7 +36,8 @@ public final class CostModel: @unchecked Sendable {
             shape = out
         }
         last += model.network.layers.last?.flops(shape) ?? 0
-        let f = ShapeFacts(forward: model.flopsPerImage, lastUnit: last, activations: acts, parameters: model.parameterCount)
+        let f = ShapeFacts(
+            forward: model.flopsPerImage, lastUnit: last, activations: acts, parameters: model.parameterCount)
         facts[a] = f
         return f
     }
@@ -61,7 +62,8 @@ public final class CostModel: @unchecked Sendable {
         // Forward and backward buffers per image: 1.7× the counted activations, as measured (max RSS of
         // ResNet-8 28×28×1 training at batch 1 000 and 3 000: 1.28 MB more per image).
         let memory = 1.7 * Double(f.activations * batch * 4) + Double(f.parameters * 4 * 4) + 64e6
-        return Cost(flops: flops, seconds: flops / rate(a), memoryBytes: memory, diskBytes: Double(f.parameters * 4 * 3))
+        return Cost(
+            flops: flops, seconds: flops / rate(a), memoryBytes: memory, diskBytes: Double(f.parameters * 4 * 3))
     }
 
     /// Cost of `images` forward passes of `a` (evaluation, ranking) at the inference rate.

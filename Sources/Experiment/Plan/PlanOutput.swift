@@ -13,8 +13,12 @@ public enum PlanOutput {
     }
 
     static func scaled(_ v: Double, _ units: [String], _ base: Double, space: Bool = false) -> String {
-        var v = v, i = 0
-        while v >= base && i < units.count - 1 { v /= base; i += 1 }
+        var v = v
+        var i = 0
+        while v >= base && i < units.count - 1 {
+            v /= base
+            i += 1
+        }
         let n = v >= 100 || i == 0 ? String(format: "%.0f", v) : String(format: "%.2g", v)
         return n + (space ? " " : " ") + units[i]
     }
@@ -25,17 +29,24 @@ public enum PlanOutput {
         for s in plan.stages {
             var inputs = s.inputs.compactMap { k in plan.stage(k).map { "\($0.kind.rawValue):\($0.key.prefix(6))" } }
             if inputs.count > 3 { inputs = ["\(inputs.count) stages"] }
-            rows.append([s.kind.rawValue, s.shortKey, inputs.isEmpty ? "-" : inputs.joined(separator: " "), flops(s.cost.flops),
-                         duration(s.cost.seconds), bytes(s.cost.memoryBytes), bytes(s.cost.diskBytes), cached(s.key) ? "yes" : "no"])
+            rows.append([
+                s.kind.rawValue, s.shortKey, inputs.isEmpty ? "-" : inputs.joined(separator: " "), flops(s.cost.flops),
+                duration(s.cost.seconds), bytes(s.cost.memoryBytes), bytes(s.cost.diskBytes),
+                cached(s.key) ? "yes" : "no",
+            ])
         }
         var out = columns(rows)
         let specs = plan.specCosts
         if specs.count > 1 {
             // Shared stages make a folder cost less than its specs alone; "added" sums to the total.
-            var perSpec: [[String]] = [["spec", "runs", "stages", "FLOPs alone", "time alone", "FLOPs added", "time added"]]
+            var perSpec: [[String]] = [
+                ["spec", "runs", "stages", "FLOPs alone", "time alone", "FLOPs added", "time added"]
+            ]
             for c in specs {
-                perSpec.append([c.file, "\(c.runs)", "\(c.stages)", flops(c.alone.flops), duration(c.alone.seconds),
-                                flops(c.added.flops), duration(c.added.seconds)])
+                perSpec.append([
+                    c.file, "\(c.runs)", "\(c.stages)", flops(c.alone.flops), duration(c.alone.seconds),
+                    flops(c.added.flops), duration(c.added.seconds),
+                ])
             }
             out += "\n" + columns(perSpec)
         }
@@ -43,8 +54,13 @@ public enum PlanOutput {
         let todo = plan.stages.filter { !cached($0.key) }
         let left = todo.reduce(0.0) { $0 + $1.cost.seconds }
         out += "\n\(plan.stages.count) stages for \(plan.runs.count) runs ("
-        out += Stage.Kind.allCases.compactMap { k in let n = plan.count(k); return n == 0 ? nil : "\(n) \(k.rawValue)" }.joined(separator: ", ") + ")\n"
-        out += "total: \(flops(t.flops)), \(duration(t.seconds)) on this machine, peak memory \(bytes(t.memoryBytes)), disk \(bytes(t.diskBytes))\n"
+        out +=
+            Stage.Kind.allCases.compactMap { k in
+                let n = plan.count(k)
+                return n == 0 ? nil : "\(n) \(k.rawValue)"
+            }.joined(separator: ", ") + ")\n"
+        out +=
+            "total: \(flops(t.flops)), \(duration(t.seconds)) on this machine, peak memory \(bytes(t.memoryBytes)), disk \(bytes(t.diskBytes))\n"
         out += "not yet cached: \(todo.count) stages, \(duration(left))\n"
         out += "rates: \(plan.rates.summary)\n"
         return out
@@ -53,16 +69,20 @@ public enum PlanOutput {
     /// Left-aligned columns two spaces apart, one line per row.
     static func columns(_ rows: [[String]]) -> String {
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { r in r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-            .joined(separator: "\n") + "\n"
+        return rows.map { r in
+            r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        .joined(separator: "\n") + "\n"
     }
 
     public static func json(_ plan: Plan, cached: (String) -> Bool) -> String {
         let stages = plan.stages.map { s -> String in
-            "{\"kind\":\(jsonString(s.kind.rawValue)),\"key\":\(jsonString(s.key)),\"inputs\":[" + s.inputs.map(jsonString).joined(separator: ",")
+            "{\"kind\":\(jsonString(s.kind.rawValue)),\"key\":\(jsonString(s.key)),\"inputs\":["
+                + s.inputs.map(jsonString).joined(separator: ",")
                 + "],\"parameters\":\(s.parameters.canonicalJSON),\"flops\":\(s.cost.flops),\"seconds\":\(s.cost.seconds),"
                 + "\"memory_bytes\":\(s.cost.memoryBytes),\"disk_bytes\":\(s.cost.diskBytes),\"cached\":\(cached(s.key)),"
-                + "\"origin\":\(jsonString(s.origin.description)),\"users\":[" + s.users.map(jsonString).joined(separator: ",") + "]}"
+                + "\"origin\":\(jsonString(s.origin.description)),\"users\":["
+                + s.users.map(jsonString).joined(separator: ",") + "]}"
         }
         let runs = plan.runs.map { r in
             "{\"file\":\(jsonString(r.file)),\"point\":\(jsonString(r.label)),\"train\":\(jsonString(r.train)),\"evaluate\":\(jsonString(r.evaluate))}"
@@ -81,7 +101,8 @@ public enum PlanOutput {
     public static func dot(_ plan: Plan) -> String {
         var s = "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
         for st in plan.stages {
-            s += "  \"\(st.shortKey)\" [label=\"\(st.kind.rawValue)\\n\(st.shortKey)\\n\(duration(st.cost.seconds))\"];\n"
+            s +=
+                "  \"\(st.shortKey)\" [label=\"\(st.kind.rawValue)\\n\(st.shortKey)\\n\(duration(st.cost.seconds))\"];\n"
         }
         for st in plan.stages { for i in st.inputs { s += "  \"\(i.prefix(12))\" -> \"\(st.shortKey)\";\n" } }
         return s + "}\n"

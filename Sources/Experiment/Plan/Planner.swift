@@ -37,7 +37,8 @@ public struct Planner {
 
     /// Adds `work` on `inputs` (or finds it: equal parameters and inputs are one stage) and returns its key.
     mutating func add(
-        _ work: some StageKind, inputs: [String], facts: RunFacts, origin: Mark, user: String, checkpointEvery: Int? = nil
+        _ work: some StageKind, inputs: [String], facts: RunFacts, origin: Mark, user: String,
+        checkpointEvery: Int? = nil
     ) throws -> String {
         let inputWork = inputs.compactMap { index[$0].map { stages[$0].work } }
         let stage = try Stage(
@@ -56,7 +57,8 @@ public struct Planner {
     /// One run: dataset, the attack's stages, the victim's training, its evaluation and detection.
     mutating func plan(_ run: ResolvedRun) throws -> PlannedRun {
         let spec = run.spec
-        let r = RunContext(run: run, facts: RunFacts(spec), user: run.label.isEmpty ? run.file : "\(run.file) [\(run.label)]")
+        let r = RunContext(
+            run: run, facts: RunFacts(spec), user: run.label.isEmpty ? run.file : "\(run.file) [\(run.label)]")
         let dataset = try add(DatasetStage(spec.dataset, seed: spec.seed), r, inputs: [], at: "dataset")
         let pretrain = try pretraining(r, dataset: dataset)
         let perturb = try perturbation(r, dataset: dataset)
@@ -76,9 +78,12 @@ extension Planner {
     /// The export of planned run `r` (its training set with poisons in place, test set and model).
     mutating func export(_ r: PlannedRun, of run: ResolvedRun) throws -> String {
         let context = RunContext(run: run, facts: RunFacts(run.spec), user: r.displayName)
-        guard let dataset = stages[index[r.train] ?? 0].inputs.first else { throw StageFailure("no dataset for \(r.displayName)") }
+        guard let dataset = stages[index[r.train] ?? 0].inputs.first else {
+            throw StageFailure("no dataset for \(r.displayName)")
+        }
         return try add(
-            ExportStage(spec: r.file, run: r.label), context, inputs: [dataset, r.train] + (r.poison.map { [$0] } ?? []),
+            ExportStage(spec: r.file, run: r.label), context,
+            inputs: [dataset, r.train] + (r.poison.map { [$0] } ?? []),
             at: "")
     }
 }

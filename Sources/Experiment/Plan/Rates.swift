@@ -4,7 +4,11 @@ import Foundation
 /// stated defaults when nothing is stored.
 public struct Rates: Sendable, Codable, Equatable {
     /// Training-step throughput of a ResNet of `depth` layers on `input` ("32x32x3").
-    public struct Entry: Sendable, Codable, Equatable { public var depth: Int; public var input: String; public var gflops: Double }
+    public struct Entry: Sendable, Codable, Equatable {
+        public var depth: Int
+        public var input: String
+        public var gflops: Double
+    }
     public var training: [Entry]
     /// Inference of ResNet-32, 32×32×3, batch 500.
     public var inference: Double
@@ -12,16 +16,23 @@ public struct Rates: Sendable, Codable, Equatable {
     /// WGAN-GP training and latent inversion on `input`, measured by `bench --gan`.
     public struct GANEntry: Sendable, Codable, Equatable {
         public var input: String, training: Double, encode: Double
-        public init(input: String, training: Double, encode: Double) { self.input = input; self.training = training; self.encode = encode }
+        public init(input: String, training: Double, encode: Double) {
+            self.input = input
+            self.training = training
+            self.encode = encode
+        }
     }
     public var gan: [GANEntry] = []
     /// Worker threads the figures were measured with (the cost model's times are for this many cores).
     public var threads: Int = 2
 
     /// Used when `bench` has not run here: what the compute core measured on 2 cores of an EPYC (Zen 4).
-    public static let defaults = Rates(training: [Entry(depth: 32, input: "32x32x3", gflops: 110), Entry(depth: 32, input: "28x28x1", gflops: 110),
-                                                  Entry(depth: 8, input: "28x28x1", gflops: 93)],
-                                       inference: 120, source: "defaults (run `backdoorlab bench` to calibrate)")
+    public static let defaults = Rates(
+        training: [
+            Entry(depth: 32, input: "32x32x3", gflops: 110), Entry(depth: 32, input: "28x28x1", gflops: 110),
+            Entry(depth: 8, input: "28x28x1", gflops: 93),
+        ],
+        inference: 120, source: "defaults (run `backdoorlab bench` to calibrate)")
 
     /// The rates of the `bench.json` in `$BACKDOORLAB_HOME` or `~/.backdoorlab`; the defaults without one.
     public static func stored(environment: [String: String] = ProcessInfo.processInfo.environment) -> Rates {
@@ -52,8 +63,10 @@ public struct Rates: Sendable, Codable, Equatable {
     public var summary: String {
         "training " + training.map { "resnet-\($0.depth) \($0.input) \(Int($0.gflops))" }.joined(separator: ", ")
             + " GFLOP/s; inference \(Int(inference)) GFLOP/s"
-            + (gan.isEmpty ? "" : "; WGAN-GP " + gan.map { "\($0.input) \(Int($0.training))" }.joined(separator: ", ")
-               + ", inversion " + gan.map { "\($0.input) \(Int($0.encode))" }.joined(separator: ", ") + " GFLOP/s")
+            + (gan.isEmpty
+                ? ""
+                : "; WGAN-GP " + gan.map { "\($0.input) \(Int($0.training))" }.joined(separator: ", ")
+                    + ", inversion " + gan.map { "\($0.input) \(Int($0.encode))" }.joined(separator: ", ") + " GFLOP/s")
             + " — \(source)"
     }
 }

@@ -19,13 +19,14 @@ extension Planner {
         _ work: some StageKind, _ r: RunContext, inputs: [String], at path: String, checkpointEvery: Int? = nil
     ) throws -> String {
         try add(
-            work, inputs: inputs, facts: r.facts, origin: r.run.mark(path), user: r.user, checkpointEvery: checkpointEvery)
+            work, inputs: inputs, facts: r.facts, origin: r.run.mark(path), user: r.user,
+            checkpointEvery: checkpointEvery)
     }
 
     /// Pre-training for the defended (transfer) set-up.
     mutating func pretraining(_ r: RunContext, dataset: String) throws -> String? {
         let spec = r.spec
-        guard let dp = spec.defence.settings, case let .on(data, path, train) = dp.pretrain else { return nil }
+        guard let dp = spec.defence.settings, case .on(let data, let path, let train) = dp.pretrain else { return nil }
         let t = train ?? spec.train
         let steps = t.totalSteps(count: data == "public" ? spec.dataset.publicCount : 50_000)
         let work = PretrainStage(
@@ -44,16 +45,17 @@ extension Planner {
         var inputs = [dataset]
         switch spec.attack.perturbation {
         case .none: return nil
-        case let .gaussianNoise(sigma): method = .gaussianNoise(sigma: sigma)
-        case let .pixelInterpolation(tau, source): method = .pixelInterpolation(tau: tau, source: source)
-        case let .pgd(p):
+        case .gaussianNoise(let sigma): method = .gaussianNoise(sigma: sigma)
+        case .pixelInterpolation(let tau, let source): method = .pixelInterpolation(tau: tau, source: source)
+        case .pgd(let p):
             inputs.append(try reference(r, p, dataset: dataset))
             method = .pgd(p.resolved(shape: spec.dataset.shape))
-        case let .ganInterpolation(g):
+        case .ganInterpolation(let g):
             inputs += try ganInterpolation(r, g, dataset: dataset)
             method = .ganInterpolation(count: spec.poisonCount, tau: g.tau)
         }
-        return try add(PerturbStage(method: method, target: target, seed: seed), r, inputs: inputs, at: "attack.perturbation")
+        return try add(
+            PerturbStage(method: method, target: target, seed: seed), r, inputs: inputs, at: "attack.perturbation")
     }
 
     /// The model PGD attacks: standard or adversarially trained, white or black box.
@@ -67,12 +69,14 @@ extension Planner {
         let work = ReferenceStage(
             architecture: ArchitectureParameters(spec.architecture(model)), train: t.resolved(steps: steps),
             training: ref.training, data: ref.data, seed: spec.seed, adversarial: adversarial)
-        return try add(work, r, inputs: [dataset], at: "attack.perturbation.reference", checkpointEvery: t.checkpointEvery)
+        return try add(
+            work, r, inputs: [dataset], at: "attack.perturbation.reference", checkpointEvery: t.checkpointEvery)
     }
 
     func adversarialTraining(_ r: RunContext, _ a: ReferenceSpec.AdversarialTraining, units: String) -> PGDParameters {
         PGDParameters(
-            norm: a.norm, epsilon: a.epsilon, units: units, steps: a.steps, stepSize: a.stepSize, randomStart: a.randomStart,
+            norm: a.norm, epsilon: a.epsilon, units: units, steps: a.steps, stepSize: a.stepSize,
+            randomStart: a.randomStart,
             shape: r.spec.dataset.shape)
     }
 
@@ -83,10 +87,12 @@ extension Planner {
         let target = spec.attack.target
         let classes = g.gan.classes == "all" ? Array(0..<classCount) : [target, (target + 1) % classCount]
         let gan = try add(
-            GANStage(gan: g.gan, classes: classes, seed: spec.seed), r, inputs: [dataset], at: "attack.perturbation.gan",
+            GANStage(gan: g.gan, classes: classes, seed: spec.seed), r, inputs: [dataset],
+            at: "attack.perturbation.gan",
             checkpointEvery: max(1, g.gan.steps / 20))
         let encode = try add(
-            EncodeStage(encode: g.encode, classes: classes, target: target, count: spec.poisonCount, seed: spec.seed), r,
+            EncodeStage(encode: g.encode, classes: classes, target: target, count: spec.poisonCount, seed: spec.seed),
+            r,
             inputs: [dataset, gan], at: "attack.perturbation.encode")
         return [gan, encode]
     }

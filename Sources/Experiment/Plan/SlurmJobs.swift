@@ -22,8 +22,12 @@ public struct SlurmJobs: Sendable {
         public var extra: [String] = []
 
         public init(binary: String, specPath: String, cache: String, results: String, logs: String, cpusPerTask: Int) {
-            self.binary = binary; self.specPath = specPath; self.cache = cache; self.results = results
-            self.logs = logs; self.cpusPerTask = cpusPerTask
+            self.binary = binary
+            self.specPath = specPath
+            self.cache = cache
+            self.results = results
+            self.logs = logs
+            self.cpusPerTask = cpusPerTask
         }
     }
 
@@ -59,7 +63,8 @@ public struct SlurmJobs: Sendable {
             // model and a detection, say) go in separate arrays of the wave: within one, the longest
             // estimate is at most twice the shortest (or both are under the per-task overhead).
             let costs = todo.map { t in t.stages.compactMap(plan.stage).filter { !cached($0.key) }.map(\.cost) }
-            let planned = costs.map { $0.reduce(0) { $0 + $1.seconds } }, estimates = planned.map { $0 * scale }
+            let planned = costs.map { $0.reduce(0) { $0 + $1.seconds } }
+            let estimates = planned.map { $0 * scale }
             var groups: [[Int]] = []
             for i in todo.indices.sorted(by: { estimates[$0] < estimates[$1] }) {
                 if let first = groups.last?.first, estimates[i] <= max(2 * estimates[first], o.overheadSeconds) {
@@ -73,11 +78,14 @@ public struct SlurmJobs: Sendable {
                 let seconds = ((members.map { estimates[$0] }.max() ?? 0) * o.margin + o.overheadSeconds).rounded(.up)
                 let memory = (members.flatMap { costs[$0].map(\.memoryBytes) }.max() ?? 0) * o.margin + 256e6
                 let indices = members.map { todo[$0].index }
-                let script = SlurmJobs.script(wave: wave, waveCount: waves.waves.count, tasks: indices, seconds: seconds,
-                                              memoryBytes: memory, digest: waves.digest, options: o)
-                out.append(JobArray(wave: wave, part: part, tasks: indices, seconds: seconds, memoryBytes: memory,
-                                    estimatedSeconds: members.reduce(0) { $0 + planned[$1] }, script: script,
-                                    requestedCPUSeconds: seconds * Double(indices.count * o.cpusPerTask)))
+                let script = SlurmJobs.script(
+                    wave: wave, waveCount: waves.waves.count, tasks: indices, seconds: seconds,
+                    memoryBytes: memory, digest: waves.digest, options: o)
+                out.append(
+                    JobArray(
+                        wave: wave, part: part, tasks: indices, seconds: seconds, memoryBytes: memory,
+                        estimatedSeconds: members.reduce(0) { $0 + planned[$1] }, script: script,
+                        requestedCPUSeconds: seconds * Double(indices.count * o.cpusPerTask)))
             }
         }
         arrays = out
@@ -85,7 +93,8 @@ public struct SlurmJobs: Sendable {
 
     /// Slurm's `--array` syntax: runs of consecutive indices as ranges.
     public static func arraySpec(_ indices: [Int]) -> String {
-        var parts: [String] = [], i = 0
+        var parts: [String] = []
+        var i = 0
         while i < indices.count {
             var j = i
             while j + 1 < indices.count && indices[j + 1] == indices[j] + 1 { j += 1 }
@@ -98,25 +107,34 @@ public struct SlurmJobs: Sendable {
     /// Minutes, rounded up, as `--time` takes them.
     static func minutes(_ seconds: Double) -> Int { max(1, Int((seconds / 60).rounded(.up))) }
 
-    static func script(wave: Int, waveCount: Int, tasks: [Int], seconds: Double, memoryBytes: Double, digest: String, options o: Options) -> String {
-        var lines = ["#!/bin/bash",
-                     "# backdoorlab: wave \(wave + 1) of \(waveCount), \(tasks.count) task\(tasks.count == 1 ? "" : "s"), plan \(digest.prefix(12))",
-                     "#SBATCH --job-name=backdoorlab-w\(wave)",
-                     "#SBATCH --array=\(arraySpec(tasks))",
-                     "#SBATCH --time=\(minutes(seconds))",
-                     "#SBATCH --mem=\(Int((memoryBytes / 1e6).rounded(.up)))M",
-                     "#SBATCH --cpus-per-task=\(o.cpusPerTask)",
-                     "#SBATCH --output=\(o.logs)/w\(wave)-%A_%a.out"]
+    static func script(
+        wave: Int, waveCount: Int, tasks: [Int], seconds: Double, memoryBytes: Double, digest: String,
+        options o: Options
+    ) -> String {
+        var lines = [
+            "#!/bin/bash",
+            "# backdoorlab: wave \(wave + 1) of \(waveCount), \(tasks.count) task\(tasks.count == 1 ? "" : "s"), plan \(digest.prefix(12))",
+            "#SBATCH --job-name=backdoorlab-w\(wave)",
+            "#SBATCH --array=\(arraySpec(tasks))",
+            "#SBATCH --time=\(minutes(seconds))",
+            "#SBATCH --mem=\(Int((memoryBytes / 1e6).rounded(.up)))M",
+            "#SBATCH --cpus-per-task=\(o.cpusPerTask)",
+            "#SBATCH --output=\(o.logs)/w\(wave)-%A_%a.out",
+        ]
         if let p = o.partition { lines.append("#SBATCH --partition=\(p)") }
         if let a = o.account { lines.append("#SBATCH --account=\(a)") }
         lines += o.extra.map { "#SBATCH \($0)" }
         var command = [shellQuote(o.binary), "run", shellQuote(o.specPath)]
         if let p = o.profile { command += ["--profile", shellQuote(p)] }
         for s in o.overrides { command += ["--set", shellQuote(s)] }
-        command += ["--cache", shellQuote(o.cache), "--results", shellQuote(o.results), "--threads", "\(o.cpusPerTask)",
-                    "--task", "\(wave).${SLURM_ARRAY_TASK_ID}", "--plan-digest", digest]
-        lines += ["export BACKDOORLAB_LOG=\(shellQuote(o.logs))/w\(wave)-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out",
-                  "exec " + command.joined(separator: " ")]
+        command += [
+            "--cache", shellQuote(o.cache), "--results", shellQuote(o.results), "--threads", "\(o.cpusPerTask)",
+            "--task", "\(wave).${SLURM_ARRAY_TASK_ID}", "--plan-digest", digest,
+        ]
+        lines += [
+            "export BACKDOORLAB_LOG=\(shellQuote(o.logs))/w\(wave)-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out",
+            "exec " + command.joined(separator: " "),
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -22,7 +22,9 @@ extension Plan {
         var counted = Set<String>()
         return files.map { file in
             let mine = stages(of: file)
-            var row = SpecCost(file: file, runs: runs.filter { $0.file == file }.count, stages: mine.count, alone: Cost(), added: Cost())
+            var row = SpecCost(
+                file: file, runs: runs.filter { $0.file == file }.count, stages: mine.count, alone: Cost(),
+                added: Cost())
             for s in mine {
                 row.alone.add(s.cost)
                 if counted.insert(s.key).inserted { row.added.add(s.cost) }
@@ -45,7 +47,9 @@ extension Plan {
 extension Cost {
     /// Sums FLOPs, time and disk; memory is the peak of the two.
     mutating func add(_ other: Cost) {
-        flops += other.flops; seconds += other.seconds; diskBytes += other.diskBytes
+        flops += other.flops
+        seconds += other.seconds
+        diskBytes += other.diskBytes
         memoryBytes = max(memoryBytes, other.memoryBytes)
     }
 }

@@ -20,12 +20,15 @@ public struct Stage: Sendable {
     public var kind: Kind { type(of: work).name }
 
     /// A stage of `work` on `inputs`.
-    public init(_ work: any StageKind, inputs: [String], cost: Cost, origin: Mark, user: String, checkpointEvery: Int? = nil)
+    public init(
+        _ work: any StageKind, inputs: [String], cost: Cost, origin: Mark, user: String, checkpointEvery: Int? = nil
+    )
         throws
     {
         self.work = work
         parameters = try Value(encoding: work)
-        key = Stage.key(kind: type(of: work).name, version: type(of: work).version, parameters: parameters, inputs: inputs)
+        key = Stage.key(
+            kind: type(of: work).name, version: type(of: work).version, parameters: parameters, inputs: inputs)
         self.inputs = inputs
         self.cost = cost
         self.origin = origin
@@ -35,7 +38,8 @@ public struct Stage: Sendable {
 
     public static func key(kind: Kind, version: Int, parameters: Value, inputs: [String]) -> String {
         let text =
-            "backdoorlab-stage\n\(kind.rawValue)\nv\(version)\n\(parameters.canonicalJSON)\n" + inputs.joined(separator: "\n")
+            "backdoorlab-stage\n\(kind.rawValue)\nv\(version)\n\(parameters.canonicalJSON)\n"
+            + inputs.joined(separator: "\n")
         return SHA256.hash(data: Array(text.utf8)).map { String(format2($0)) }.joined()
     }
 
@@ -57,7 +61,10 @@ public struct Cost: Sendable, Codable, Equatable {
     public var memoryBytes: Double
     public var diskBytes: Double
     public init(flops: Double = 0, seconds: Double = 0, memoryBytes: Double = 0, diskBytes: Double = 0) {
-        self.flops = flops; self.seconds = seconds; self.memoryBytes = memoryBytes; self.diskBytes = diskBytes
+        self.flops = flops
+        self.seconds = seconds
+        self.memoryBytes = memoryBytes
+        self.diskBytes = diskBytes
     }
 }
 
@@ -93,7 +100,9 @@ public struct Plan: Sendable {
     private let positions: [String: Int]
 
     public init(stages: [Stage], runs: [PlannedRun], rates: Rates) {
-        self.stages = stages; self.runs = runs; self.rates = rates
+        self.stages = stages
+        self.runs = runs
+        self.rates = rates
         positions = Dictionary(stages.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 

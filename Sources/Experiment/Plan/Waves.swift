@@ -28,13 +28,24 @@ public struct Waves: Sendable {
                 users[k, default: []].insert(i)
                 s.inputs.forEach(visit)
             }
-            visit(r.evaluate); r.detect.map(visit)
+            visit(r.evaluate)
+            r.detect.map(visit)
         }
-        var groups: [[String]] = [], groupOf: [Set<Int>: Int] = [:], reports: [String] = []
+        var groups: [[String]] = []
+        var groupOf: [Set<Int>: Int] = [:]
+        var reports: [String] = []
         for s in plan.stages {
-            if s.kind == .report { reports.append(s.key); continue }
+            if s.kind == .report {
+                reports.append(s.key)
+                continue
+            }
             let u = users[s.key] ?? []
-            if let g = groupOf[u] { groups[g].append(s.key) } else { groupOf[u] = groups.count; groups.append([s.key]) }
+            if let g = groupOf[u] {
+                groups[g].append(s.key)
+            } else {
+                groupOf[u] = groups.count
+                groups.append([s.key])
+            }
         }
         // Waves: a group waits for every group it takes an input from. Those serve a strict superset of
         // its runs, so the group graph has no cycle and the passes below settle.
@@ -47,17 +58,23 @@ public struct Waves: Sendable {
             for (g, keys) in groups.enumerated() {
                 for k in keys {
                     for i in plan.stage(k)?.inputs ?? [] {
-                        if let h = groupIndex[i], h != g, wave[h] + 1 > wave[g] { wave[g] = wave[h] + 1; changed = true }
+                        if let h = groupIndex[i], h != g, wave[h] + 1 > wave[g] {
+                            wave[g] = wave[h] + 1
+                            changed = true
+                        }
                     }
                 }
             }
         }
         let depth = (wave.max() ?? -1) + 1
         var out = [[Task]](repeating: [], count: depth + (reports.isEmpty ? 0 : 1))
-        for (g, keys) in groups.enumerated() { out[wave[g]].append(Task(wave: wave[g], index: out[wave[g]].count, stages: keys)) }
+        for (g, keys) in groups.enumerated() {
+            out[wave[g]].append(Task(wave: wave[g], index: out[wave[g]].count, stages: keys))
+        }
         if !reports.isEmpty { out[depth].append(Task(wave: depth, index: 0, stages: reports)) }
         waves = out
-        digest = SHA256.hash(data: Array(plan.stages.map(\.key).joined(separator: "\n").utf8)).map { format2($0) }.joined()
+        digest = SHA256.hash(data: Array(plan.stages.map(\.key).joined(separator: "\n").utf8)).map { format2($0) }
+            .joined()
     }
 
     /// The task `wave.index`, if the plan has it.

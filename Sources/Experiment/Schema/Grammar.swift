@@ -5,13 +5,17 @@ import Datasets
 public enum Grammar {
     public static func markdown(preamble: String) -> String {
         var out = preamble.hasSuffix("\n") ? preamble : preamble + "\n"
-        out += "\n## Keys\n\nGenerated from the validator's own definitions by `backdoorlab grammar --write grammar`; a test fails when this file is stale.\n"
+        out +=
+            "\n## Keys\n\nGenerated from the validator's own definitions by `backdoorlab grammar --write grammar`; a test fails when this file is stale.\n"
         var seen = Set<String>()
         section(SpecSchema.spec, path: "", into: &out, seen: &seen)
-        out += "\n## Class names\n\n`attack.target`, `than_where` selectors and the report use class numbers; they mean:\n\n"
+        out +=
+            "\n## Class names\n\n`attack.target`, `than_where` selectors and the report use class numbers; they mean:\n\n"
         out += "| dataset | classes |\n|---|---|\n"
-        for (name, classes) in [("fashion_mnist", FashionMNIST.classNames), ("cifar10, cinic10", CIFAR.cifar10ClassNames),
-                                ("cifar100 (labels: coarse)", CIFAR.cifar100CoarseNames)] {
+        for (name, classes) in [
+            ("fashion_mnist", FashionMNIST.classNames), ("cifar10, cinic10", CIFAR.cifar10ClassNames),
+            ("cifar100 (labels: coarse)", CIFAR.cifar100CoarseNames),
+        ] {
             out += "| \(name) | " + classes.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") + " |\n"
         }
         out += "| cifar100 (labels: fine) | 0–99 in the order of the dataset's `fine_label_names.txt` |\n"
@@ -20,7 +24,7 @@ public enum Grammar {
 
     static func defaultText(_ f: Field) -> String {
         guard let d = f.defaultValue else { return f.required ? "required" : "—" }
-        if case let .object(o) = d, o.isEmpty { return "(its defaults)" }
+        if case .object(let o) = d, o.isEmpty { return "(its defaults)" }
         return "`\(d.text)`"
     }
 
@@ -33,19 +37,24 @@ public enum Grammar {
     static func table(_ fields: [Field], top: Bool = false, into out: inout String) {
         out += "| key | type | default | meaning | thesis |\n|---|---|---|---|---|\n"
         // Taken out by the loader before validation, so not a field of the schema; a spec may still write it.
-        if top { out += "| `profiles` | a mapping of profile names to overlays | — | Overlays applied with `--profile NAME`, after the folder's `profiles/NAME.yaml` (see Composition). |  |\n" }
+        if top {
+            out +=
+                "| `profiles` | a mapping of profile names to overlays | — | Overlays applied with `--profile NAME`, after the folder's `profiles/NAME.yaml` (see Composition). |  |\n"
+        }
         for f in fields {
-            out += "| `\(f.name)` | \(f.type.summary.replacingPipes) | \(defaultText(f).replacingPipes) | \(f.doc.replacingPipes) | \(f.thesis ?? "") |\n"
+            out +=
+                "| `\(f.name)` | \(f.type.summary.replacingPipes) | \(defaultText(f).replacingPipes) | \(f.doc.replacingPipes) | \(f.thesis ?? "") |\n"
         }
     }
 
     static func nested(_ t: SchemaType, path: String, into out: inout String, seen: inout Set<String>) {
         switch t {
-        case let .object(o): section(o, path: path, into: &out, seen: &seen)
-        case let .list(inner, _): nested(inner, path: path + "[]", into: &out, seen: &seen)
-        case let .either(ts): for x in ts { nested(x, path: path, into: &out, seen: &seen) }
-        case let .variant(v):
-            out += "\n### `\(path)` — \(v.name)\n\n\(v.doc) Written as a mapping with `kind`, or just the kind's name. Default kind: `\(v.defaultCase)`.\n"
+        case .object(let o): section(o, path: path, into: &out, seen: &seen)
+        case .list(let inner, _): nested(inner, path: path + "[]", into: &out, seen: &seen)
+        case .either(let ts): for x in ts { nested(x, path: path, into: &out, seen: &seen) }
+        case .variant(let v):
+            out +=
+                "\n### `\(path)` — \(v.name)\n\n\(v.doc) Written as a mapping with `kind`, or just the kind's name. Default kind: `\(v.defaultCase)`.\n"
             for c in v.cases {
                 out += "\n#### kind `\(c.name)`\n\n\(c.doc)\n\n"
                 if !c.fields.isEmpty { table(c.fields, into: &out) }
@@ -58,7 +67,8 @@ public enum Grammar {
     /// JSON Schema (draft 2020-12). Every value may also be `{sweep: [...]}`.
     public static func jsonSchema() -> String {
         let body = schema(.object(SpecSchema.spec), top: true)
-        return "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"BackdoorLab experiment spec\","
+        return
+            "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"BackdoorLab experiment spec\","
             + String(body.dropFirst()) + "\n"
     }
 
@@ -69,34 +79,44 @@ public enum Grammar {
     static func schema(_ t: SchemaType, top: Bool = false) -> String {
         switch t {
         case .bool: return "{\"type\":\"boolean\"}"
-        case let .integer(lo, hi):
-            return "{\"type\":\"integer\"" + (lo.map { ",\"minimum\":\($0)" } ?? "") + (hi.map { ",\"maximum\":\($0)" } ?? "") + "}"
-        case let .number(lo, hi, ex):
-            let l = lo.map { ex ? ",\"exclusiveMinimum\":\(Value.number($0).canonicalJSON)" : ",\"minimum\":\(Value.number($0).canonicalJSON)" } ?? ""
+        case .integer(let lo, let hi):
+            return "{\"type\":\"integer\"" + (lo.map { ",\"minimum\":\($0)" } ?? "")
+                + (hi.map { ",\"maximum\":\($0)" } ?? "") + "}"
+        case .number(let lo, let hi, let ex):
+            let l =
+                lo.map {
+                    ex
+                        ? ",\"exclusiveMinimum\":\(Value.number($0).canonicalJSON)"
+                        : ",\"minimum\":\(Value.number($0).canonicalJSON)"
+                } ?? ""
             // Fractions such as "1/3" are numbers to the validator; editors see them as strings.
-            return "{\"anyOf\":[{\"type\":\"number\"\(l)" + (hi.map { ",\"maximum\":\(Value.number($0).canonicalJSON)" } ?? "")
+            return "{\"anyOf\":[{\"type\":\"number\"\(l)"
+                + (hi.map { ",\"maximum\":\(Value.number($0).canonicalJSON)" } ?? "")
                 + "},{\"type\":\"string\",\"pattern\":\"^[0-9.]+/[0-9.]+$\"}]}"
         case .string, .path: return "{\"type\":\"string\"}"
-        case let .choice(c): return "{\"enum\":[" + c.map(jsonString).joined(separator: ",") + "]}"
-        case let .list(inner, n):
+        case .choice(let c): return "{\"enum\":[" + c.map(jsonString).joined(separator: ",") + "]}"
+        case .list(let inner, let n):
             let array = "{\"type\":\"array\",\"minItems\":\(n),\"items\":\(withSweep(schema(inner)))}"
             // A single word stands for a list of one; a single number does not (see Validator).
             switch inner {
             case .integer, .number: return array
             default: return "{\"anyOf\":[\(array),\(schema(inner))]}"
             }
-        case let .object(o):
+        case .object(let o):
             // The loader takes a spec's `profiles: {NAME: overlay}` out before validation; editors should accept it.
-            let profiles = "\"profiles\":{\"type\":\"object\",\"description\":\"Overlays applied with --profile NAME, after the folder's profiles/NAME.yaml.\",\"additionalProperties\":{\"type\":\"object\"}}"
+            let profiles =
+                "\"profiles\":{\"type\":\"object\",\"description\":\"Overlays applied with --profile NAME, after the folder's profiles/NAME.yaml.\",\"additionalProperties\":{\"type\":\"object\"}}"
             return object(o.fields, extra: top ? [profiles] : [], top: top, doc: o.doc)
-        case let .variant(v):
+        case .variant(let v):
             let cases = v.cases.map { c in
-                object(c.fields, extra: ["\"kind\":{\"const\":\(jsonString(c.name))}"], top: false, doc: c.doc,
-                       kindRequired: c.name != v.defaultCase)
+                object(
+                    c.fields, extra: ["\"kind\":{\"const\":\(jsonString(c.name))}"], top: false, doc: c.doc,
+                    kindRequired: c.name != v.defaultCase)
             }
-            return "{\"anyOf\":[{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}," + cases.joined(separator: ",")
+            return "{\"anyOf\":[{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]},"
+                + cases.joined(separator: ",")
                 + "," + partialVariant(v) + "]}"
-        case let .either(ts): return "{\"anyOf\":[" + ts.map { schema($0) }.joined(separator: ",") + "]}"
+        case .either(let ts): return "{\"anyOf\":[" + ts.map { schema($0) }.joined(separator: ",") + "]}"
         }
     }
 
@@ -104,33 +124,49 @@ public enum Grammar {
     /// base's PGD) or swept (`kind: {sweep: [sgd_baseline, dp_sgd]}`). An editor cannot know the kind,
     /// so it accepts any case's keys; the tool checks the composed spec against the kind it ends up with.
     static func partialVariant(_ v: Variant) -> String {
-        var names: [String] = [], types: [String: [SchemaType]] = [:], docs: [String: String] = [:]
+        var names: [String] = []
+        var types: [String: [SchemaType]] = [:]
+        var docs: [String: String] = [:]
         for c in v.cases {
             for f in c.fields {
-                if types[f.name] == nil { names.append(f.name); docs[f.name] = f.doc }
+                if types[f.name] == nil {
+                    names.append(f.name)
+                    docs[f.name] = f.doc
+                }
                 types[f.name, default: []].append(f.type)
             }
         }
-        let kind = "\"kind\":" + withSweep("{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}")
-        let props = [kind] + names.map { n in
-            let schemas = Array(Set(types[n, default: []].map { schema($0) })).sorted()
-            let s = schemas.count == 1 ? schemas[0] : "{\"anyOf\":[" + schemas.joined(separator: ",") + "]}"
-            return "\(jsonString(n)):" + withSweep(String(s.dropLast()) + ",\"description\":\(jsonString(docs[n] ?? ""))}")
-        }
-        return "{\"type\":\"object\",\"description\":\(jsonString("Part of " + v.doc.prefix(1).lowercased() + v.doc.dropFirst() + " (its kind inherited or swept)")),"
+        let kind =
+            "\"kind\":" + withSweep("{\"enum\":[" + v.cases.map { jsonString($0.name) }.joined(separator: ",") + "]}")
+        let props =
+            [kind]
+            + names.map { n in
+                let schemas = Array(Set(types[n, default: []].map { schema($0) })).sorted()
+                let s = schemas.count == 1 ? schemas[0] : "{\"anyOf\":[" + schemas.joined(separator: ",") + "]}"
+                return "\(jsonString(n)):"
+                    + withSweep(String(s.dropLast()) + ",\"description\":\(jsonString(docs[n] ?? ""))}")
+            }
+        return
+            "{\"type\":\"object\",\"description\":\(jsonString("Part of " + v.doc.prefix(1).lowercased() + v.doc.dropFirst() + " (its kind inherited or swept)")),"
             + "\"additionalProperties\":false,\"properties\":{" + props.joined(separator: ",") + "}}"
     }
 
-    static func object(_ fields: [Field], extra: [String], top: Bool, doc: String, kindRequired: Bool = false) -> String {
-        let props = extra + fields.map { f in
-            var s = schema(f.type)
-            s = String(s.dropLast()) + ",\"description\":\(jsonString(f.doc))" + (f.defaultValue.map { ",\"default\":\($0.canonicalJSON)" } ?? "") + "}"
-            return "\(jsonString(f.name)):" + withSweep(s)
-        }
+    static func object(_ fields: [Field], extra: [String], top: Bool, doc: String, kindRequired: Bool = false) -> String
+    {
+        let props =
+            extra
+            + fields.map { f in
+                var s = schema(f.type)
+                s =
+                    String(s.dropLast()) + ",\"description\":\(jsonString(f.doc))"
+                    + (f.defaultValue.map { ",\"default\":\($0.canonicalJSON)" } ?? "") + "}"
+                return "\(jsonString(f.name)):" + withSweep(s)
+            }
         var required = fields.filter(\.required).map { jsonString($0.name) }
         if kindRequired { required.append("\"kind\"") }
         return "{\"type\":\"object\",\"description\":\(jsonString(doc)),\"additionalProperties\":false,\"properties\":{"
-            + props.joined(separator: ",") + "}" + (required.isEmpty ? "" : ",\"required\":[" + required.joined(separator: ",") + "]") + "}"
+            + props.joined(separator: ",") + "}"
+            + (required.isEmpty ? "" : ",\"required\":[" + required.joined(separator: ",") + "]") + "}"
     }
 }
 

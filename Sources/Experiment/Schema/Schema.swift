@@ -26,8 +26,16 @@ public struct Field: Sendable {
     /// Where in the thesis the key comes from.
     public var thesis: String?
 
-    public init(_ name: String, _ type: SchemaType, default d: Value? = nil, required: Bool = false, _ doc: String, thesis: String? = nil) {
-        self.name = name; self.type = type; self.defaultValue = d; self.required = required; self.doc = doc; self.thesis = thesis
+    public init(
+        _ name: String, _ type: SchemaType, default d: Value? = nil, required: Bool = false, _ doc: String,
+        thesis: String? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = d
+        self.required = required
+        self.doc = doc
+        self.thesis = thesis
     }
 }
 
@@ -35,7 +43,11 @@ public struct ObjectSchema: Sendable {
     public var name: String
     public var doc: String
     public var fields: [Field]
-    public init(_ name: String, _ doc: String, _ fields: [Field]) { self.name = name; self.doc = doc; self.fields = fields }
+    public init(_ name: String, _ doc: String, _ fields: [Field]) {
+        self.name = name
+        self.doc = doc
+        self.fields = fields
+    }
     public func field(_ n: String) -> Field? { fields.first { $0.name == n } }
 }
 
@@ -44,14 +56,21 @@ public struct Variant: Sendable {
         public var name: String
         public var doc: String
         public var fields: [Field]
-        public init(_ name: String, _ doc: String, _ fields: [Field] = []) { self.name = name; self.doc = doc; self.fields = fields }
+        public init(_ name: String, _ doc: String, _ fields: [Field] = []) {
+            self.name = name
+            self.doc = doc
+            self.fields = fields
+        }
     }
     public var name: String
     public var doc: String
     public var cases: [Case]
     public var defaultCase: String
     public init(_ name: String, _ doc: String, default d: String, _ cases: [Case]) {
-        self.name = name; self.doc = doc; self.defaultCase = d; self.cases = cases
+        self.name = name
+        self.doc = doc
+        self.defaultCase = d
+        self.cases = cases
     }
     public func `case`(_ n: String) -> Case? { cases.first { $0.name == n } }
 }
@@ -61,26 +80,26 @@ extension SchemaType {
     public var summary: String {
         switch self {
         case .bool: return "true or false"
-        case let .integer(lo, hi): return "an integer" + range(lo.map(Double.init), hi.map(Double.init), false)
-        case let .number(lo, hi, ex): return "a number" + range(lo, hi, ex)
+        case .integer(let lo, let hi): return "an integer" + range(lo.map(Double.init), hi.map(Double.init), false)
+        case .number(let lo, let hi, let ex): return "a number" + range(lo, hi, ex)
         case .string: return "text"
         case .path: return "a file path"
-        case let .choice(c): return "one of " + c.joined(separator: ", ")
-        case let .list(t, n): return "a list" + (n > 0 ? " of at least \(n)" : "") + " of \(t.summary)"
-        case let .object(o): return "a mapping (\(o.name))"
-        case let .variant(v):
+        case .choice(let c): return "one of " + c.joined(separator: ", ")
+        case .list(let t, let n): return "a list" + (n > 0 ? " of at least \(n)" : "") + " of \(t.summary)"
+        case .object(let o): return "a mapping (\(o.name))"
+        case .variant(let v):
             let article = "aeiou".contains(v.name.first?.lowercased() ?? "") ? "an" : "a"
             return "\(article) \(v.name) (kind: " + v.cases.map(\.name).joined(separator: " | ") + ")"
-        case let .either(ts): return ts.map(\.summary).joined(separator: ", or ")
+        case .either(let ts): return ts.map(\.summary).joined(separator: ", or ")
         }
     }
 
     private func range(_ lo: Double?, _ hi: Double?, _ ex: Bool) -> String {
         func f(_ d: Double) -> String { Value.number(d).canonicalJSON }
         switch (lo, hi) {
-        case let (l?, h?): return " in \(ex ? "(" : "[")\(f(l)), \(f(h))]"
-        case let (l?, nil): return ex ? " > \(f(l))" : " ≥ \(f(l))"
-        case let (nil, h?): return " ≤ \(f(h))"
+        case (let l?, let h?): return " in \(ex ? "(" : "[")\(f(l)), \(f(h))]"
+        case (let l?, nil): return ex ? " > \(f(l))" : " ≥ \(f(l))"
+        case (nil, let h?): return " ≤ \(f(h))"
         default: return ""
         }
     }

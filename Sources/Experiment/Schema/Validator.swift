@@ -18,7 +18,7 @@ public struct Validator {
     /// `failedSections`), so checks across keys can still run on them.
     public mutating func validate(_ node: Node, as object: ObjectSchema) -> Value {
         if let v = validate(node, .object(object), path: "") { return v }
-        guard case var .object(o) = partial ?? .object([:]) else { return .object([:]) }
+        guard case .object(var o) = partial ?? .object([:]) else { return .object([:]) }
         // A failed section is stood in for by its default, so checks across keys can read a whole value.
         partialIsComplete = true
         for key in failedSections where o[key] == nil {
@@ -48,14 +48,14 @@ public struct Validator {
         let what = Validator.name(path)
         switch type {
         case .bool:
-            guard case let .scalar(s, true, m) = node, s == "true" || s == "false" else {
+            guard case .scalar(let s, true, let m) = node, s == "true" || s == "false" else {
                 return fail(node.mark, "\(what) must be true or false (got \(node.kindDescription))")
             }
             _ = m
             return .bool(s == "true")
-        case let .integer(lo, hi):
-            guard case let .scalar(s, true, m) = node, let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
-                if case let .scalar(s, true, _) = node, Double(s) != nil {
+        case .integer(let lo, let hi):
+            guard case .scalar(let s, true, let m) = node, let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
+                if case .scalar(let s, true, _) = node, Double(s) != nil {
                     return fail(node.mark, "\(what) must be a whole number (got \(s))")
                 }
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
@@ -63,96 +63,135 @@ public struct Validator {
             if let lo, i < lo { return fail(m, "\(what) must be ≥ \(lo) (got \(i))") }
             if let hi, i > hi { return fail(m, "\(what) must be ≤ \(hi) (got \(i))") }
             return .int(i)
-        case let .number(lo, hi, ex):
-            guard case let .scalar(s, true, m) = node, let d = parseNumber(s) else {
+        case .number(let lo, let hi, let ex):
+            guard case .scalar(let s, true, let m) = node, let d = parseNumber(s) else {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
             }
             let t = Value.number(d).canonicalJSON
-            if let lo, ex ? d <= lo : d < lo { return fail(m, "\(what) must be \(ex ? ">" : "≥") \(Value.number(lo).canonicalJSON) (got \(t))") }
+            if let lo, ex ? d <= lo : d < lo {
+                return fail(m, "\(what) must be \(ex ? ">" : "≥") \(Value.number(lo).canonicalJSON) (got \(t))")
+            }
             if let hi, d > hi { return fail(m, "\(what) must be ≤ \(Value.number(hi).canonicalJSON) (got \(t))") }
             return .number(d)
         case .string, .path:
-            guard case let .scalar(s, _, _) = node else { return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))") }
+            guard case .scalar(let s, _, _) = node else {
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
             if case .path = type, s.isEmpty { return fail(node.mark, "\(what) must be a non-empty path") }
             return .string(s)
-        case let .choice(options):
-            guard case let .scalar(s, _, m) = node else {
+        case .choice(let options):
+            guard case .scalar(let s, _, let m) = node else {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
             }
             guard options.contains(s) else {
-                return fail(m, "\(what) must be one of \(options.joined(separator: ", ")) (got '\(quoted(s))')\(didYouMean(s, options))")
+                return fail(
+                    m,
+                    "\(what) must be one of \(options.joined(separator: ", ")) (got '\(quoted(s))')\(didYouMean(s, options))"
+                )
             }
             return .string(s)
-        case let .list(inner, minCount):
+        case .list(let inner, let minCount):
             let items: [Node]
-            if case let .sequence(l, _) = node { items = l } else if case let .scalar(text, _, _) = node {
+            if case .sequence(let l, _) = node {
+                items = l
+            } else if case .scalar(let text, _, _) = node {
                 // A single word stands for a list of one (`corners: all`); a single number does not: `widths: 16`
                 // read as [16] would silently build a one-group network.
-                if case .integer = inner { return fail(node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one") }
-                if case .number = inner { return fail(node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one") }
+                if case .integer = inner {
+                    return fail(
+                        node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
+                }
+                if case .number = inner {
+                    return fail(
+                        node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
+                }
                 items = [node]
             } else {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
             }
-            if items.count < minCount { return fail(node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))") }
-            var out: [Value] = [], ok = true
+            if items.count < minCount {
+                return fail(
+                    node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))"
+                )
+            }
+            var out: [Value] = []
+            var ok = true
             for (i, item) in items.enumerated() {
                 if let v = validate(item, inner, path: "\(path)[\(i)]") { out.append(v) } else { ok = false }
             }
             return ok ? .list(out) : nil
-        case let .object(schema):
-            guard case let .mapping(entries, m) = node else {
+        case .object(let schema):
+            guard case .mapping(let entries, let m) = node else {
                 return fail(node.mark, "\(what) must be a mapping of \(schema.name) keys (got \(node.kindDescription))")
             }
             return validateFields(entries, schema.fields, at: m, path: path, context: schema.name)
-        case let .variant(v):
-            var entries: [Node.Entry], m = node.mark, kindNode: Node
+        case .variant(let v):
+            var entries: [Node.Entry]
+            var m = node.mark
+            var kindNode: Node
             switch node {
-            case let .scalar(s, _, sm):
-                entries = []; kindNode = .scalar(s, plain: true, sm)
-            case let .mapping(e, mm):
-                entries = e; m = mm
+            case .scalar(let s, _, let sm):
+                entries = []
+                kindNode = .scalar(s, plain: true, sm)
+            case .mapping(let e, let mm):
+                entries = e
+                m = mm
                 kindNode = e.first { $0.key == "kind" }?.value ?? .scalar(v.defaultCase, plain: true, mm)
             case .sequence:
                 return fail(node.mark, "\(what) must be \(type.summary) (got a list)")
             }
             let kindPath = path.isEmpty ? "kind" : path + ".kind"
             guard let kind = validate(kindNode, .choice(v.cases.map(\.name)), path: kindPath)?.string,
-                  let c = v.case(kind) else { return nil }
+                let c = v.case(kind)
+            else { return nil }
             entries.removeAll { $0.key == "kind" }
-            guard var fields = validateFields(entries, c.fields, at: m, path: path, context: "\(v.name) kind '\(kind)'")?.object else {
+            guard
+                var fields = validateFields(entries, c.fields, at: m, path: path, context: "\(v.name) kind '\(kind)'")?
+                    .object
+            else {
                 return nil
             }
             fields["kind"] = .string(kind)
             return .object(fields)
-        case let .either(types):
+        case .either(let types):
             // Pick the alternative whose shape matches the node; report that one's problems.
             let shaped = types.first { t in
                 switch (t, node) {
                 case (.object, .mapping), (.variant, .mapping), (.list, .sequence): return true
-                case (.bool, .scalar), (.integer, .scalar), (.number, .scalar), (.string, .scalar), (.path, .scalar), (.choice, .scalar): return true
+                case (.bool, .scalar), (.integer, .scalar), (.number, .scalar), (.string, .scalar), (.path, .scalar),
+                    (.choice, .scalar):
+                    return true
                 default: return false
                 }
             }
-            guard let t = shaped else { return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))") }
+            guard let t = shaped else {
+                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+            }
             return validate(node, t, path: path)
         }
     }
 
-    mutating func validateFields(_ entries: [Node.Entry], _ fields: [Field], at m: Mark, path: String, context: String) -> Value? {
-        var out: [String: Value] = [:], ok = true
+    mutating func validateFields(_ entries: [Node.Entry], _ fields: [Field], at m: Mark, path: String, context: String)
+        -> Value?
+    {
+        var out: [String: Value] = [:]
+        var ok = true
         let names = fields.map(\.name)
-        var misspelt = Set<String>()   // keys an unknown key probably meant: not reported missing as well
+        var misspelt = Set<String>()  // keys an unknown key probably meant: not reported missing as well
         for e in entries {
             let p = path.isEmpty ? e.key : path + "." + e.key
             guard let f = fields.first(where: { $0.name == e.key }) else {
                 if let meant = suggestion(for: e.key, among: names) { misspelt.insert(meant) }
-                diagnostics.append(Diagnostic(e.keyMark, "unknown key '\(quoted(e.key))' in \(context)\(didYouMean(e.key, names))",
-                                              notes: ["valid keys: " + names.joined(separator: ", ")]))
+                diagnostics.append(
+                    Diagnostic(
+                        e.keyMark, "unknown key '\(quoted(e.key))' in \(context)\(didYouMean(e.key, names))",
+                        notes: ["valid keys: " + names.joined(separator: ", ")]))
                 ok = false
                 continue
             }
-            if let v = validate(e.value, f.type, path: p) { out[e.key] = v } else {
+            if let v = validate(e.value, f.type, path: p) {
+                out[e.key] = v
+            } else {
                 ok = false
                 if path.isEmpty { failedSections.insert(e.key) }
             }

@@ -23,7 +23,7 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
         case .none, .standard:
             var c = encoder.singleValueContainer()
             try c.encode(self == .none ? "none" : "standard")
-        case let .custom(crop, flip, standardize):
+        case .custom(let crop, let flip, let standardize):
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(crop, forKey: .crop_padding)
             try c.encode(flip, forKey: .flip)
@@ -36,7 +36,7 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
         switch self {
         case .none: return .none
         case .standard: return .standard
-        case let .custom(crop, flip, _): return Augmentation(cropPadding: crop, horizontalFlip: flip)
+        case .custom(let crop, let flip, _): return Augmentation(cropPadding: crop, horizontalFlip: flip)
         }
     }
 
@@ -45,7 +45,7 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
         switch self {
         case .none: return false
         case .standard: return true
-        case let .custom(_, _, s): return s
+        case .custom(_, _, let s): return s
         }
     }
 }

@@ -14,7 +14,9 @@ public struct DPSettings: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case clip, microbatches, sampling, delta, trainable, pretrain
-        case noiseMultiplier = "noise_multiplier", lotSize = "lot_size", batchNorm = "batch_norm"
+        case noiseMultiplier = "noise_multiplier"
+        case lotSize = "lot_size"
+        case batchNorm = "batch_norm"
     }
 
     /// How the trained unit's batch norms normalise.

@@ -9,7 +9,9 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public var publicSource: PublicSource?
 
     enum CodingKeys: String, CodingKey {
-        case name, path, labels, subset, publicFraction = "public_fraction", publicSource = "public_source"
+        case name, path, labels, subset
+        case publicFraction = "public_fraction"
+        case publicSource = "public_source"
     }
 
     /// `dataset.public_source`: a second dataset that serves as the public split.
@@ -40,7 +42,8 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
 
 /// The datasets BackdoorLab reads.
 public enum DatasetName: String, Codable, Sendable, Hashable, CaseIterable {
-    case fashionMNIST = "fashion_mnist", cifar10, cifar100, cinic10
+    case fashionMNIST = "fashion_mnist"
+    case cifar10, cifar100, cinic10
 
     /// [H, W, C].
     public var shape: [Int] { self == .fashionMNIST ? [28, 28, 1] : [32, 32, 3] }

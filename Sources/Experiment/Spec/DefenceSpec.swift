@@ -23,10 +23,10 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .none: try c.encode("none", forKey: .kind)
-        case let .dpSGD(s):
+        case .dpSGD(let s):
             try c.encode("dp_sgd", forKey: .kind)
             try s.encode(to: encoder)
-        case let .sgdBaseline(s):
+        case .sgdBaseline(let s):
             try c.encode("sgd_baseline", forKey: .kind)
             try s.encode(to: encoder)
         }
@@ -36,7 +36,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     public var settings: DPSettings? {
         switch self {
         case .none: return nil
-        case let .dpSGD(s), let .sgdBaseline(s): return s
+        case .dpSGD(let s), .sgdBaseline(let s): return s
         }
     }
 }

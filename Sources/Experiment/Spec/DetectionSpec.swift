@@ -5,5 +5,8 @@ public struct DetectionSpec: Codable, Sendable, Hashable {
     public var train: TrainSpec
     public var inspect: Int
 
-    enum CodingKeys: String, CodingKey { case enabled, train, inspect, cleanImages = "clean_images" }
+    enum CodingKeys: String, CodingKey {
+        case enabled, train, inspect
+        case cleanImages = "clean_images"
+    }
 }

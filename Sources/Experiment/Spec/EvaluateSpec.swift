@@ -10,5 +10,8 @@ public struct EvaluateSpec: Codable, Sendable, Hashable {
         public var amplitude: Double?
     }
 
-    enum CodingKeys: String, CodingKey { case attackSuccessRate = "attack_success_rate", perClass = "per_class" }
+    enum CodingKeys: String, CodingKey {
+        case attackSuccessRate = "attack_success_rate"
+        case perClass = "per_class"
+    }
 }

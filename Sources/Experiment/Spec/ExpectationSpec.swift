@@ -16,7 +16,8 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case finding, metric, runs, `where`, `is`, than, value, times, plus, aggregate, along
-        case thanWhere = "than_where", pairBy = "pair_by"
+        case thanWhere = "than_where"
+        case pairBy = "pair_by"
     }
 
     /// What an expectation compares, read from a finished run's cache entries.

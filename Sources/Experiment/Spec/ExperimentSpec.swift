@@ -57,7 +57,8 @@ public struct AttackSpec: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case poison, target, fraction, count, perturbation, trigger, fractionOfDataset = "fraction_of_dataset"
+        case poison, target, fraction, count, perturbation, trigger
+        case fractionOfDataset = "fraction_of_dataset"
     }
 
     /// How many of `victims` training images (of `classes` classes) are poisoned.

@@ -22,7 +22,9 @@ public struct GANSpec: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case latent, classes, steps, penalty, kernel
-        case criticSteps = "critic_steps", batchSize = "batch_size", learningRate = "learning_rate"
+        case criticSteps = "critic_steps"
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
     }
 
     /// The trainer's settings.
@@ -46,5 +48,8 @@ public struct EncodeSpec: Codable, Sendable, Hashable {
     public var stepSize: Double
     public var optimizer: LatentInversion.Method
 
-    enum CodingKeys: String, CodingKey { case steps, optimizer, stepSize = "step_size" }
+    enum CodingKeys: String, CodingKey {
+        case steps, optimizer
+        case stepSize = "step_size"
+    }
 }

@@ -17,16 +17,17 @@ public enum LearningRateSpec: Codable, Sendable, Hashable {
         if let c = try? decoder.singleValueContainer(), let rate = try? c.decode(Double.self) {
             self = .constant(rate)
         } else {
-            self = .piecewise(try decoder.container(keyedBy: CodingKeys.self).decode(Piecewise.self, forKey: .piecewise))
+            self = .piecewise(
+                try decoder.container(keyedBy: CodingKeys.self).decode(Piecewise.self, forKey: .piecewise))
         }
     }
 
     public func encode(to encoder: Encoder) throws {
         switch self {
-        case let .constant(r):
+        case .constant(let r):
             var c = encoder.singleValueContainer()
             try c.encode(r)
-        case let .piecewise(p):
+        case .piecewise(let p):
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(p, forKey: .piecewise)
         }
@@ -35,8 +36,8 @@ public enum LearningRateSpec: Codable, Sendable, Hashable {
     /// The schedule for a training of `total` steps (fractions become steps of it).
     public func schedule(total: Int) -> LearningRate {
         switch self {
-        case let .constant(r): return .constant(Float(r))
-        case let .piecewise(p):
+        case .constant(let r): return .constant(Float(r))
+        case .piecewise(let p):
             let bounds = p.boundaries ?? (p.fractions ?? []).map { Int(($0 * Double(total)).rounded()) }
             return .piecewise(boundaries: bounds, values: p.values.map { Float($0) })
         }

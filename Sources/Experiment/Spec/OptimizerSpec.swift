@@ -23,11 +23,11 @@ public enum OptimizerSpec: Codable, Sendable, Hashable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case let .momentum(m, decay):
+        case .momentum(let m, let decay):
             try c.encode("momentum", forKey: .kind)
             try c.encode(m, forKey: .momentum)
             try c.encode(decay, forKey: .weight_decay)
-        case let .adam(b1, b2, decay):
+        case .adam(let b1, let b2, let decay):
             try c.encode("adam", forKey: .kind)
             try c.encode(b1, forKey: .beta1)
             try c.encode(b2, forKey: .beta2)
@@ -38,11 +38,11 @@ public enum OptimizerSpec: Codable, Sendable, Hashable {
     /// The optimizer, prepared for `parameters`.
     public func make(for parameters: [Parameter]) -> Optimizer {
         switch self {
-        case let .momentum(m, decay):
+        case .momentum(let m, let decay):
             let o = SGD(momentum: Float(m), weightDecay: Float(decay))
             o.prepare(parameters)
             return o
-        case let .adam(b1, b2, decay):
+        case .adam(let b1, let b2, let decay):
             let o = Adam(beta1: Float(b1), beta2: Float(b2), weightDecay: Float(decay))
             o.prepare(parameters)
             return o

@@ -13,13 +13,16 @@ public struct PGDPerturbation: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case norm, epsilon, steps, reference
-        case epsilonUnits = "epsilon_units", stepSize = "step_size", randomStart = "random_start"
+        case epsilonUnits = "epsilon_units"
+        case stepSize = "step_size"
+        case randomStart = "random_start"
     }
 
     /// The attack on the raw 0–255 scale of images of `shape`.
     public func resolved(shape: [Int]) -> PGDParameters {
         PGDParameters(
-            norm: norm, epsilon: epsilon, units: epsilonUnits, steps: steps, stepSize: stepSize, randomStart: randomStart,
+            norm: norm, epsilon: epsilon, units: epsilonUnits, steps: steps, stepSize: stepSize,
+            randomStart: randomStart,
             shape: shape)
     }
 }

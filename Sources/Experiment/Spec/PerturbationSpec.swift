@@ -30,12 +30,12 @@ public enum PerturbationSpec: Codable, Sendable, Hashable {
         try c.encode(kind, forKey: .kind)
         switch self {
         case .none: break
-        case let .pgd(p): try p.encode(to: encoder)
-        case let .ganInterpolation(g): try g.encode(to: encoder)
-        case let .pixelInterpolation(tau, source):
+        case .pgd(let p): try p.encode(to: encoder)
+        case .ganInterpolation(let g): try g.encode(to: encoder)
+        case .pixelInterpolation(let tau, let source):
             try c.encode(tau, forKey: .tau)
             try c.encode(source, forKey: .source)
-        case let .gaussianNoise(sigma): try c.encode(sigma, forKey: .sigma)
+        case .gaussianNoise(let sigma): try c.encode(sigma, forKey: .sigma)
         }
     }
 

@@ -14,7 +14,8 @@ public enum Pretraining: Codable, Sendable, Hashable {
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self = .on(
-            dataset: try c.decode(String.self, forKey: .dataset), path: try c.decodeIfPresent(String.self, forKey: .path),
+            dataset: try c.decode(String.self, forKey: .dataset),
+            path: try c.decodeIfPresent(String.self, forKey: .path),
             train: try c.decodeIfPresent(TrainSpec.self, forKey: .train))
     }
 
@@ -23,7 +24,7 @@ public enum Pretraining: Codable, Sendable, Hashable {
         case .none:
             var c = encoder.singleValueContainer()
             try c.encode("none")
-        case let .on(dataset, path, train):
+        case .on(let dataset, let path, let train):
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(dataset, forKey: .dataset)
             try c.encodeIfPresent(path, forKey: .path)

@@ -18,7 +18,9 @@ public struct ReferenceSpec: Codable, Sendable, Hashable {
         public var randomStart: Bool
 
         enum CodingKeys: String, CodingKey {
-            case norm, epsilon, steps, stepSize = "step_size", randomStart = "random_start"
+            case norm, epsilon, steps
+            case stepSize = "step_size"
+            case randomStart = "random_start"
         }
     }
 

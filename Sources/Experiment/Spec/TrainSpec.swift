@@ -1,6 +1,5 @@
 import Learning
 
-
 /// How a network is trained (`train`, and the trainings of reference, pre-training and filter).
 public struct TrainSpec: Codable, Sendable, Hashable {
     public var optimizer: OptimizerSpec
@@ -13,7 +12,9 @@ public struct TrainSpec: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case optimizer, steps, epochs, augmentation
-        case batchSize = "batch_size", learningRate = "learning_rate", checkpointEvery = "checkpoint_every"
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case checkpointEvery = "checkpoint_every"
     }
 
     /// Steps for a training set of `count` images.

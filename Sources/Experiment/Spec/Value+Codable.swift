@@ -30,22 +30,22 @@ extension Value: Codable {
 
     public func encode(to encoder: Encoder) throws {
         switch self {
-        case let .bool(b):
+        case .bool(let b):
             var c = encoder.singleValueContainer()
             try c.encode(b)
-        case let .int(i):
+        case .int(let i):
             var c = encoder.singleValueContainer()
             try c.encode(i)
-        case let .number(d):
+        case .number(let d):
             var c = encoder.singleValueContainer()
             try c.encode(d)
-        case let .string(s):
+        case .string(let s):
             var c = encoder.singleValueContainer()
             try c.encode(s)
-        case let .list(l):
+        case .list(let l):
             var c = encoder.unkeyedContainer()
             for v in l { try c.encode(v) }
-        case let .object(o):
+        case .object(let o):
             var c = encoder.container(keyedBy: AnyKey.self)
             for (k, v) in o { try c.encode(v, forKey: AnyKey(k)) }
         }

@@ -9,7 +9,7 @@ public indirect enum Value: Hashable, Sendable {
     case object([String: Value])
 
     public subscript(key: String) -> Value? {
-        if case let .object(o) = self { return o[key] }
+        if case .object(let o) = self { return o[key] }
         return nil
     }
 
@@ -20,45 +20,62 @@ public indirect enum Value: Hashable, Sendable {
         return v
     }
 
-    public var string: String? { if case let .string(s) = self { return s }; return nil }
-    public var int: Int? { if case let .int(i) = self { return i }; return nil }
-    public var bool: Bool? { if case let .bool(b) = self { return b }; return nil }
+    public var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    public var int: Int? {
+        if case .int(let i) = self { return i }
+        return nil
+    }
+    public var bool: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
     public var double: Double? {
         switch self {
-        case let .number(d): return d
-        case let .int(i): return Double(i)
+        case .number(let d): return d
+        case .int(let i): return Double(i)
         default: return nil
         }
     }
-    public var list: [Value]? { if case let .list(l) = self { return l }; return nil }
-    public var object: [String: Value]? { if case let .object(o) = self { return o }; return nil }
+    public var list: [Value]? {
+        if case .list(let l) = self { return l }
+        return nil
+    }
+    public var object: [String: Value]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
 
     /// Canonical JSON: sorted keys, no spaces, numbers in shortest round-trip form (integral numbers as integers).
     public var canonicalJSON: String {
         switch self {
-        case let .bool(b): return b ? "true" : "false"
-        case let .int(i): return String(i)
-        case let .number(d):
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .number(let d):
             if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
             return "\(d)"
-        case let .string(s): return jsonString(s)
-        case let .list(l): return "[" + l.map(\.canonicalJSON).joined(separator: ",") + "]"
-        case let .object(o):
-            return "{" + o.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + $0.value.canonicalJSON }.joined(separator: ",") + "}"
+        case .string(let s): return jsonString(s)
+        case .list(let l): return "[" + l.map(\.canonicalJSON).joined(separator: ",") + "]"
+        case .object(let o):
+            return "{"
+                + o.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + $0.value.canonicalJSON }.joined(
+                    separator: ",") + "}"
         }
     }
 
     /// How the value reads in run labels: a fraction like 1/3 to four significant digits (0.3333).
     public var labelText: String {
-        if case let .number(d) = self, d != d.rounded() { return String(format: "%.4g", d) }
+        if case .number(let d) = self, d != d.rounded() { return String(format: "%.4g", d) }
         return text
     }
 
     /// How the value reads in messages and tables.
     public var text: String {
         switch self {
-        case let .string(s): return s
-        case let .list(l): return "[" + l.map(\.text).joined(separator: ", ") + "]"
+        case .string(let s): return s
+        case .list(let l): return "[" + l.map(\.text).joined(separator: ", ") + "]"
         case .object: return canonicalJSON
         default: return canonicalJSON
         }
@@ -75,7 +92,13 @@ func jsonString(_ s: String) -> String {
         case "\t": out += "\\t"
         case "\r": out += "\\r"
         default:
-            if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+            if u.value < 0x20 {
+                out +=
+                    "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                    + String(u.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
         }
     }
     return out + "\""

@@ -12,7 +12,8 @@ public struct ArchitectureParameters: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case kind, input, classes, stem, widths
-        case unitsPerGroup = "units_per_group", perImageStandardization = "per_image_standardization"
+        case unitsPerGroup = "units_per_group"
+        case perImageStandardization = "per_image_standardization"
     }
 
     public init(_ a: Architecture) {

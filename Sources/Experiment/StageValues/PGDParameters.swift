@@ -10,11 +10,14 @@ public struct PGDParameters: Codable, Sendable, Hashable {
     public var randomStart: Bool
 
     enum CodingKeys: String, CodingKey {
-        case norm, epsilon, steps, stepSize = "step_size", randomStart = "random_start"
+        case norm, epsilon, steps
+        case stepSize = "step_size"
+        case randomStart = "random_start"
     }
 
     /// ℓ2 radii in thesis units are for 32×32×3 images; the step defaults to 2.5·ε/steps.
-    init(norm: PGD.Norm, epsilon: Double, units: String, steps: Int, stepSize: Double?, randomStart: Bool, shape: [Int]) {
+    init(norm: PGD.Norm, epsilon: Double, units: String, steps: Int, stepSize: Double?, randomStart: Bool, shape: [Int])
+    {
         let eps = rawEpsilon(epsilon, norm: norm.rawValue, shape: shape, units: units)
         self.norm = norm
         self.epsilon = eps

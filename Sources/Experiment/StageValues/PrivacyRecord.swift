@@ -9,7 +9,10 @@ public struct PrivacyRecord: Codable, Sendable {
     public var samplingRate: Double
     public var accountant: String
 
-    enum CodingKeys: String, CodingKey { case epsilon, delta, order, accountant, samplingRate = "sampling_rate" }
+    enum CodingKeys: String, CodingKey {
+        case epsilon, delta, order, accountant
+        case samplingRate = "sampling_rate"
+    }
 
     public init(epsilon: Double, delta: Double, order: Double, samplingRate: Double, accountant: String) {
         self.epsilon = epsilon

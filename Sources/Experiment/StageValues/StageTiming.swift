@@ -4,5 +4,8 @@ public struct StageTiming: Codable, Sendable {
     /// Of `seconds`, what sittings before the last spent (read from the checkpoint it resumed).
     public var earlierSittingsSeconds: Double
 
-    enum CodingKeys: String, CodingKey { case seconds, earlierSittingsSeconds = "earlier_sittings_seconds" }
+    enum CodingKeys: String, CodingKey {
+        case seconds
+        case earlierSittingsSeconds = "earlier_sittings_seconds"
+    }
 }

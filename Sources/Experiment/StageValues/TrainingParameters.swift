@@ -12,7 +12,9 @@ public struct TrainingParameters: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case optimizer, steps, flip
-        case batchSize = "batch_size", learningRate = "learning_rate", cropPadding = "crop_padding"
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case cropPadding = "crop_padding"
         case perImageStandardization = "per_image_standardization"
     }
 

@@ -14,7 +14,9 @@ public struct TrainingRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case steps, privacy
-        case lossCurve = "loss_curve", trainImages = "train_images", testAccuracy = "test_accuracy"
+        case lossCurve = "loss_curve"
+        case trainImages = "train_images"
+        case testAccuracy = "test_accuracy"
         case adversarialTestAccuracy = "adversarial_test_accuracy"
     }
 }

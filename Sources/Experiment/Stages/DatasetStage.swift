@@ -32,7 +32,9 @@ public struct DatasetStage: StageKind {
 
         enum CodingKeys: String, CodingKey {
             case name, classes, shape, mean, std
-            case classNames = "class_names", victimCount = "victim_count", publicCount = "public_count"
+            case classNames = "class_names"
+            case victimCount = "victim_count"
+            case publicCount = "public_count"
         }
     }
 
@@ -48,7 +50,9 @@ public struct DatasetStage: StageKind {
 
     // An absent path is "default" and an absent subset "all" in the key (as since the first version).
     enum CodingKeys: String, CodingKey {
-        case name, path, labels, subset, seed, publicFraction = "public_fraction", publicSource = "public_source"
+        case name, path, labels, subset, seed
+        case publicFraction = "public_fraction"
+        case publicSource = "public_source"
     }
 
     public init(from decoder: Decoder) throws {

@@ -18,7 +18,10 @@ public struct DetectStage: StageKind {
     public var architecture: ArchitectureParameters
     public var seed: Int
 
-    enum CodingKeys: String, CodingKey { case train, inspect, architecture, seed, cleanImages = "clean_images" }
+    enum CodingKeys: String, CodingKey {
+        case train, inspect, architecture, seed
+        case cleanImages = "clean_images"
+    }
 
     public var totalSteps: Int? { train.steps }
 
@@ -32,7 +35,8 @@ public struct DetectStage: StageKind {
     }
 
     public func caption(_ file: String, inputs: Int) -> String? {
-        file == "lowest.png" ? "The 20 lowest-ranked training images of the filter, lowest first; poisons framed in red." : nil
+        file == "lowest.png"
+            ? "The 20 lowest-ranked training images of the filter, lowest first; poisons framed in red." : nil
     }
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
@@ -44,14 +48,17 @@ public struct DetectStage: StageKind {
             count: cleanImages, of: poisoned.count, poisons: isPoison, seed: UInt64(seed))
         let arch = architecture.architecture(mean: data.mean, std: data.std)
         let record = try context.fit(
-            stage, NetworkTraining(architecture: arch, training: train, seed: seed, data: poisoned.subset(clean), pretrained: nil),
+            stage,
+            NetworkTraining(
+                architecture: arch, training: train, seed: seed, data: poisoned.subset(clean), pretrained: nil),
             into: out)
         try Artifacts.writeJSON(record, out + "/training.json")
         let filter = arch.build()
         try filter.load(from: out + "/model.safetensors")
         let ranked = FilteringDetection.ranking(filter, on: poisoned)
         let result = FilteringDetection.result(
-            ranked: ranked, poisons: isPoison, inspect: inspect, filterTestAccuracy: predict(filter, on: data.test).accuracy)
+            ranked: ranked, poisons: isPoison, inspect: inspect,
+            filterTestAccuracy: predict(filter, on: data.test).accuracy)
         try context.write(result, of: DetectStage.self, into: out)
         // The 20 lowest-ranked images, poisons framed in red (thesis appendix A.1).
         let png = PNG.grid(poisoned, indices: Array(ranked.prefix(20)), columns: 10) {

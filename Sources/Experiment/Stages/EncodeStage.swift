@@ -25,7 +25,11 @@ public struct EncodeStage: StageKind {
         public var meanError: Double
         public var error = "‖x − G(z)‖₂ on the [0, 1] scale"
 
-        enum CodingKeys: String, CodingKey { case images, error, medianError = "median_error", meanError = "mean_error" }
+        enum CodingKeys: String, CodingKey {
+            case images, error
+            case medianError = "median_error"
+            case meanError = "mean_error"
+        }
     }
 
     public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost {
@@ -60,7 +64,8 @@ public struct EncodeStage: StageKind {
         let sources = targets.map { _ in pool[r.below(pool.count)] }
         let title = "encode \(stage.shortKey)"
         let (codes, errors) = LatentInversion.encode(
-            g, images: LatentInterpolation.unitImages(data.train, targets + sources), count: 2 * count, steps: encode.steps,
+            g, images: LatentInterpolation.unitImages(data.train, targets + sources), count: 2 * count,
+            steps: encode.steps,
             stepSize: Float(encode.stepSize), method: encode.optimizer
         ) { done, total in
             context.progress.update(title, done: done, total: total)

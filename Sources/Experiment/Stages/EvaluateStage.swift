@@ -22,7 +22,10 @@ public struct EvaluateStage: StageKind {
         public var target: Int
     }
 
-    enum CodingKeys: String, CodingKey { case perClass = "per_class", attackSuccessRate = "attack_success_rate" }
+    enum CodingKeys: String, CodingKey {
+        case perClass = "per_class"
+        case attackSuccessRate = "attack_success_rate"
+    }
 
     public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost {
         let passes = attackSuccessRate == nil ? 1.0 : 2.0

@@ -59,14 +59,18 @@ public struct ExportStage: StageKind {
         try Artifacts.writeImages(train.images, count: train.count, shape: train.shape, out + "/train_images.npy")
         try Artifacts.writeIndices(train.labels, out + "/train_labels.npy")
         try Artifacts.writeIndices(indices, out + "/poison_indices.npy")
-        try Artifacts.writeImages(data.test.images, count: data.test.count, shape: data.test.shape, out + "/test_images.npy")
+        try Artifacts.writeImages(
+            data.test.images, count: data.test.count, shape: data.test.shape, out + "/test_images.npy")
         try Artifacts.writeIndices(data.test.labels, out + "/test_labels.npy")
         try FileManager.default.copyItem(
             atPath: try context.dir(stage.inputs[1]) + "/model.safetensors", toPath: out + "/model.safetensors")
-        let stages = ["dataset": stage.inputs[0], "train": stage.inputs[1], "poison": stage.inputs.dropFirst(2).first ?? "none"]
+        let stages = [
+            "dataset": stage.inputs[0], "train": stage.inputs[1], "poison": stage.inputs.dropFirst(2).first ?? "none",
+        ]
         try context.write(
             Outputs(
-                spec: spec, run: run, dataset: data.train.name, classNames: data.train.classNames, imageShape: train.shape,
+                spec: spec, run: run, dataset: data.train.name, classNames: data.train.classNames,
+                imageShape: train.shape,
                 trainImages: train.count, poisonedImages: indices.count, target: target, mean: data.mean, std: data.std,
                 files: ExportStage.files, stages: stages), of: ExportStage.self, into: out)
     }

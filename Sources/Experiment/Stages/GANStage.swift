@@ -23,7 +23,9 @@ public struct GANStage: StageKind {
         public var lossCurve: [[Double]]
 
         enum CodingKeys: String, CodingKey {
-            case steps, images, classes, lossCurveColumns = "loss_curve_columns", lossCurve = "loss_curve"
+            case steps, images, classes
+            case lossCurveColumns = "loss_curve_columns"
+            case lossCurve = "loss_curve"
         }
     }
 
@@ -32,7 +34,10 @@ public struct GANStage: StageKind {
         var step = 0
         var seconds = 0.0
         var lossCurve: [[Double]] = []
-        enum CodingKeys: String, CodingKey { case step, seconds, lossCurve = "loss_curve" }
+        enum CodingKeys: String, CodingKey {
+            case step, seconds
+            case lossCurve = "loss_curve"
+        }
     }
 
     public var totalSteps: Int? { gan.steps }

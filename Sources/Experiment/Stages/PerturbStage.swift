@@ -55,17 +55,17 @@ public struct PerturbStage: StageKind {
         try c.encode(target, forKey: .target)
         try c.encode(seed, forKey: .seed)
         switch method {
-        case let .pgd(p):
+        case .pgd(let p):
             try c.encode("pgd", forKey: .kind)
             try p.encode(to: encoder)
-        case let .gaussianNoise(sigma):
+        case .gaussianNoise(let sigma):
             try c.encode("gaussian_noise", forKey: .kind)
             try c.encode(sigma, forKey: .sigma)
-        case let .pixelInterpolation(tau, source):
+        case .pixelInterpolation(let tau, let source):
             try c.encode("pixel_interpolation", forKey: .kind)
             try c.encode(tau, forKey: .tau)
             try c.encode(source, forKey: .source)
-        case let .ganInterpolation(count, tau):
+        case .ganInterpolation(let count, let tau):
             try c.encode("gan_interpolation", forKey: .kind)
             try c.encode(count, forKey: .count)
             try c.encode(tau, forKey: .tau)
@@ -76,7 +76,7 @@ public struct PerturbStage: StageKind {
         let images = Double(run.classImages)
         var cost = Cost(flops: images * run.imageBytes * 4, diskBytes: images * run.imageBytes)
         switch method {
-        case let .pgd(p):
+        case .pgd(let p):
             guard let reference = inputs.compactMap({ $0 as? ReferenceStage }).first?.architecture.architecture() else {
                 return cost
             }
@@ -85,24 +85,28 @@ public struct PerturbStage: StageKind {
             // The reference network's own rate: a ResNet-8 runs at 89 GFLOP/s here, a ResNet-32 at 113.
             cost.seconds = cost.flops / model.rate(reference)
             cost.memoryBytes = Double(f.activations * 500 * 4)
-        case let .ganInterpolation(count, _):
+        case .ganInterpolation(let count, _):
             let gan = inputs.compactMap { ($0 as? GANStage)?.gan }.first
             let g = Double(
-                Generator(latent: gan?.latent ?? 64, imageShape: run.dataset.shape, kernel: gan?.kernel ?? 5).flopsPerImage)
+                Generator(latent: gan?.latent ?? 64, imageShape: run.dataset.shape, kernel: gan?.kernel ?? 5)
+                    .flopsPerImage)
             let n = Double(count)
-            cost = Cost(flops: n * g, seconds: n * g / model.inferenceRate, memoryBytes: 2e8, diskBytes: n * run.imageBytes)
+            cost = Cost(
+                flops: n * g, seconds: n * g / model.inferenceRate, memoryBytes: 2e8, diskBytes: n * run.imageBytes)
         case .gaussianNoise, .pixelInterpolation: break
         }
         return cost
     }
 
     public func caption(_ file: String, inputs: Int) -> String? {
-        guard case let .ganInterpolation(_, tau) = method else { return nil }
+        guard case .ganInterpolation(_, let tau) = method else { return nil }
         switch file {
         case "interpolations.png":
-            return "Top row: the target-class images; below, one row per τ of {0, 0.1, 0.2, 0.3, \(Value.number(tau).text)} in increasing order, moving towards another class's image."
+            return
+                "Top row: the target-class images; below, one row per τ of {0, 0.1, 0.2, 0.3, \(Value.number(tau).text)} in increasing order, moving towards another class's image."
         case "strips.png":
-            return "Each row: the target-class image, G((1 − τ)z₁ + τz₂) for τ = 0, 0.1, …, 1, then the other class's image."
+            return
+                "Each row: the target-class image, G((1 − τ)z₁ + τz₂) for τ = 0, 0.1, …, 1, then the other class's image."
         default: return nil
         }
     }
@@ -112,20 +116,23 @@ public struct PerturbStage: StageKind {
         var indices = data.train.indices(of: target)
         let images: [UInt8]
         switch method {
-        case let .ganInterpolation(_, tau):
+        case .ganInterpolation(_, let tau):
             (indices, images) = try interpolate(stage, tau: Float(tau), data: data, in: context, into: out)
-        case let .gaussianNoise(sigma):
+        case .gaussianNoise(let sigma):
             images = Perturbations.gaussianNoise(data.train, indices: indices, sigma: Float(sigma), seed: UInt64(seed))
-        case let .pixelInterpolation(tau, source):
+        case .pixelInterpolation(let tau, let source):
             let from = source == "public" ? data.publicSplit : data.train
-            guard from.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
+            guard from.count > 0 else {
+                throw StageFailure("the public split is empty: set dataset.public_fraction > 0")
+            }
             images = Perturbations.pixelInterpolation(
                 data.train, indices: indices, tau: Float(tau), source: from, seed: UInt64(seed))
-        case let .pgd(p):
+        case .pgd(let p):
             let reference = try context.work(stage.inputs[1], as: ReferenceStage.self)
             let model = try context.model(stage.inputs[1], architecture: reference.architecture, data: data)
             let title = "perturb \(stage.shortKey)"
-            images = Perturbations.pgd(data.train, indices: indices, model: model, attack: p.attack, seed: UInt64(seed)) {
+            images = Perturbations.pgd(data.train, indices: indices, model: model, attack: p.attack, seed: UInt64(seed))
+            {
                 done, total in
                 context.progress.update(title, done: min(done, total), total: total)
             }
@@ -140,7 +147,7 @@ public struct PerturbStage: StageKind {
     {
         let g = try GANStage.generator(stage.inputs[1], in: context, shape: data.train.shape)
         let encoding = try context.dir(stage.inputs[2])
-        guard case let .float32(codes) = try NPY.read(encoding + "/codes.npy").values else {
+        guard case .float32(let codes) = try NPY.read(encoding + "/codes.npy").values else {
             throw StageFailure("codes.npy: expected float32")
         }
         let targets = try Artifacts.readIndices(encoding + "/targets.npy")

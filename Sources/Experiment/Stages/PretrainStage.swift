@@ -36,7 +36,8 @@ public struct PretrainStage: StageKind {
         }
         guard images.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
         let record = try context.fit(
-            stage, NetworkTraining(architecture: arch, training: train, seed: seed, data: images, pretrained: nil), into: out)
+            stage, NetworkTraining(architecture: arch, training: train, seed: seed, data: images, pretrained: nil),
+            into: out)
         try context.write(record, of: PretrainStage.self, into: out)
     }
 }

@@ -35,7 +35,8 @@ public struct ReferenceStage: StageKind {
         guard images.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
         let attack = adversarial?.attack
         var job = NetworkTraining(
-            architecture: architecture.architecture(mean: prepared.mean, std: prepared.std), training: train, seed: seed,
+            architecture: architecture.architecture(mean: prepared.mean, std: prepared.std), training: train,
+            seed: seed,
             data: images, pretrained: nil)
         job.adversarial = attack
         var record = try context.fit(stage, job, into: out)

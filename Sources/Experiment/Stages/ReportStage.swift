@@ -41,11 +41,14 @@ public struct ReportStage: StageKind {
 
         enum CodingKeys: String, CodingKey {
             case spec, point, stages, target, flags, privacy, detection
-            case poisonedImages = "poisoned_images", naturalAccuracy = "natural_accuracy"
-            case perClassAccuracy = "per_class_accuracy", attackSuccessRate = "attack_success_rate"
+            case poisonedImages = "poisoned_images"
+            case naturalAccuracy = "natural_accuracy"
+            case perClassAccuracy = "per_class_accuracy"
+            case attackSuccessRate = "attack_success_rate"
             case asrExcludingLabelledTarget = "asr_excluding_labelled_target"
             case asrExcludingClassifiedTarget = "asr_excluding_classified_target"
-            case perClassAttackSuccessRate = "per_class_attack_success_rate", cleanTargetRate = "clean_target_rate"
+            case perClassAttackSuccessRate = "per_class_attack_success_rate"
+            case cleanTargetRate = "clean_target_rate"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -71,7 +74,8 @@ public struct ReportStage: StageKind {
 
     static let columns = [
         "poisoned_images", "natural_accuracy", "attack_success_rate", "asr_excluding_labelled_target",
-        "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key", "clean_target_rate", "flags",
+        "asr_excluding_classified_target", "epsilon", "delta", "train_key", "evaluate_key", "clean_target_rate",
+        "flags",
     ]
 
     public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost { Cost(diskBytes: 1e5) }
@@ -83,7 +87,8 @@ public struct ReportStage: StageKind {
         func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
         for r in mine {
             let m = try context.outputs(r.evaluate, of: EvaluateStage.self)
-            let headline = r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+            let headline =
+                r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
             let privacy = (try? context.outputs(r.train, of: TrainStage.self))?.privacy
             let eps = privacy.map { $0.epsilon.isFinite ? String(format: "%.2f", $0.epsilon) : "inf" } ?? ""
             let delta = privacy.map { "\($0.delta)" } ?? ""
@@ -100,7 +105,8 @@ public struct ReportStage: StageKind {
                 RunResult(
                     spec: file, point: Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
                     poisonedImages: r.poisonCount, naturalAccuracy: m.naturalAccuracy,
-                    stages: ["train": r.train, "evaluate": r.evaluate], perClassAccuracy: perClass ? m.perClassAccuracy : nil,
+                    stages: ["train": r.train, "evaluate": r.evaluate],
+                    perClassAccuracy: perClass ? m.perClassAccuracy : nil,
                     attackSuccessRate: headline, asrExcludingLabelledTarget: m.attackSuccessRate,
                     asrExcludingClassifiedTarget: m.attackSuccessRateExcludingClassified,
                     perClassAttackSuccessRate: perClass ? m.perClassAttackSuccessRate : nil, target: r.target,

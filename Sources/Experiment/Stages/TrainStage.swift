@@ -20,7 +20,9 @@ public struct TrainStage: StageKind {
     public var lossTracking: LossTrackingSpec?
 
     enum CodingKeys: String, CodingKey {
-        case architecture, train, defence, seed, learningRateScale = "learning_rate_scale", lossTracking = "loss_tracking"
+        case architecture, train, defence, seed
+        case learningRateScale = "learning_rate_scale"
+        case lossTracking = "loss_tracking"
     }
 
     public var totalSteps: Int? { train.steps }
@@ -30,7 +32,8 @@ public struct TrainStage: StageKind {
         let f = model.shape(victim)
         let lastUnitOnly = defence.settings?.trainable == .lastUnit
         let batch = defence.settings?.lotSize ?? train.batchSize
-        var cost = model.training(victim, steps: train.steps, batch: batch, trainableFlops: lastUnitOnly ? f.lastUnit : nil)
+        var cost = model.training(
+            victim, steps: train.steps, batch: batch, trainableFlops: lastUnitOnly ? f.lastUnit : nil)
         if lastUnitOnly, !run.augments {
             // Without augmentation the frozen layers run once over the training set (DPTrainer caches
             // their outputs); each step runs only the last unit and the dense layer, forward and backward.
@@ -65,13 +68,16 @@ public struct TrainStage: StageKind {
                 let perturbed = try context.perturbedImages(perturbKey, imageSize: images.imageSize)
                 let size = images.imageSize
                 for (j, i) in poison.indices.enumerated() {
-                    if let img = perturbed[i] { untriggered.images.replaceSubrange((j * size)..<((j + 1) * size), with: img) }
+                    if let img = perturbed[i] {
+                        untriggered.images.replaceSubrange((j * size)..<((j + 1) * size), with: img)
+                    }
                 }
             }
             images = poison.apply(to: images)
             if let spec = lossTracking {
                 let tracker = LossTracking(
-                    training: images, poisoned: images.subset(poison.indices), untriggered: untriggered, seed: UInt64(seed))
+                    training: images, poisoned: images.subset(poison.indices), untriggered: untriggered,
+                    seed: UInt64(seed))
                 tracking = (tracker, spec.every)
             }
         }

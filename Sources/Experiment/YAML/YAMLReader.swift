@@ -13,10 +13,13 @@ public struct YAMLReader {
     public func read(_ text: String, file: String) throws -> Node {
         let bytes = Array(text.utf8)
         guard bytes.count <= maxBytes else {
-            throw Diagnostic(Mark(file: file, line: 1, column: 1), "document is \(bytes.count) bytes; the limit is \(maxBytes)")
+            throw Diagnostic(
+                Mark(file: file, line: 1, column: 1), "document is \(bytes.count) bytes; the limit is \(maxBytes)")
         }
         var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { throw Diagnostic(Mark(file: file, line: 1, column: 1), "cannot start the YAML parser") }
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw Diagnostic(Mark(file: file, line: 1, column: 1), "cannot start the YAML parser")
+        }
         defer { yaml_parser_delete(&parser) }
         return try bytes.withUnsafeBufferPointer { buf in
             yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
@@ -44,7 +47,8 @@ public struct YAMLReader {
         func attach(_ node: Node, size: Int, anchor: String?, at m: Mark) throws {
             total += size
             if total > maxNodes {
-                throw Diagnostic(m, "document expands to more than \(maxNodes) nodes (aliases nested inside aliases?); refusing it")
+                throw Diagnostic(
+                    m, "document expands to more than \(maxNodes) nodes (aliases nested inside aliases?); refusing it")
             }
             if let anchor { anchors[anchor] = (node, size) }
             guard let top = stack.popLast() else {
@@ -57,15 +61,18 @@ public struct YAMLReader {
                 stack.append(.sequence(items, sm, anchor: a, size: s + size))
             case .mapping(var entries, let mm, let a, let pending, var seen, let s):
                 if let (key, km) = pending {
-                    if key == "<<", case let .mapping(merged, _) = node {
+                    if key == "<<", case .mapping(let merged, _) = node {
                         // YAML merge key: the aliased mapping's entries, overridden by explicit ones.
-                        for e in merged where seen[e.key] == nil { entries.append(e); seen[e.key] = e.keyMark }
+                        for e in merged where seen[e.key] == nil {
+                            entries.append(e)
+                            seen[e.key] = e.keyMark
+                        }
                     } else {
                         entries.append(Node.Entry(key: key, keyMark: km, value: node))
                     }
                     stack.append(.mapping(entries, mm, anchor: a, pendingKey: nil, seen: seen, size: s + size))
                 } else {
-                    guard case let .scalar(key, _, km) = node else {
+                    guard case .scalar(let key, _, let km) = node else {
                         throw Diagnostic(m, "mapping keys must be plain words, not \(node.kindDescription)")
                     }
                     if let first = seen[key] {
@@ -82,7 +89,9 @@ public struct YAMLReader {
             guard yaml_parser_parse(&p, &event) == 1 else {
                 let problem = p.problem.map { String(cString: $0) } ?? "malformed YAML"
                 let context = p.context.map { String(cString: $0) + ", " } ?? ""
-                let started = p.context != nil && mark(p.context_mark) != mark(p.problem_mark) ? ["the construct began at \(mark(p.context_mark).description)"] : []
+                let started =
+                    p.context != nil && mark(p.context_mark) != mark(p.problem_mark)
+                    ? ["the construct began at \(mark(p.context_mark).description)"] : []
                 throw Diagnostic(mark(p.problem_mark), "YAML syntax: \(context)\(problem)", notes: started)
             }
             defer { yaml_event_delete(&event) }
@@ -111,13 +120,19 @@ public struct YAMLReader {
                 stack.append(.sequence([], m, anchor: string(event.data.sequence_start.anchor), size: 1))
             case YAML_MAPPING_START_EVENT:
                 guard stack.count < maxDepth else { throw Diagnostic(m, "nesting deeper than \(maxDepth) levels") }
-                stack.append(.mapping([], m, anchor: string(event.data.mapping_start.anchor), pendingKey: nil, seen: [:], size: 1))
+                stack.append(
+                    .mapping(
+                        [], m, anchor: string(event.data.mapping_start.anchor), pendingKey: nil, seen: [:], size: 1))
             case YAML_SEQUENCE_END_EVENT:
-                guard case let .sequence(items, sm, a, size)? = stack.popLast() else { throw Diagnostic(m, "unbalanced sequence") }
-                total -= size - 1   // children were counted as they were attached
+                guard case .sequence(let items, let sm, let a, let size)? = stack.popLast() else {
+                    throw Diagnostic(m, "unbalanced sequence")
+                }
+                total -= size - 1  // children were counted as they were attached
                 try attach(.sequence(items, sm), size: size, anchor: a, at: sm)
             case YAML_MAPPING_END_EVENT:
-                guard case let .mapping(entries, mm, a, _, _, size)? = stack.popLast() else { throw Diagnostic(m, "unbalanced mapping") }
+                guard case .mapping(let entries, let mm, let a, _, _, let size)? = stack.popLast() else {
+                    throw Diagnostic(m, "unbalanced mapping")
+                }
                 total -= size - 1
                 try attach(.mapping(entries, mm), size: size, anchor: a, at: mm)
             default:

@@ -10,10 +10,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .unreadable(p, r): return "\(p): cannot read checkpoint: \(r)"
-        case let .malformed(p, r): return "\(p): not a valid safetensors file: \(r)"
-        case let .missingTensor(n): return "checkpoint lacks tensor '\(n)'"
-        case let .shapeMismatch(n, e, f): return "checkpoint tensor '\(n)' has shape \(f), expected \(e)"
+        case .unreadable(let p, let r): return "\(p): cannot read checkpoint: \(r)"
+        case .malformed(let p, let r): return "\(p): not a valid safetensors file: \(r)"
+        case .missingTensor(let n): return "checkpoint lacks tensor '\(n)'"
+        case .shapeMismatch(let n, let e, let f): return "checkpoint tensor '\(n)' has shape \(f), expected \(e)"
         }
     }
 }
@@ -28,12 +28,14 @@ public enum SafeTensors {
         let names = tensors.keys.sorted()
         for n in names {
             let t = tensors[n]!
-            header[n] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
+            header[n] =
+                ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
             offset += 4 * t.count
         }
         var json = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
         while json.count % 8 != 0 { json.append(0x20) }
-        var out = [UInt8](); out.reserveCapacity(8 + json.count + offset)
+        var out = [UInt8]()
+        out.reserveCapacity(8 + json.count + offset)
         var len = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &len) { out += $0 }
         out += json
@@ -44,11 +46,17 @@ public enum SafeTensors {
         return out
     }
 
-    public static func decode(_ b: [UInt8], path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        guard b.count >= 8 else { throw CheckpointError.malformed(path: path, reason: "shorter than its 8-byte header length") }
+    public static func decode(_ b: [UInt8], path: String) throws -> (
+        tensors: [String: Tensor], metadata: [String: String]
+    ) {
+        guard b.count >= 8 else {
+            throw CheckpointError.malformed(path: path, reason: "shorter than its 8-byte header length")
+        }
         var len: UInt64 = 0
         for i in 0..<8 { len |= UInt64(b[i]) << (8 * UInt64(i)) }
-        guard len <= UInt64(b.count - 8) else { throw CheckpointError.malformed(path: path, reason: "header length \(len) exceeds file size") }
+        guard len <= UInt64(b.count - 8) else {
+            throw CheckpointError.malformed(path: path, reason: "header length \(len) exceeds file size")
+        }
         let start = 8 + Int(len)
         guard let header = try? JSONSerialization.jsonObject(with: Data(b[8..<start])) as? [String: Any] else {
             throw CheckpointError.malformed(path: path, reason: "header is not a JSON object")
@@ -56,15 +64,24 @@ public enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
         for (name, v) in header {
-            if name == "__metadata__" { metadata = v as? [String: String] ?? [:]; continue }
-            guard let e = v as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = e["shape"] as? [Int], let off = e["data_offsets"] as? [Int], off.count == 2 else {
-                throw CheckpointError.malformed(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
+            if name == "__metadata__" {
+                metadata = v as? [String: String] ?? [:]
+                continue
             }
-            guard dtype == "F32" else { throw CheckpointError.malformed(path: path, reason: "tensor '\(name)' is \(dtype); only F32 is read") }
+            guard let e = v as? [String: Any], let dtype = e["dtype"] as? String,
+                let shape = e["shape"] as? [Int], let off = e["data_offsets"] as? [Int], off.count == 2
+            else {
+                throw CheckpointError.malformed(
+                    path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard dtype == "F32" else {
+                throw CheckpointError.malformed(path: path, reason: "tensor '\(name)' is \(dtype); only F32 is read")
+            }
             let n = shape.reduce(1, *)
             guard off[0] >= 0, off[1] - off[0] == 4 * n, start + off[1] <= b.count else {
-                throw CheckpointError.malformed(path: path, reason: "tensor '\(name)' has offsets \(off) that do not fit shape \(shape) or the file")
+                throw CheckpointError.malformed(
+                    path: path, reason: "tensor '\(name)' has offsets \(off) that do not fit shape \(shape) or the file"
+                )
             }
             let t = Tensor(zeros: shape)
             b.withUnsafeBytes { raw in
@@ -84,7 +101,8 @@ public enum SafeTensors {
 
     public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         guard let d = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "I/O error" : "file not found")
+            throw CheckpointError.unreadable(
+                path: path, reason: FileManager.default.fileExists(atPath: path) ? "I/O error" : "file not found")
         }
         return try decode([UInt8](d), path: path)
     }
@@ -105,7 +123,12 @@ public func permuted(_ t: Tensor, _ perm: [Int]) -> Tensor {
         for k in 0..<idx.count { src += idx[k] * strides[k] }
         out[o] = t[src]
         var k = idx.count - 1
-        while k >= 0 { idx[k] += 1; if idx[k] < outShape[k] { break }; idx[k] = 0; k -= 1 }
+        while k >= 0 {
+            idx[k] += 1
+            if idx[k] < outShape[k] { break }
+            idx[k] = 0
+            k -= 1
+        }
     }
     return out
 }
@@ -139,12 +162,16 @@ extension StateHolder {
         for p in parameters {
             guard let t = d[p.name] else { throw CheckpointError.missingTensor(p.name) }
             let expected = p.exportPermutation.map { p.value.shape[$0] }
-            guard t.shape == expected else { throw CheckpointError.shapeMismatch(name: p.name, expected: expected, found: t.shape) }
+            guard t.shape == expected else {
+                throw CheckpointError.shapeMismatch(name: p.name, expected: expected, found: t.shape)
+            }
             p.value.copy(from: permuted(t, inverse(p.exportPermutation)))
         }
         for b in buffers {
             guard let t = d[b.name] else { throw CheckpointError.missingTensor(b.name) }
-            guard t.shape == b.value.shape else { throw CheckpointError.shapeMismatch(name: b.name, expected: b.value.shape, found: t.shape) }
+            guard t.shape == b.value.shape else {
+                throw CheckpointError.shapeMismatch(name: b.name, expected: b.value.shape, found: t.shape)
+            }
             b.value.copy(from: t)
         }
     }

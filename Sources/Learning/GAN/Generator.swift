@@ -11,17 +11,28 @@ public final class Generator: StateHolder {
 
     public init(latent: Int, imageShape: [Int], kernel: Int = 5, widths: (Int, Int) = (128, 64)) {
         precondition(imageShape[0] % 4 == 0 && imageShape[1] % 4 == 0, "generator images need sides divisible by 4")
-        self.latent = latent; self.imageShape = imageShape
+        self.latent = latent
+        self.imageShape = imageShape
         let (qh, qw, c) = (imageShape[0] / 4, imageShape[1] / 4, imageShape[2])
         network = Sequential([
             ("dense", Linear(inputs: latent, outputs: qh * qw * widths.0)),
             ("", Unflatten(height: qh, width: qw, channels: widths.0)),
             ("bn0", BatchNorm2d(channels: widths.0, relu: true)),
             ("", Upsample2x()),
-            ("conv1", Conv2d(inChannels: widths.0, outChannels: widths.1, kernel: kernel, padding: kernel / 2, workspace: workspace)),
+            (
+                "conv1",
+                Conv2d(
+                    inChannels: widths.0, outChannels: widths.1, kernel: kernel, padding: kernel / 2,
+                    workspace: workspace)
+            ),
             ("bn1", BatchNorm2d(channels: widths.1, relu: true)),
             ("", Upsample2x()),
-            ("conv2", Conv2d(inChannels: widths.1, outChannels: c, kernel: kernel, padding: kernel / 2, bias: true, workspace: workspace)),
+            (
+                "conv2",
+                Conv2d(
+                    inChannels: widths.1, outChannels: c, kernel: kernel, padding: kernel / 2, bias: true,
+                    workspace: workspace)
+            ),
             ("", SigmoidLayer()),
         ])
         for p in network.parameters { p.name = "generator." + p.name }

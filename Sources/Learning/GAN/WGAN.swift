@@ -25,7 +25,9 @@ public final class WGAN {
 
     public init(images: [Float], count: Int, imageShape: [Int], config: Config) {
         precondition(count > 0 && images.count == count * imageShape.reduce(1, *))
-        self.images = images; self.count = count; self.config = config
+        self.images = images
+        self.count = count
+        self.config = config
         imageSize = imageShape.reduce(1, *)
         generator = Generator(latent: config.latent, imageShape: imageShape, kernel: config.kernel)
         critic = Critic(imageShape: imageShape, kernel: config.kernel)
@@ -36,8 +38,11 @@ public final class WGAN {
         generatorOptimizer.prepare(generator.parameters)
         criticOptimizer.prepare(critic.parameters)
         let b = config.batchSize
-        both = Tensor(zeros: [2 * b] + imageShape); xhat = Tensor(zeros: [b] + imageShape)
-        z = Tensor(zeros: [b, config.latent]); dScores = Tensor(zeros: [2 * b, 1]); dGenerator = Tensor(zeros: [b, 1])
+        both = Tensor(zeros: [2 * b] + imageShape)
+        xhat = Tensor(zeros: [b] + imageShape)
+        z = Tensor(zeros: [b, config.latent])
+        dScores = Tensor(zeros: [2 * b, 1])
+        dGenerator = Tensor(zeros: [b, 1])
     }
 
     public func resume(at step: Int) { self.step = step }
@@ -45,16 +50,20 @@ public final class WGAN {
     /// One generator step with its critic steps; returns the last critic loss (without the penalty), the penalty and −mean D(G(z)).
     @discardableResult
     public func runStep() -> (critic: Float, penalty: Float, generator: Float) {
-        let b = config.batchSize, lr = config.learningRate
+        let b = config.batchSize
+        let lr = config.learningRate
         let stepRNG = RNG(seed: config.seed).split("step").split(UInt64(step))
-        var criticLoss: Float = 0, penalty: Float = 0
+        var criticLoss: Float = 0
+        var penalty: Float = 0
         critic.network.needsInputGradient = false
         for c in 0..<config.criticSteps {
             var r = stepRNG.split(UInt64(c))
             // Real images first, then fakes, in one batch of 2b.
             for i in 0..<b {
                 let src = r.below(count) * imageSize
-                images.withUnsafeBufferPointer { (both.pointer + i * imageSize).update(from: $0.baseAddress! + src, count: imageSize) }
+                images.withUnsafeBufferPointer {
+                    (both.pointer + i * imageSize).update(from: $0.baseAddress! + src, count: imageSize)
+                }
             }
             for i in 0..<z.count { z[i] = r.normal() }
             let fake = generator(z, training: true)
@@ -62,11 +71,17 @@ public final class WGAN {
             critic.parameters.forEach { $0.gradient.zero() }
             let scores = critic(both)
             criticLoss = 0
-            for i in 0..<b { criticLoss += (scores[b + i] - scores[i]) / Float(b); dScores[i] = -1 / Float(b); dScores[b + i] = 1 / Float(b) }
+            for i in 0..<b {
+                criticLoss += (scores[b + i] - scores[i]) / Float(b)
+                dScores[i] = -1 / Float(b)
+                dScores[b + i] = 1 / Float(b)
+            }
             critic.backward(dScores)
             for i in 0..<b {
                 let eps = r.uniform()
-                let real = both.pointer + i * imageSize, fk = both.pointer + (b + i) * imageSize, x = xhat.pointer + i * imageSize
+                let real = both.pointer + i * imageSize
+                let fk = both.pointer + (b + i) * imageSize
+                let x = xhat.pointer + i * imageSize
                 for j in 0..<imageSize { x[j] = eps * real[j] + (1 - eps) * fk[j] }
             }
             penalty = critic.gradientPenalty(xhat, weight: config.penalty)
@@ -79,7 +94,10 @@ public final class WGAN {
         critic.network.needsInputGradient = true
         let scores = critic(fake)
         var generatorLoss: Float = 0
-        for i in 0..<b { generatorLoss -= scores[i] / Float(b); dGenerator[i] = -1 / Float(b) }
+        for i in 0..<b {
+            generatorLoss -= scores[i] / Float(b)
+            dGenerator[i] = -1 / Float(b)
+        }
         let dImages = critic.backward(dGenerator)!
         generator.parameters.forEach { $0.gradient.zero() }
         generator.backward(dImages)

@@ -14,19 +14,26 @@ public final class BatchNorm2d: Layer {
     public var needsInputGradient = true
     /// Inference statistics in training too, and γ, β fixed.
     public var frozen = false {
-        didSet { gamma.trainable = !frozen; beta.trainable = !frozen }
+        didSet {
+            gamma.trainable = !frozen
+            beta.trainable = !frozen
+        }
     }
     private var input: Tensor?, output: Tensor?, inputGradient: Tensor?, residualGradient: Tensor?
     private let mean: Tensor, invStd: Tensor
     private var usedBatchStatistics = false
 
     public init(channels: Int, relu: Bool = false, momentum: Float = 0.1, epsilon: Float = 1e-5) {
-        self.channels = channels; self.relu = relu; self.momentum = momentum; self.epsilon = epsilon
+        self.channels = channels
+        self.relu = relu
+        self.momentum = momentum
+        self.epsilon = epsilon
         gamma = Parameter("weight", shape: [channels], decays: false, initializer: .constant(1))
         beta = Parameter("bias", shape: [channels], decays: false, initializer: .constant(0))
         runningMean = Buffer("running_mean", shape: [channels])
         runningVar = Buffer("running_var", shape: [channels], fill: 1)
-        mean = Tensor(zeros: [channels]); invStd = Tensor(zeros: [channels])
+        mean = Tensor(zeros: [channels])
+        invStd = Tensor(zeros: [channels])
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, residual: nil, training: training) }
@@ -37,17 +44,19 @@ public final class BatchNorm2d: Layer {
         let m = x.count / channels
         usedBatchStatistics = training && !frozen
         if usedBatchStatistics {
-            BatchNorm.forwardTraining(rows: m, channels: channels, x: x.pointer, gamma: gamma.value.pointer,
-                                      beta: beta.value.pointer, residual: residual?.pointer, relu: relu, y: y.pointer,
-                                      runningMean: runningMean.value.pointer, runningVar: runningVar.value.pointer,
-                                      momentum: momentum, epsilon: epsilon,
-                                      saved: .init(mean: mean.pointer, invStd: invStd.pointer))
+            BatchNorm.forwardTraining(
+                rows: m, channels: channels, x: x.pointer, gamma: gamma.value.pointer,
+                beta: beta.value.pointer, residual: residual?.pointer, relu: relu, y: y.pointer,
+                runningMean: runningMean.value.pointer, runningVar: runningVar.value.pointer,
+                momentum: momentum, epsilon: epsilon,
+                saved: .init(mean: mean.pointer, invStd: invStd.pointer))
         } else {
             mean.copy(from: runningMean.value)
-            BatchNorm.forwardInference(rows: m, channels: channels, x: x.pointer, gamma: gamma.value.pointer,
-                                       beta: beta.value.pointer, residual: residual?.pointer, relu: relu, y: y.pointer,
-                                       runningMean: runningMean.value.pointer, runningVar: runningVar.value.pointer,
-                                       epsilon: epsilon, invStd: invStd.pointer)
+            BatchNorm.forwardInference(
+                rows: m, channels: channels, x: x.pointer, gamma: gamma.value.pointer,
+                beta: beta.value.pointer, residual: residual?.pointer, relu: relu, y: y.pointer,
+                runningMean: runningMean.value.pointer, runningVar: runningVar.value.pointer,
+                epsilon: epsilon, invStd: invStd.pointer)
         }
         input = x
         return y
@@ -60,12 +69,13 @@ public final class BatchNorm2d: Layer {
         guard let x = input, let y = output else { preconditionFailure("BatchNorm2d.backward before forward") }
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
         let dr = wantResidual ? ensure(&residualGradient, x.shape) : nil
-        BatchNorm.backward(rows: x.count / channels, channels: channels, x: x.pointer, y: y.pointer, dy: dy.pointer,
-                           relu: relu, gamma: gamma.value.pointer, mean: mean.pointer, invStd: invStd.pointer,
-                           training: usedBatchStatistics,
-                           dGamma: gamma.trainable ? gamma.gradient.pointer : nil,
-                           dBeta: beta.trainable ? beta.gradient.pointer : nil,
-                           dx: dx?.pointer, dResidual: dr?.pointer)
+        BatchNorm.backward(
+            rows: x.count / channels, channels: channels, x: x.pointer, y: y.pointer, dy: dy.pointer,
+            relu: relu, gamma: gamma.value.pointer, mean: mean.pointer, invStd: invStd.pointer,
+            training: usedBatchStatistics,
+            dGamma: gamma.trainable ? gamma.gradient.pointer : nil,
+            dBeta: beta.trainable ? beta.gradient.pointer : nil,
+            dx: dx?.pointer, dResidual: dr?.pointer)
         return (dx, dr)
     }
 

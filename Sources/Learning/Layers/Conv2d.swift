@@ -15,27 +15,38 @@ public final class Conv2d: Layer {
     private var output: Tensor?
     private var inputGradient: Tensor?
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = false, workspace: Workspace) {
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.kernel = kernel; self.stride = stride; self.padding = padding
+    public init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = false, workspace: Workspace
+    ) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
         self.workspace = workspace
-        weight = Parameter("weight", shape: [kernel, kernel, inChannels, outChannels], decays: true,
-                           initializer: .heNormal(fanIn: kernel * kernel * inChannels), exportPermutation: [3, 2, 0, 1])
-        self.bias = bias ? Parameter("bias", shape: [outChannels], decays: false,
-                                          initializer: .uniform(fanIn: kernel * kernel * inChannels)) : nil
+        weight = Parameter(
+            "weight", shape: [kernel, kernel, inChannels, outChannels], decays: true,
+            initializer: .heNormal(fanIn: kernel * kernel * inChannels), exportPermutation: [3, 2, 0, 1])
+        self.bias =
+            bias
+            ? Parameter(
+                "bias", shape: [outChannels], decays: false,
+                initializer: .uniform(fanIn: kernel * kernel * inChannels)) : nil
     }
 
     func geometry(_ s: [Int]) -> ConvGeometry {
-        ConvGeometry(batch: s[0], height: s[1], width: s[2], inChannels: inChannels, outChannels: outChannels,
-                     kernel: kernel, stride: stride, padding: padding)
+        ConvGeometry(
+            batch: s[0], height: s[1], width: s[2], inChannels: inChannels, outChannels: outChannels,
+            kernel: kernel, stride: stride, padding: padding)
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let g = geometry(x.shape)
         let y = ensure(&output, g.outputShape)
-        Conv2D.forward(g, x: x.pointer, weight: weight.value.pointer, bias: bias?.value.pointer, y: y.pointer,
-                       scratch: workspace.convolution)
+        Conv2D.forward(
+            g, x: x.pointer, weight: weight.value.pointer, bias: bias?.value.pointer, y: y.pointer,
+            scratch: workspace.convolution)
         input = x
         return y
     }
@@ -46,13 +57,15 @@ public final class Conv2d: Layer {
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
         if let pe = perExampleGradients, weight.trainable {
             pe.reshape([g.batch, weight.value.count + outChannels])
-            Conv2D.backward(g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer, dWeight: weight.gradient.pointer,
-                            dBias: nil, dx: dx?.pointer, scratch: workspace.convolution, perExample: pe.pointer)
+            Conv2D.backward(
+                g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer, dWeight: weight.gradient.pointer,
+                dBias: nil, dx: dx?.pointer, scratch: workspace.convolution, perExample: pe.pointer)
         } else if weight.trainable || dx != nil {
-            Conv2D.backward(g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer,
-                            dWeight: weight.trainable ? weight.gradient.pointer : nil,
-                            dBias: bias.flatMap { $0.trainable ? $0.gradient.pointer : nil },
-                            dx: dx?.pointer, scratch: workspace.convolution)
+            Conv2D.backward(
+                g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer,
+                dWeight: weight.trainable ? weight.gradient.pointer : nil,
+                dBias: bias.flatMap { $0.trainable ? $0.gradient.pointer : nil },
+                dx: dx?.pointer, scratch: workspace.convolution)
         }
         return dx
     }

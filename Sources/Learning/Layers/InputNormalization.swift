@@ -19,16 +19,18 @@ public final class InputNormalization: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = ensure(&output, x.shape)
-        let c = x.shape[x.shape.count - 1], n = x.shape[0]
+        let c = x.shape[x.shape.count - 1]
+        let n = x.shape[0]
         switch mode {
-        case let .fixed(mean, std):
+        case .fixed(let mean, let std):
             PixelNormalize.forward(rows: x.count / c, channels: c, mean: mean, std: std, x: x.pointer, y: y.pointer)
         case .perImage:
             if divisor.count != n { divisor.reshape([n]) }
             if usedSigma.count != n { usedSigma = Array(repeating: false, count: n) }
             usedSigma.withUnsafeMutableBufferPointer { u in
-                PerImageStandardize.forward(batch: n, size: x.count / n, x: x.pointer, y: y.pointer,
-                                            divisor: divisor.pointer, usedSigma: u.baseAddress!)
+                PerImageStandardize.forward(
+                    batch: n, size: x.count / n, x: x.pointer, y: y.pointer,
+                    divisor: divisor.pointer, usedSigma: u.baseAddress!)
             }
         }
         return y
@@ -37,14 +39,16 @@ public final class InputNormalization: Layer {
     public func backward(_ dy: Tensor) -> Tensor? {
         guard needsInputGradient, let y = output else { return nil }
         let dx = ensure(&inputGradient, y.shape)
-        let c = y.shape[y.shape.count - 1], n = y.shape[0]
+        let c = y.shape[y.shape.count - 1]
+        let n = y.shape[0]
         switch mode {
-        case let .fixed(_, std):
+        case .fixed(_, let std):
             PixelNormalize.backward(rows: y.count / c, channels: c, std: std, dy: dy.pointer, dx: dx.pointer)
         case .perImage:
             usedSigma.withUnsafeBufferPointer { u in
-                PerImageStandardize.backward(batch: n, size: y.count / n, y: y.pointer, dy: dy.pointer,
-                                             divisor: divisor.pointer, usedSigma: u.baseAddress!, dx: dx.pointer)
+                PerImageStandardize.backward(
+                    batch: n, size: y.count / n, y: y.pointer, dy: dy.pointer,
+                    divisor: divisor.pointer, usedSigma: u.baseAddress!, dx: dx.pointer)
             }
         }
         return dx

@@ -68,8 +68,12 @@ public final class Sequential: Layer {
     public var buffers: [Buffer] { layers.flatMap(\.buffers) }
     public func outputShape(_ input: [Int]) -> [Int] { layers.reduce(input) { $1.outputShape($0) } }
     public func flops(_ input: [Int]) -> Int {
-        var s = input, f = 0
-        for l in layers { f += l.flops(s); s = l.outputShape(s) }
+        var s = input
+        var f = 0
+        for l in layers {
+            f += l.flops(s)
+            s = l.outputShape(s)
+        }
         return f
     }
 }

@@ -12,9 +12,11 @@ public final class Linear: Layer {
     private var input: Tensor?, output: Tensor?, inputGradient: Tensor?
 
     public init(inputs: Int, outputs: Int) {
-        self.inputs = inputs; self.outputs = outputs
-        weight = Parameter("weight", shape: [inputs, outputs], decays: true, initializer: .uniform(fanIn: inputs),
-                           exportPermutation: [1, 0])
+        self.inputs = inputs
+        self.outputs = outputs
+        weight = Parameter(
+            "weight", shape: [inputs, outputs], decays: true, initializer: .uniform(fanIn: inputs),
+            exportPermutation: [1, 0])
         bias = Parameter("bias", shape: [outputs], decays: false, initializer: .uniform(fanIn: inputs))
     }
 
@@ -22,8 +24,9 @@ public final class Linear: Layer {
         let n = x.shape[0]
         precondition(x.count == n * inputs, "Linear expects \(inputs) values per example, got shape \(x.shape)")
         let y = ensure(&output, [n, outputs])
-        Dense.forward(batch: n, inputs: inputs, outputs: outputs, x: x.pointer, weight: weight.value.pointer,
-                      bias: bias.value.pointer, y: y.pointer)
+        Dense.forward(
+            batch: n, inputs: inputs, outputs: outputs, x: x.pointer, weight: weight.value.pointer,
+            bias: bias.value.pointer, y: y.pointer)
         input = x
         return y
     }
@@ -37,14 +40,21 @@ public final class Linear: Layer {
             let w = inputs * outputs
             pe.reshape([n, w + outputs])
             for i in 0..<n {
-                let xi = x.pointer + i * inputs, gi = dy.pointer + i * outputs, o = pe.pointer + i * (w + outputs)
-                for a in 0..<inputs { let v = xi[a]; let row = o + a * outputs; for b in 0..<outputs { row[b] = v * gi[b] } }
+                let xi = x.pointer + i * inputs
+                let gi = dy.pointer + i * outputs
+                let o = pe.pointer + i * (w + outputs)
+                for a in 0..<inputs {
+                    let v = xi[a]
+                    let row = o + a * outputs
+                    for b in 0..<outputs { row[b] = v * gi[b] }
+                }
                 (o + w).update(from: gi, count: outputs)
             }
             if let dx { gemm(n, inputs, outputs, dy.pointer, weight.value.pointer, transB: true, dx.pointer) }
         } else if weight.trainable {
-            Dense.backward(batch: n, inputs: inputs, outputs: outputs, x: x.pointer, weight: weight.value.pointer,
-                           dy: dy.pointer, dWeight: weight.gradient.pointer, dBias: bias.gradient.pointer, dx: dx?.pointer)
+            Dense.backward(
+                batch: n, inputs: inputs, outputs: outputs, x: x.pointer, weight: weight.value.pointer,
+                dy: dy.pointer, dWeight: weight.gradient.pointer, dBias: bias.gradient.pointer, dx: dx?.pointer)
         } else if let dx {
             gemm(n, inputs, outputs, dy.pointer, weight.value.pointer, transB: true, dx.pointer)
         }

@@ -30,17 +30,17 @@ public final class Parameter: @unchecked Sendable {
         gradient = Tensor(zeros: shape)
         self.decays = decays
         self.exportPermutation = exportPermutation ?? Array(shape.indices)
-        if case let .constant(v) = initializer { value.fill(v) }
+        if case .constant(let v) = initializer { value.fill(v) }
     }
 
     /// Draws fresh values from `initializer`.
     public func initialize(_ rng: inout RNG) {
         switch initializer {
-        case let .constant(v): value.fill(v)
-        case let .heNormal(fanIn):
+        case .constant(let v): value.fill(v)
+        case .heNormal(let fanIn):
             let std = (2 / Float(fanIn)).squareRoot()
             for i in 0..<value.count { value[i] = rng.normal() * std }
-        case let .uniform(fanIn):
+        case .uniform(let fanIn):
             let b = 1 / Float(fanIn).squareRoot()
             for i in 0..<value.count { value[i] = (2 * rng.uniform() - 1) * b }
         }

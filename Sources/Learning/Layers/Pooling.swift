@@ -8,26 +8,37 @@ public final class MaxPool2d: Layer {
     private var output: Tensor?, inputGradient: Tensor?
     private var argmax: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 0)
 
-    public init(window: Int = 2, stride: Int? = nil) { self.window = window; self.stride = stride ?? window }
+    public init(window: Int = 2, stride: Int? = nil) {
+        self.window = window
+        self.stride = stride ?? window
+    }
     deinit { argmax.deallocate() }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let y = ensure(&output, outputShape(x.shape))
-        if argmax.count < y.count { argmax.deallocate(); argmax = .allocate(capacity: y.count) }
+        if argmax.count < y.count {
+            argmax.deallocate()
+            argmax = .allocate(capacity: y.count)
+        }
         let s = x.shape
-        MaxPool.forward(batch: s[0], height: s[1], width: s[2], channels: s[3], window: window, stride: stride,
-                        x: x.pointer, y: y.pointer, argmax: argmax.baseAddress!)
+        MaxPool.forward(
+            batch: s[0], height: s[1], width: s[2], channels: s[3], window: window, stride: stride,
+            x: x.pointer, y: y.pointer, argmax: argmax.baseAddress!)
         inputShape = s
         return y
     }
     public func backward(_ dy: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         let dx = ensure(&inputGradient, inputShape)
-        MaxPool.backward(outputCount: dy.count, inputCount: dx.count, dy: dy.pointer, argmax: argmax.baseAddress!, dx: dx.pointer)
+        MaxPool.backward(
+            outputCount: dy.count, inputCount: dx.count, dy: dy.pointer, argmax: argmax.baseAddress!, dx: dx.pointer)
         return dx
     }
     public func outputShape(_ s: [Int]) -> [Int] {
-        [s[0], MaxPool.outSize(s[1], window: window, stride: stride), MaxPool.outSize(s[2], window: window, stride: stride), s[3]]
+        [
+            s[0], MaxPool.outSize(s[1], window: window, stride: stride),
+            MaxPool.outSize(s[2], window: window, stride: stride), s[3],
+        ]
     }
 }
 

@@ -13,13 +13,18 @@ public final class ResidualUnit: Layer {
     private var inputGradient: Tensor?
 
     public init(inChannels: Int, outChannels: Int, stride: Int, workspace: Workspace) {
-        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1, workspace: workspace)
+        conv1 = Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernel: 3, stride: stride, padding: 1,
+            workspace: workspace)
         bn1 = BatchNorm2d(channels: outChannels, relu: true)
         conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1, workspace: workspace)
         bn2 = BatchNorm2d(channels: outChannels, relu: true)
         if stride != 1 || inChannels != outChannels {
-            projection = (Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, workspace: workspace),
-                          BatchNorm2d(channels: outChannels))
+            projection = (
+                Conv2d(
+                    inChannels: inChannels, outChannels: outChannels, kernel: 1, stride: stride, workspace: workspace),
+                BatchNorm2d(channels: outChannels)
+            )
         } else {
             projection = nil
         }

@@ -11,11 +11,13 @@ public final class Upsample2x: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let y = ensure(&output, [n, 2 * h, 2 * w, c])
-        let xp = x.pointer, yp = y.pointer
+        let xp = x.pointer
+        let yp = y.pointer
         for b in 0..<n {
             for i in 0..<(2 * h) {
                 for j in 0..<(2 * w) {
-                    (yp + ((b * 2 * h + i) * 2 * w + j) * c).update(from: xp + ((b * h + i / 2) * w + j / 2) * c, count: c)
+                    (yp + ((b * 2 * h + i) * 2 * w + j) * c).update(
+                        from: xp + ((b * h + i / 2) * w + j / 2) * c, count: c)
                 }
             }
         }
@@ -27,11 +29,14 @@ public final class Upsample2x: Layer {
         let (n, h2, w2, c) = (dy.shape[0], dy.shape[1], dy.shape[2], dy.shape[3])
         let dx = ensure(&inputGradient, [n, h2 / 2, w2 / 2, c])
         dx.zero()
-        let gp = dy.pointer, dp = dx.pointer
+        let gp = dy.pointer
+        let dp = dx.pointer
         for b in 0..<n {
             for i in 0..<h2 {
                 for j in 0..<w2 {
-                    accumulate(gp + ((b * h2 + i) * w2 + j) * c, into: dp + ((b * (h2 / 2) + i / 2) * (w2 / 2) + j / 2) * c, count: c)
+                    accumulate(
+                        gp + ((b * h2 + i) * w2 + j) * c, into: dp + ((b * (h2 / 2) + i / 2) * (w2 / 2) + j / 2) * c,
+                        count: c)
                 }
             }
         }

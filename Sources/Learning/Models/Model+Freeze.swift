@@ -31,7 +31,8 @@ extension Model {
             }
         }
         let keep = Set(
-            ([lastUnit?.conv1.weight, lastUnit?.conv2.weight].compactMap { $0 } + (network.layers.last?.parameters ?? []))
+            ([lastUnit?.conv1.weight, lastUnit?.conv2.weight].compactMap { $0 }
+                + (network.layers.last?.parameters ?? []))
                 .map { ObjectIdentifier($0) })
         for p in parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
     }

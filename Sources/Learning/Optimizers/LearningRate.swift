@@ -9,20 +9,20 @@ public enum LearningRate: Equatable, Hashable, Sendable, Codable {
     /// The same schedule with every rate multiplied by `factor`.
     public func scaled(_ factor: Float) -> LearningRate {
         switch self {
-        case let .constant(v): return .constant(v * factor)
-        case let .piecewise(b, v): return .piecewise(boundaries: b, values: v.map { $0 * factor })
-        case let .triangular(p, w, t): return .triangular(peak: p * factor, warmup: w, total: t)
+        case .constant(let v): return .constant(v * factor)
+        case .piecewise(let b, let v): return .piecewise(boundaries: b, values: v.map { $0 * factor })
+        case .triangular(let p, let w, let t): return .triangular(peak: p * factor, warmup: w, total: t)
         }
     }
 
     public func callAsFunction(_ step: Int) -> Float {
         switch self {
-        case let .constant(v): return v
-        case let .piecewise(b, v):
+        case .constant(let v): return v
+        case .piecewise(let b, let v):
             var i = 0
             while i < b.count && step >= b[i] { i += 1 }
             return v[min(i, v.count - 1)]
-        case let .triangular(peak, warmup, total):
+        case .triangular(let peak, let warmup, let total):
             if step < warmup { return peak * Float(step + 1) / Float(max(warmup, 1)) }
             return peak * max(0, Float(total - step) / Float(max(total - warmup, 1)))
         }

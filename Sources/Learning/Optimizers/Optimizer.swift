@@ -15,14 +15,18 @@ public final class SGD: Optimizer {
     private var velocity: [ObjectIdentifier: (name: String, v: Tensor)] = [:]
 
     public init(momentum: Float = 0.9, weightDecay: Float = 0) {
-        self.momentum = momentum; self.weightDecay = weightDecay
+        self.momentum = momentum
+        self.weightDecay = weightDecay
     }
 
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         for p in parameters where p.trainable {
             let v = slot(p)
-            let w = p.value.pointer, g = p.gradient.pointer, vp = v.pointer
-            let wd = p.decays ? weightDecay : 0, mu = momentum
+            let w = p.value.pointer
+            let g = p.gradient.pointer
+            let vp = v.pointer
+            let wd = p.decays ? weightDecay : 0
+            let mu = momentum
             for i in 0..<p.value.count {
                 let d = g[i] + wd * w[i]
                 vp[i] = mu * vp[i] + d
@@ -62,15 +66,22 @@ public final class Adam: Optimizer {
     private var moments: [ObjectIdentifier: (name: String, m: Tensor, v: Tensor)] = [:]
 
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
     }
 
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         steps += 1
-        let c1 = 1 - pow(beta1, steps), c2 = 1 - pow(beta2, steps)
+        let c1 = 1 - pow(beta1, steps)
+        let c2 = 1 - pow(beta2, steps)
         for p in parameters where p.trainable {
             let s = slot(p)
-            let w = p.value.pointer, g = p.gradient.pointer, m = s.m.pointer, v = s.v.pointer
+            let w = p.value.pointer
+            let g = p.gradient.pointer
+            let m = s.m.pointer
+            let v = s.v.pointer
             let wd = p.decays ? weightDecay : 0
             for i in 0..<p.value.count {
                 let d = g[i] + wd * w[i]
@@ -81,7 +92,11 @@ public final class Adam: Optimizer {
         }
     }
 
-    private func pow(_ b: Float, _ n: Int) -> Float { var r: Float = 1; for _ in 0..<n { r *= b }; return r }
+    private func pow(_ b: Float, _ n: Int) -> Float {
+        var r: Float = 1
+        for _ in 0..<n { r *= b }
+        return r
+    }
 
     private func slot(_ p: Parameter) -> (name: String, m: Tensor, v: Tensor) {
         if let s = moments[ObjectIdentifier(p)] { return s }
@@ -92,7 +107,10 @@ public final class Adam: Optimizer {
 
     public var state: [String: Tensor] {
         var d: [String: Tensor] = ["adam.steps": Tensor(shape: [1], values: [Float(steps)])]
-        for s in moments.values { d["adam.m." + s.name] = s.m; d["adam.v." + s.name] = s.v }
+        for s in moments.values {
+            d["adam.m." + s.name] = s.m
+            d["adam.v." + s.name] = s.v
+        }
         return d
     }
 
@@ -103,7 +121,8 @@ public final class Adam: Optimizer {
             guard let m = state["adam.m." + s.name], let v = state["adam.v." + s.name] else {
                 throw CheckpointError.missingTensor("adam.m." + s.name)
             }
-            s.m.copy(from: m); s.v.copy(from: v)
+            s.m.copy(from: m)
+            s.v.copy(from: v)
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Rényi-DP accountant of the sampled Gaussian mechanism (Mironov, Talwar & Zhang 2019), as in
@@ -8,7 +8,8 @@ import Glibc
 /// & Steinke's bound and minimised over the grid.
 public enum RDPAccountant {
     /// dp-accounting's default grid: 1.1 … 10.9 by 0.1, 11 … 63, and 128, 256, 512, 1024.
-    public static let defaultOrders: [Double] = (1..<100).map { 1 + Double($0) / 10 } + (11..<64).map(Double.init) + [128, 256, 512, 1024]
+    public static let defaultOrders: [Double] =
+        (1..<100).map { 1 + Double($0) / 10 } + (11..<64).map(Double.init) + [128, 256, 512, 1024]
 
     /// RDP of one step at `order` (α > 1).
     public static func rdp(q: Double, sigma: Double, order alpha: Double) -> Double {
@@ -20,14 +21,20 @@ public enum RDPAccountant {
     }
 
     /// (ε, the order that gave it) after `steps` steps.
-    public static func epsilon(q: Double, sigma: Double, steps: Int, delta: Double, orders: [Double] = defaultOrders) -> (epsilon: Double, order: Double) {
+    public static func epsilon(q: Double, sigma: Double, steps: Int, delta: Double, orders: [Double] = defaultOrders)
+        -> (epsilon: Double, order: Double)
+    {
         var best = (Double.infinity, orders.first ?? 0)
         for a in orders {
             let r = Double(steps) * rdp(q: q, sigma: sigma, order: a)
             let eps: Double
-            if delta * delta + expm1(-r) > 0 { eps = 0 } else if a > 1.01 {
+            if delta * delta + expm1(-r) > 0 {
+                eps = 0
+            } else if a > 1.01 {
                 eps = r + log1p(-1 / a) - log(delta * a) / (a - 1)
-            } else { eps = .infinity }
+            } else {
+                eps = .infinity
+            }
             if eps < best.0 { best = (eps, a) }
         }
         return (max(0, best.0), best.1)
@@ -56,15 +63,18 @@ public enum RDPAccountant {
         let r = erfc(x)
         if r > 1e-300 { return log(r) }
         // Laurent series of log erfc at infinity.
-        return -log(Double.pi) / 2 - log(x) - x * x - 0.5 * pow(x, -2) + 0.625 * pow(x, -4) - 37 / 24 * pow(x, -6) + 353 / 64 * pow(x, -8)
+        return -log(Double.pi) / 2 - log(x) - x * x - 0.5 * pow(x, -2) + 0.625 * pow(x, -4) - 37 / 24 * pow(x, -6) + 353
+            / 64 * pow(x, -8)
     }
 
     /// As dp-accounting computes it (arXiv:1908.10530 §3.3): the two tails as log-sums, stopped once both
     /// terms decrease and fall 30 nats below the total; an order that has not converged after 1000 terms
     /// is excluded (+∞), which the reference values depend on.
     static func logAFrac(_ q: Double, _ sigma: Double, _ alpha: Double) -> Double {
-        var a0 = -Double.infinity, a1 = -Double.infinity
-        var last0 = -Double.infinity, last1 = -Double.infinity
+        var a0 = -Double.infinity
+        var a1 = -Double.infinity
+        var last0 = -Double.infinity
+        var last1 = -Double.infinity
         let z0 = sigma * sigma * log(1 / q - 1) + 0.5
         let log1mq = log1p(-q)
         for step in 0..<1000 {
@@ -77,10 +87,12 @@ public enum RDPAccountant {
             let e1 = log(0.5) + logErfc((z0 - j) / (2.0.squareRoot() * sigma))
             let s0 = t0 + (i * i - i) / (2 * sigma * sigma) + e0
             let s1 = t1 + (j * j - j) / (2 * sigma * sigma) + e1
-            a0 = logAdd(a0, s0); a1 = logAdd(a1, s1)
+            a0 = logAdd(a0, s0)
+            a1 = logAdd(a1, s1)
             let total = logAdd(a0, a1)
             if s0 < last0 && s1 < last1 && max(s0, s1) < total - 30 { return total }
-            last0 = s0; last1 = s1
+            last0 = s0
+            last1 = s1
         }
         return .infinity
     }

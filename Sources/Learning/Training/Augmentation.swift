@@ -9,7 +9,8 @@ public struct Augmentation: Equatable, Hashable, Sendable, Codable {
     public var horizontalFlip: Bool
 
     public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
-        self.cropPadding = cropPadding; self.horizontalFlip = horizontalFlip
+        self.cropPadding = cropPadding
+        self.horizontalFlip = horizontalFlip
     }
     public static let none = Augmentation()
     /// Crop with 4-pixel padding and flip, as in the thesis (§3.6).
@@ -19,8 +20,10 @@ public struct Augmentation: Equatable, Hashable, Sendable, Codable {
 
 /// Copies images of `dataset` into a float batch [N, H, W, C] on the 0–255 scale, augmenting each
 /// with draws from `rng` (two per image, so the stream does not depend on which options are on).
-public func loadBatch(_ dataset: Dataset, indices: ArraySlice<Int>, augmentation: Augmentation, rng: inout RNG,
-                      into images: Tensor, labels: inout [Int32]) {
+public func loadBatch(
+    _ dataset: Dataset, indices: ArraySlice<Int>, augmentation: Augmentation, rng: inout RNG,
+    into images: Tensor, labels: inout [Int32]
+) {
     let (h, w, c) = (dataset.height, dataset.width, dataset.channels)
     images.reshape([indices.count, h, w, c])
     if labels.count != indices.count { labels = Array(repeating: 0, count: indices.count) }
@@ -29,7 +32,8 @@ public func loadBatch(_ dataset: Dataset, indices: ArraySlice<Int>, augmentation
         var o = images.pointer
         for (b, i) in indices.enumerated() {
             labels[b] = Int32(dataset.labels[i])
-            let dy = rng.below(2 * p + 1) - p, dx = rng.below(2 * p + 1) - p
+            let dy = rng.below(2 * p + 1) - p
+            let dx = rng.below(2 * p + 1) - p
             let flip = augmentation.horizontalFlip && rng.below(2) == 1
             let img = src.baseAddress! + i * dataset.imageSize
             if p == 0 && !flip {

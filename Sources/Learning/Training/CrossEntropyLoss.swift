@@ -13,11 +13,13 @@ public final class CrossEntropyLoss {
     @discardableResult
     public func forward(_ logits: Tensor, labels: [Int32]) -> Float {
         let (n, k) = (logits.shape[0], logits.shape[1])
-        probabilities.reshape([n, k]); losses.reshape([n])
+        probabilities.reshape([n, k])
+        losses.reshape([n])
         self.labels = labels
         labels.withUnsafeBufferPointer { l in
-            SoftmaxCrossEntropy.forward(batch: n, classes: k, logits: logits.pointer, labels: l.baseAddress!,
-                                        probabilities: probabilities.pointer, losses: losses.pointer)
+            SoftmaxCrossEntropy.forward(
+                batch: n, classes: k, logits: logits.pointer, labels: l.baseAddress!,
+                probabilities: probabilities.pointer, losses: losses.pointer)
         }
         var s: Float = 0
         for i in 0..<n { s += losses[i] }
@@ -31,12 +33,14 @@ public final class CrossEntropyLoss {
         labels.withUnsafeBufferPointer { l in
             if let weights {
                 weights.withUnsafeBufferPointer { w in
-                    SoftmaxCrossEntropy.backward(batch: n, classes: k, probabilities: probabilities.pointer, labels: l.baseAddress!,
-                                                 weights: w.baseAddress!, dLogits: d.pointer)
+                    SoftmaxCrossEntropy.backward(
+                        batch: n, classes: k, probabilities: probabilities.pointer, labels: l.baseAddress!,
+                        weights: w.baseAddress!, dLogits: d.pointer)
                 }
             } else {
-                SoftmaxCrossEntropy.backward(batch: n, classes: k, probabilities: probabilities.pointer, labels: l.baseAddress!,
-                                             weights: nil, dLogits: d.pointer)
+                SoftmaxCrossEntropy.backward(
+                    batch: n, classes: k, probabilities: probabilities.pointer, labels: l.baseAddress!,
+                    weights: nil, dLogits: d.pointer)
             }
         }
         return d

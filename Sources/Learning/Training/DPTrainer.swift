@@ -13,8 +13,11 @@ public struct DPConfig: Equatable, Sendable {
     public var sampling: Sampling
 
     public init(clip: Float?, noiseMultiplier: Float, lotSize: Int, microbatches: Int, sampling: Sampling) {
-        self.clip = clip; self.noiseMultiplier = noiseMultiplier; self.lotSize = lotSize
-        self.microbatches = microbatches; self.sampling = sampling
+        self.clip = clip
+        self.noiseMultiplier = noiseMultiplier
+        self.lotSize = lotSize
+        self.microbatches = microbatches
+        self.sampling = sampling
     }
 }
 
@@ -55,7 +58,11 @@ public final class DPTrainer: TrainingLoop {
     private let featureBatch = Tensor(zeros: [1])
 
     public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dp: DPConfig, dataset: Dataset) {
-        self.model = model; self.optimizer = optimizer; self.config = config; self.dp = dp; self.dataset = dataset
+        self.model = model
+        self.optimizer = optimizer
+        self.config = config
+        self.dp = dp
+        self.dataset = dataset
         root = RNG(seed: config.seed)
         trainable = model.parameters.filter(\.trainable)
         sums = trainable.map { Tensor(zeros: $0.value.shape) }
@@ -69,7 +76,8 @@ public final class DPTrainer: TrainingLoop {
     public func cacheFrozenFeatures(batchSize: Int = 500) -> Bool {
         let layers = model.network.layers
         guard config.augmentation.isNone, let k = layers.firstIndex(where: { $0.hasTrainableParameters }), k > 0,
-              !layers[0..<k].contains(where: usesBatchStatistics) else { return false }
+            !layers[0..<k].contains(where: usesBatchStatistics)
+        else { return false }
         let shape = layers[0..<k].reduce([1] + dataset.shape) { $1.outputShape($0) }
         let size = shape.dropFirst().reduce(1, *)
         let f = Tensor(zeros: [dataset.count] + Array(shape.dropFirst()))
@@ -83,13 +91,16 @@ public final class DPTrainer: TrainingLoop {
             (f.pointer + start * size).update(from: h.pointer, count: idx.count * size)
             start += batchSize
         }
-        features = f; firstTrainable = k
+        features = f
+        firstTrainable = k
         return true
     }
 
     private func usesBatchStatistics(_ l: Layer) -> Bool {
         if let b = l as? BatchNorm2d { return !b.frozen }
-        if let u = l as? ResidualUnit { return [u.bn1, u.bn2, u.projection?.bn].contains { $0.map { !$0.frozen } ?? false } }
+        if let u = l as? ResidualUnit {
+            return [u.bn1, u.bn2, u.projection?.bn].contains { $0.map { !$0.frozen } ?? false }
+        }
         if let s = l as? Sequential { return s.layers.contains(where: usesBatchStatistics) }
         return false
     }
@@ -97,14 +108,18 @@ public final class DPTrainer: TrainingLoop {
     /// Layers whose per-example gradients cover every trainable parameter, with their buffers; nil when
     /// some trainable parameter (a batch norm's) has no per-example path, so microbatches of one are looped.
     private lazy var perExampleLayers: [(layer: Layer, weight: Parameter, bias: Parameter?, buffer: Tensor)]? = {
-        var out: [(Layer, Parameter, Parameter?, Tensor)] = [], covered = Set<ObjectIdentifier>()
+        var out: [(Layer, Parameter, Parameter?, Tensor)] = []
+        var covered = Set<ObjectIdentifier>()
         for l in model.leafLayers {
             if let c = l as? Conv2d, c.weight.trainable {
-                let t = Tensor(zeros: [1]); c.perExampleGradients = nil
+                let t = Tensor(zeros: [1])
+                c.perExampleGradients = nil
                 out.append((c, c.weight, c.bias.flatMap { $0.trainable ? $0 : nil }, t))
             } else if let d = l as? Linear, d.weight.trainable {
                 out.append((d, d.weight, d.bias.trainable ? d.bias : nil, Tensor(zeros: [1])))
-            } else { continue }
+            } else {
+                continue
+            }
             covered.insert(ObjectIdentifier(out.last!.1))
             if let bias = out.last!.2 { covered.insert(ObjectIdentifier(bias)) }
         }
@@ -125,7 +140,8 @@ public final class DPTrainer: TrainingLoop {
     private func perExampleStep(_ lot: [Int], augment: inout RNG, chunk: Int = 128) -> Float {
         guard let layers = perExampleLayers, let c = dp.clip else { return 0 }
         let sumOf = Dictionary(uniqueKeysWithValues: zip(trainable.map(ObjectIdentifier.init), sums))
-        var total: Float = 0, start = 0
+        var total: Float = 0
+        var start = 0
         attachPerExample(true)
         defer { attachPerExample(false) }
         while start < lot.count {
@@ -134,7 +150,9 @@ public final class DPTrainer: TrainingLoop {
             let n = idx.count
             var sq = [Double](repeating: 0, count: n)
             for e in layers {
-                let w = e.weight.value.count, stride = e.buffer.count / n, b = e.bias != nil ? stride - w : 0
+                let w = e.weight.value.count
+                let stride = e.buffer.count / n
+                let b = e.bias != nil ? stride - w : 0
                 for i in 0..<n {
                     let g = e.buffer.pointer + i * stride
                     var s: Float = 0
@@ -144,11 +162,13 @@ public final class DPTrainer: TrainingLoop {
             }
             let factor = sq.map { min(1, c / Float(max($0.squareRoot(), 1e-12))) }
             for e in layers {
-                let w = e.weight.value.count, stride = e.buffer.count / n
+                let w = e.weight.value.count
+                let stride = e.buffer.count / n
                 let dw = sumOf[ObjectIdentifier(e.weight)]!.pointer
                 let db = e.bias.map { sumOf[ObjectIdentifier($0)]!.pointer }
                 for i in 0..<n {
-                    let g = e.buffer.pointer + i * stride, f = factor[i]
+                    let g = e.buffer.pointer + i * stride
+                    let f = factor[i]
                     for k in 0..<w { dw[k] += f * g[k] }
                     if let db { for k in 0..<(stride - w) { db[k] += f * g[w + k] } }
                 }
@@ -163,7 +183,8 @@ public final class DPTrainer: TrainingLoop {
     private func forwardBackward(_ idx: ArraySlice<Int>, augment: inout RNG, each: Bool = false) -> Float {
         let ones = each ? [Float](repeating: 1, count: idx.count) : nil
         guard let f = features else {
-            loadBatch(dataset, indices: idx, augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
+            loadBatch(
+                dataset, indices: idx, augmentation: config.augmentation, rng: &augment, into: images, labels: &labels)
             model.zeroGradients()
             let l = loss.forward(model.forward(images, training: true), labels: labels)
             model.backward(loss.backward(weights: ones))
@@ -171,7 +192,9 @@ public final class DPTrainer: TrainingLoop {
         }
         let size = f.count / dataset.count
         featureBatch.reshape([idx.count] + Array(f.shape.dropFirst()))
-        for (j, i) in idx.enumerated() { (featureBatch.pointer + j * size).update(from: f.pointer + i * size, count: size) }
+        for (j, i) in idx.enumerated() {
+            (featureBatch.pointer + j * size).update(from: f.pointer + i * size, count: size)
+        }
         if labels.count != idx.count { labels = Array(repeating: 0, count: idx.count) }
         for (j, i) in idx.enumerated() { labels[j] = Int32(dataset.labels[i]) }
         let layers = model.network.layers[firstTrainable...]
@@ -198,10 +221,15 @@ public final class DPTrainer: TrainingLoop {
             let q = Float(samplingRate)
             return (0..<dataset.count).filter { _ in r.uniform() < q }
         case .shuffle:
-            let n = dataset.count, b = dp.lotSize
+            let n = dataset.count
+            let b = dp.lotSize
             return (0..<b).map { j in
-                let pos = step * b + j, e = pos / n
-                if epochOrder.epoch != e { var r = root.split("order").split(UInt64(e)); epochOrder = (e, r.permutation(n)) }
+                let pos = step * b + j
+                let e = pos / n
+                if epochOrder.epoch != e {
+                    var r = root.split("order").split(UInt64(e))
+                    epochOrder = (e, r.permutation(n))
+                }
                 return epochOrder.order[pos % n]
             }
         }
@@ -214,35 +242,43 @@ public final class DPTrainer: TrainingLoop {
         let lot = lot(step)
         for s in sums { s.zero() }
         let m = dp.microbatches
-        var lossSum: Float = 0, used = 0
+        var lossSum: Float = 0
+        var used = 0
         var augment = root.split("augment").split(UInt64(step))
         if batchedPerExample, m >= lot.count, dp.clip != nil, perExampleLayers != nil {
             // Microbatches of one image: batched per-example gradients instead of a loop of single images.
-            lossSum = perExampleStep(lot, augment: &augment) * Float(lot.count); used = lot.count
+            lossSum = perExampleStep(lot, augment: &augment) * Float(lot.count)
+            used = lot.count
         } else {
-        for k in 0..<m {
-            let lo = k * lot.count / m, hi = (k + 1) * lot.count / m
-            guard hi > lo else { continue }
-            lossSum += forwardBackward(lot[lo..<hi], augment: &augment) * Float(hi - lo)
-            used += hi - lo
-            var factor: Float = 1
-            if let c = dp.clip {
-                var sq: Double = 0
-                for p in trainable { let g = p.gradient.pointer; for i in 0..<p.gradient.count { sq += Double(g[i] * g[i]) } }
-                factor = min(1, c / Float(max(sq.squareRoot(), 1e-12)))
+            for k in 0..<m {
+                let lo = k * lot.count / m
+                let hi = (k + 1) * lot.count / m
+                guard hi > lo else { continue }
+                lossSum += forwardBackward(lot[lo..<hi], augment: &augment) * Float(hi - lo)
+                used += hi - lo
+                var factor: Float = 1
+                if let c = dp.clip {
+                    var sq: Double = 0
+                    for p in trainable {
+                        let g = p.gradient.pointer
+                        for i in 0..<p.gradient.count { sq += Double(g[i] * g[i]) }
+                    }
+                    factor = min(1, c / Float(max(sq.squareRoot(), 1e-12)))
+                }
+                for (p, s) in zip(trainable, sums) {
+                    let g = p.gradient.pointer
+                    let d = s.pointer
+                    for i in 0..<s.count { d[i] += factor * g[i] }
+                }
             }
-            for (p, s) in zip(trainable, sums) {
-                let g = p.gradient.pointer, d = s.pointer
-                for i in 0..<s.count { d[i] += factor * g[i] }
-            }
-        }
         }
         // Noise on the clipped sum, then the average over microbatches.
         var noise = root.split("noise").split(UInt64(step))
         let std = (dp.clip ?? 0) * dp.noiseMultiplier
         let scale = 1 / Float(m)
         for (p, s) in zip(trainable, sums) {
-            let g = p.gradient.pointer, d = s.pointer
+            let g = p.gradient.pointer
+            let d = s.pointer
             for i in 0..<s.count { g[i] = (d[i] + (std > 0 ? std * noise.normal() : 0)) * scale }
         }
         optimizer.step(trainable, learningRate: config.learningRate(step))

@@ -15,7 +15,9 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Equatable {
 public enum Divergence {
     /// Throws when a step's loss is not finite.
     public static func check(loss: Float, step: Int) throws {
-        guard loss.isFinite else { throw TrainingDiverged(step: step, finding: "the loss is \(loss.isNaN ? "NaN" : "\(loss)")") }
+        guard loss.isFinite else {
+            throw TrainingDiverged(step: step, finding: "the loss is \(loss.isNaN ? "NaN" : "\(loss)")")
+        }
     }
 
     /// Throws when a parameter or running statistic of `holders` has a non-finite value.

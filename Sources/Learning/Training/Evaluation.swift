@@ -10,7 +10,10 @@ public struct Predictions: Sendable {
     public var labels: [Int]
 
     public init(predicted: [Int], losses: [Float], labelProbability: [Float], labels: [Int]) {
-        self.predicted = predicted; self.losses = losses; self.labelProbability = labelProbability; self.labels = labels
+        self.predicted = predicted
+        self.losses = losses
+        self.labelProbability = labelProbability
+        self.labels = labels
     }
 
     public var accuracy: Double {
@@ -20,15 +23,20 @@ public struct Predictions: Sendable {
 
     /// Accuracy on the images of each class.
     public func perClassAccuracy(classes: Int) -> [Double] {
-        var hit = [Int](repeating: 0, count: classes), all = hit
-        for (p, l) in zip(predicted, labels) where l < classes { all[l] += 1; if p == l { hit[l] += 1 } }
+        var hit = [Int](repeating: 0, count: classes)
+        var all = hit
+        for (p, l) in zip(predicted, labels) where l < classes {
+            all[l] += 1
+            if p == l { hit[l] += 1 }
+        }
         return zip(hit, all).map { $1 == 0 ? 0 : Double($0) / Double($1) }
     }
 }
 
 /// Runs `model` in inference mode over `dataset` in batches.
 public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> Predictions {
-    let images = Tensor(zeros: [1]), loss = CrossEntropyLoss()
+    let images = Tensor(zeros: [1])
+    let loss = CrossEntropyLoss()
     var labels: [Int32] = []
     var rng = RNG(seed: 0)
     var out = Predictions(predicted: [], losses: [], labelProbability: [], labels: dataset.labels)

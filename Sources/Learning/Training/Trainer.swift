@@ -9,9 +9,14 @@ public struct TrainingConfig: Equatable, Hashable, Sendable, Codable {
     public var augmentation: Augmentation
     public var seed: UInt64
 
-    public init(batchSize: Int, steps: Int, learningRate: LearningRate, augmentation: Augmentation = .none, seed: UInt64 = 0) {
-        self.batchSize = batchSize; self.steps = steps; self.learningRate = learningRate
-        self.augmentation = augmentation; self.seed = seed
+    public init(
+        batchSize: Int, steps: Int, learningRate: LearningRate, augmentation: Augmentation = .none, seed: UInt64 = 0
+    ) {
+        self.batchSize = batchSize
+        self.steps = steps
+        self.learningRate = learningRate
+        self.augmentation = augmentation
+        self.seed = seed
     }
 
     /// Steps for `epochs` passes over `count` images.
@@ -40,15 +45,21 @@ public final class Trainer {
     public var transformBatch: ((Tensor, [Int32], Int) -> Void)?
 
     public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dataset: Dataset) {
-        self.model = model; self.optimizer = optimizer; self.config = config; self.dataset = dataset
+        self.model = model
+        self.optimizer = optimizer
+        self.config = config
+        self.dataset = dataset
         let root = RNG(seed: config.seed)
-        orderRNG = root.split("order"); augmentRNG = root.split("augment")
+        orderRNG = root.split("order")
+        augmentRNG = root.split("augment")
     }
 
     /// Dataset indices of the images in `step`'s batch: consecutive slices of a fresh seeded permutation per epoch.
     public func batchIndices(_ step: Int) -> [Int] {
-        let n = dataset.count, b = config.batchSize
-        var out = [Int](); out.reserveCapacity(b)
+        let n = dataset.count
+        let b = config.batchSize
+        var out = [Int]()
+        out.reserveCapacity(b)
         for j in 0..<b {
             let pos = step * b + j
             let e = pos / n
@@ -63,7 +74,8 @@ public final class Trainer {
     public func runStep() -> Float {
         indices = batchIndices(step)
         var r = augmentRNG.split(UInt64(step))
-        loadBatch(dataset, indices: indices[...], augmentation: config.augmentation, rng: &r, into: images, labels: &labels)
+        loadBatch(
+            dataset, indices: indices[...], augmentation: config.augmentation, rng: &r, into: images, labels: &labels)
         transformBatch?(images, labels, step)
         model.zeroGradients()
         let logits = model.forward(images, training: true)
@@ -79,5 +91,8 @@ public final class Trainer {
 }
 
 extension RNG {
-    func permutationOf(_ n: Int) -> [Int] { var r = self; return r.permutation(n) }
+    func permutationOf(_ n: Int) -> [Int] {
+        var r = self
+        return r.permutation(n)
+    }
 }

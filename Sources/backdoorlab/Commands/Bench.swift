@@ -1,8 +1,8 @@
-import Experiment
 import ArgumentParser
-import Datasets
-import Foundation
 import Backdoor
+import Datasets
+import Experiment
+import Foundation
 import Learning
 import Tensor
 
@@ -11,27 +11,34 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training and inference throughput, per-layer GEMM speed and the sgemm peak.",
         discussion: """
-        Prints images/s of a ResNet-32 training step and of inference, GFLOP/s of every convolution's GEMMs \
-        next to the sgemm peak measured in the same run, and stores the figures for `plan`'s cost model. \
-        --time-to-accuracy instead trains a ResNet on Fashion-MNIST until a test accuracy and prints the wall time.
-        """)
+            Prints images/s of a ResNet-32 training step and of inference, GFLOP/s of every convolution's GEMMs \
+            next to the sgemm peak measured in the same run, and stores the figures for `plan`'s cost model. \
+            --time-to-accuracy instead trains a ResNet on Fashion-MNIST until a test accuracy and prints the wall time.
+            """)
 
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Option(help: "Timed training steps per configuration (fewer are noisy: ±20 % at 8 on a shared 2-core VM).") var steps: Int = 30
+    @Option(help: "Timed training steps per configuration (fewer are noisy: ±20 % at 8 on a shared 2-core VM).")
+    var steps: Int = 30
     @Flag(help: "Train on Fashion-MNIST until --target test accuracy; report wall time.") var timeToAccuracy = false
     @Option(help: "Test accuracy to reach with --time-to-accuracy.") var target: Double = 0.91
     @Option(help: "Epoch budget with --time-to-accuracy.") var epochs: Double = 4
     @Option(help: "Fashion-MNIST directory.") var dataDir: String = FashionMNIST.defaultDirectory
     @Flag(help: "Also measure DP-SGD against SGD (transfer set-up and per-example clipping).") var dp = false
-    @Flag(help: "Also measure ℓ2 PGD (ResNet-32, 3×32×32, batch 100; 100-step rate from 10 timed steps).") var pgd = false
-    @Flag(help: "Also measure WGAN-GP training and latent inversion (the examples' GAN: latent 64, 3×3 kernels, batch 256, 5 critic steps).")
+    @Flag(help: "Also measure ℓ2 PGD (ResNet-32, 3×32×32, batch 100; 100-step rate from 10 timed steps).") var pgd =
+        false
+    @Flag(
+        help:
+            "Also measure WGAN-GP training and latent inversion (the examples' GAN: latent 64, 3×3 kernels, batch 256, 5 critic steps)."
+    )
     var gan = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
-        guard target > 0, target <= 1 else { throw ValidationError("--target is a test accuracy in (0, 1] (got \(target))") }
+        guard target > 0, target <= 1 else {
+            throw ValidationError("--target is a test accuracy in (0, 1] (got \(target))")
+        }
         guard epochs > 0 else { throw ValidationError("--epochs must be > 0 (got \(epochs))") }
     }
 
@@ -52,38 +59,51 @@ struct Bench: ParsableCommand {
         let kept = report.keep(from: BenchReport.stored())
         try? report.store()
         if json {
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         } else {
             print(report.table)
             if !kept.isEmpty {
-                print("kept from the earlier bench (not measured this time; --dp, --pgd, --gan measure them): " + kept.joined(separator: ", "))
+                print(
+                    "kept from the earlier bench (not measured this time; --dp, --pgd, --gan measure them): "
+                        + kept.joined(separator: ", "))
             }
             for s in report.staleFigures {
-                let change = 100 * abs(1 / s.ratio - 1), faster = s.ratio < 1 ? "faster" : "slower"
+                let change = 100 * abs(1 / s.ratio - 1)
+                let faster = s.ratio < 1 ? "faster" : "slower"
                 let flag = s.name == "DP-SGD" ? "dp" : s.name.lowercased()
-                print(String(format: "warning: the kept %@ figures were measured when this machine trained %.0f %% %@ than now; `plan` times those stages from them until `bench --%@` measures them again",
-                             s.name, change, faster, flag))
+                print(
+                    String(
+                        format:
+                            "warning: the kept %@ figures were measured when this machine trained %.0f %% %@ than now; `plan` times those stages from them until `bench --%@` measures them again",
+                        s.name, change, faster, flag))
             }
         }
     }
 
     func runTimeToAccuracy() throws {
-        let train: Dataset, test: Dataset
+        let train: Dataset
+        let test: Dataset
         do {
             train = try FashionMNIST.load(directory: dataDir, split: .train)
             test = try FashionMNIST.load(directory: dataDir, split: .test)
         } catch let e as DatasetError { throw CLIError(message: e.description, code: 66) }
         var arch = Architecture.resnet(inputShape: train.shape, classes: 10, unitsPerGroup: 1)
         (arch.mean, arch.std) = train.channelStatistics()
-        let r = try trainToAccuracy(arch: arch, train: train, test: test, epochs: epochs, batchSize: 128, peak: 0.1,
-                                    weightDecay: 5e-4, augmentation: .none, seed: 0, target: target, log: !json)
+        let r = try trainToAccuracy(
+            arch: arch, train: train, test: test, epochs: epochs, batchSize: 128, peak: 0.1,
+            weightDecay: 5e-4, augmentation: .none, seed: 0, target: target, log: !json)
         let verdict = r.reached ? "reached" : "did not reach"
         if json {
-            print("{\"target\": \(target), \"accuracy\": \(r.accuracy), \"seconds\": \(r.seconds), \"steps\": \(r.steps), \"reached\": \(r.reached)}")
+            print(
+                "{\"target\": \(target), \"accuracy\": \(r.accuracy), \"seconds\": \(r.seconds), \"steps\": \(r.steps), \"reached\": \(r.reached)}"
+            )
         } else {
-            print(String(format: "time to accuracy: %@ %.1f%% test accuracy (%.2f%%) in %.1f s wall, %d steps, %d threads",
-                         verdict, target * 100, r.accuracy * 100, r.seconds, r.steps, Parallel.threads))
+            print(
+                String(
+                    format: "time to accuracy: %@ %.1f%% test accuracy (%.2f%%) in %.1f s wall, %d steps, %d threads",
+                    verdict, target * 100, r.accuracy * 100, r.seconds, r.steps, Parallel.threads))
         }
         if !r.reached { throw ExitCode(1) }
     }
@@ -102,9 +122,14 @@ func bestTime(repeats: Int, _ body: () -> Void) -> Double {
 
 func sgemmPeak() -> BenchReport.Peak {
     let n = 1024
-    let a = Tensor(zeros: [n, n]), b = Tensor(zeros: [n, n]), c = Tensor(zeros: [n, n])
+    let a = Tensor(zeros: [n, n])
+    let b = Tensor(zeros: [n, n])
+    let c = Tensor(zeros: [n, n])
     var r = RNG(seed: 1)
-    for i in 0..<a.count { a[i] = r.uniform(); b[i] = r.uniform() }
+    for i in 0..<a.count {
+        a[i] = r.uniform()
+        b[i] = r.uniform()
+    }
     let flops = 2.0 * Double(n * n * n)
     let one = bestTime(repeats: 5) { gemm(n, n, n, a.pointer, b.pointer, c.pointer) }
     BLASThreads.set(Parallel.threads)
@@ -116,8 +141,9 @@ func sgemmPeak() -> BenchReport.Peak {
 func syntheticDataset(shape: [Int], count: Int, classes: Int = 10) -> Dataset {
     var r = RNG(seed: 7)
     let px = (0..<(count * shape.reduce(1, *))).map { _ in UInt8(r.below(256)) }
-    return Dataset(name: "synthetic", height: shape[0], width: shape[1], channels: shape[2], images: px,
-                   labels: (0..<count).map { $0 % classes }, classNames: (0..<classes).map { "c\($0)" })
+    return Dataset(
+        name: "synthetic", height: shape[0], width: shape[1], channels: shape[2], images: px,
+        labels: (0..<count).map { $0 % classes }, classNames: (0..<classes).map { "c\($0)" })
 }
 
 extension Bench {
@@ -125,16 +151,19 @@ extension Bench {
         let data = syntheticDataset(shape: shape, count: batch * 4)
         let model = Architecture.resnet(inputShape: shape, classes: 10, unitsPerGroup: units).build()
         model.initialize(RNG(seed: 0))
-        let trainer = Trainer(model: model, optimizer: SGD(momentum: 0.9, weightDecay: 2e-4),
-                              config: TrainingConfig(batchSize: batch, steps: 1 << 30, learningRate: .constant(0.01)), dataset: data)
-        trainer.runStep(); trainer.runStep()
+        let trainer = Trainer(
+            model: model, optimizer: SGD(momentum: 0.9, weightDecay: 2e-4),
+            config: TrainingConfig(batchSize: batch, steps: 1 << 30, learningRate: .constant(0.01)), dataset: data)
+        trainer.runStep()
+        trainer.runStep()
         var times = [Double]()
         for _ in 0..<steps { times.append(bestTime(repeats: 1) { trainer.runStep() }) }
         times.sort()
         let median = times[times.count / 2]
-        return .init(model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
-                     imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
-                     gflops: 3 * Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+        return .init(
+            model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
+            imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
+            gflops: 3 * Double(model.flopsPerImage) * Double(batch) / median / 1e9)
     }
 
     func inferenceThroughput(shape: [Int], batch: Int, units: Int) -> BenchReport.Throughput {
@@ -148,30 +177,48 @@ extension Bench {
         for _ in 0..<max(3, steps / 2) { times.append(bestTime(repeats: 1) { _ = model(x) }) }
         times.sort()
         let median = times[times.count / 2]
-        return .init(model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
-                     imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
-                     gflops: Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+        return .init(
+            model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
+            imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
+            gflops: Double(model.flopsPerImage) * Double(batch) / median / 1e9)
     }
 
     /// Forward and backward GFLOP/s of each distinct convolution of ResNet-32 (im2col and col2im included).
     func convolutionSpeeds(shape: [Int], batch: Int) -> [BenchReport.Convolution] {
-        var seen = Set<String>(), out = [BenchReport.Convolution]()
-        var h = shape[0], c = shape[2]
-        var geoms = [ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: 16, kernel: 3, padding: 1)]
+        var seen = Set<String>()
+        var out = [BenchReport.Convolution]()
+        var h = shape[0]
+        var c = shape[2]
+        var geoms = [
+            ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: 16, kernel: 3, padding: 1)
+        ]
         c = 16
         for (g, width) in [16, 32, 64].enumerated() {
             let s = g == 0 ? 1 : 2
-            geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, stride: s, padding: 1))
-            if s == 2 { geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 1, stride: 2)) }
-            h /= s; c = width
-            geoms.append(ConvGeometry(batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, padding: 1))
+            geoms.append(
+                ConvGeometry(
+                    batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, stride: s,
+                    padding: 1))
+            if s == 2 {
+                geoms.append(
+                    ConvGeometry(
+                        batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 1, stride: 2))
+            }
+            h /= s
+            c = width
+            geoms.append(
+                ConvGeometry(
+                    batch: batch, height: h, width: h, inChannels: c, outChannels: width, kernel: 3, padding: 1))
         }
         let scratch = ConvScratch()
         for g in geoms {
             let key = "\(g.height)x\(g.width)x\(g.inChannels)->\(g.outChannels) k\(g.kernel) s\(g.stride)"
             guard seen.insert(key).inserted else { continue }
-            let x = Tensor(zeros: g.inputShape), w = Tensor(zeros: g.weightShape), y = Tensor(zeros: g.outputShape)
-            let dw = Tensor(zeros: g.weightShape), dx = Tensor(zeros: g.inputShape)
+            let x = Tensor(zeros: g.inputShape)
+            let w = Tensor(zeros: g.weightShape)
+            let y = Tensor(zeros: g.outputShape)
+            let dw = Tensor(zeros: g.weightShape)
+            let dx = Tensor(zeros: g.inputShape)
             var r = RNG(seed: 5)
             for i in 0..<x.count { x[i] = r.normal() }
             for i in 0..<w.count { w[i] = r.normal() }
@@ -179,12 +226,15 @@ extension Bench {
                 Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: nil, y: y.pointer, scratch: scratch)
             }
             let b = bestTime(repeats: 5) {
-                Conv2D.backward(g, x: x.pointer, weight: w.pointer, dy: y.pointer, dWeight: dw.pointer, dBias: nil,
-                                dx: dx.pointer, scratch: scratch)
+                Conv2D.backward(
+                    g, x: x.pointer, weight: w.pointer, dy: y.pointer, dWeight: dw.pointer, dBias: nil,
+                    dx: dx.pointer, scratch: scratch)
             }
             let fl = Double(g.forwardFLOPs)
-            out.append(.init(layer: key, forwardGflops: fl / f / 1e9, backwardGflops: 2 * fl / b / 1e9,
-                             forwardMs: f * 1e3, backwardMs: b * 1e3))
+            out.append(
+                .init(
+                    layer: key, forwardGflops: fl / f / 1e9, backwardGflops: 2 * fl / b / 1e9,
+                    forwardMs: f * 1e3, backwardMs: b * 1e3))
         }
         return out
     }
@@ -197,8 +247,11 @@ extension Bench {
         model.initialize(RNG(seed: 0))
         let data = syntheticDataset(shape: [32, 32, 3], count: 100)
         let attack = PGD(norm: .l2, epsilon: 300, steps: 10)
-        _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: PGD(norm: .l2, epsilon: 300, steps: 1), seed: 0)
-        let t = bestTime(repeats: 1) { _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: attack, seed: 2) }
+        _ = Perturbations.pgd(
+            data, indices: Array(0..<100), model: model, attack: PGD(norm: .l2, epsilon: 300, steps: 1), seed: 0)
+        let t = bestTime(repeats: 1) {
+            _ = Perturbations.pgd(data, indices: Array(0..<100), model: model, attack: attack, seed: 2)
+        }
         return 100 / (t * 10)
     }
 
@@ -206,7 +259,10 @@ extension Bench {
     /// as `plan` counts them, so `plan` can time `train_gan` and `encode` from what this machine does.
     func ganThroughput(shape: [Int]) -> BenchReport.GAN {
         var config = WGAN.Config()
-        config.latent = 64; config.kernel = 3; config.batchSize = 256; config.criticSteps = 5
+        config.latent = 64
+        config.kernel = 3
+        config.batchSize = 256
+        config.criticSteps = 5
         let size = shape.reduce(1, *)
         var r = RNG(seed: 3)
         let images = (0..<(512 * size)).map { _ in r.uniform() }
@@ -216,28 +272,41 @@ extension Bench {
         let train = bestTime(repeats: 1) { for _ in 0..<steps { wgan.runStep() } }
         let trainFlops = Double(steps) * WGAN.flopsPerStep(config, imageShape: shape)
         // Inversion: a forward and a backward to z per image and step (plan counts 3 generator passes).
-        let g = Double(wgan.generator.flopsPerImage), batch = 128, encodeSteps = 10
-        _ = LatentInversion.encode(wgan.generator, images: images, count: batch, steps: 1, stepSize: 0.05, method: .adam, batchSize: batch)
+        let g = Double(wgan.generator.flopsPerImage)
+        let batch = 128
+        let encodeSteps = 10
+        _ = LatentInversion.encode(
+            wgan.generator, images: images, count: batch, steps: 1, stepSize: 0.05, method: .adam, batchSize: batch)
         let encode = bestTime(repeats: 1) {
-            _ = LatentInversion.encode(wgan.generator, images: images, count: batch, steps: encodeSteps, stepSize: 0.05, method: .adam, batchSize: batch)
+            _ = LatentInversion.encode(
+                wgan.generator, images: images, count: batch, steps: encodeSteps, stepSize: 0.05, method: .adam,
+                batchSize: batch)
         }
-        return .init(input: shape.map(String.init).joined(separator: "x"), secondsPerStep: train / Double(steps),
-                     trainingGflops: trainFlops / train / 1e9, encodeGflops: Double(batch * encodeSteps) * 3 * g / encode / 1e9)
+        return .init(
+            input: shape.map(String.init).joined(separator: "x"), secondsPerStep: train / Double(steps),
+            trainingGflops: trainFlops / train / 1e9, encodeGflops: Double(batch * encodeSteps) * 3 * g / encode / 1e9)
     }
 
     /// img/s of DP-SGD and of SGD on the same layers: the thesis's transfer set-up on ResNet-8 28×28×1
     /// (lots of 2000, 16 microbatches, last unit + dense trainable, frozen-feature cache on and off),
     /// and per-example clipping on the whole ResNet-32 3×32×32 at batch 128 (batch norms frozen in both).
     func dpThroughput() -> [BenchReport.Privacy] {
-        func measure(_ setup: String, _ arch: Architecture, lot: Int, microbatches: Int, clip: Float?, lastUnitOnly: Bool,
-                     cache: Bool, steps: Int) -> BenchReport.Privacy {
+        func measure(
+            _ setup: String, _ arch: Architecture, lot: Int, microbatches: Int, clip: Float?, lastUnitOnly: Bool,
+            cache: Bool, steps: Int
+        ) -> BenchReport.Privacy {
             let data = syntheticDataset(shape: arch.inputShape, count: max(lot * 2, 4000))
             let model = arch.build()
             model.initialize(RNG(seed: 0))
             model.freeze(keeping: lastUnitOnly ? .lastUnit : .all)
-            let trainer = DPTrainer(model: model, optimizer: SGD(momentum: 0.9), config: TrainingConfig(batchSize: lot, steps: steps + 1,
-                                    learningRate: .constant(0.01)), dp: DPConfig(clip: clip, noiseMultiplier: clip == nil ? 0 : 1,
-                                    lotSize: lot, microbatches: microbatches, sampling: .shuffle), dataset: data)
+            let trainer = DPTrainer(
+                model: model, optimizer: SGD(momentum: 0.9),
+                config: TrainingConfig(
+                    batchSize: lot, steps: steps + 1,
+                    learningRate: .constant(0.01)),
+                dp: DPConfig(
+                    clip: clip, noiseMultiplier: clip == nil ? 0 : 1,
+                    lotSize: lot, microbatches: microbatches, sampling: .shuffle), dataset: data)
             if cache { trainer.cacheFrozenFeatures() }
             trainer.runStep()
             let t = bestTime(repeats: 1) { for _ in 0..<steps { trainer.runStep() } }
@@ -246,18 +315,31 @@ extension Bench {
         let r8 = Architecture.resnet(inputShape: [28, 28, 1], classes: 10, unitsPerGroup: 1)
         let r32 = Architecture.resnet(inputShape: [32, 32, 3], classes: 10, unitsPerGroup: 5)
         return [
-            measure("resnet-8 28x28x1, last unit + dense, lot 2000: SGD (1 microbatch)", r8, lot: 2000, microbatches: 1, clip: nil, lastUnitOnly: true, cache: false, steps: 2),
-            measure("resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD (16 microbatches)", r8, lot: 2000, microbatches: 16, clip: 1, lastUnitOnly: true, cache: false, steps: 2),
-            measure("resnet-8 28x28x1, last unit + dense, lot 2000: SGD, frozen features cached", r8, lot: 2000, microbatches: 1, clip: nil, lastUnitOnly: true, cache: true, steps: 5),
-            measure("resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD, frozen features cached", r8, lot: 2000, microbatches: 16, clip: 1, lastUnitOnly: true, cache: true, steps: 5),
-            measure("resnet-32 32x32x3, whole network, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil, lastUnitOnly: false, cache: false, steps: 3),
-            measure("resnet-32 32x32x3, whole network, batch 128: DP-SGD per-example clipping", r32, lot: 128, microbatches: 128, clip: 1, lastUnitOnly: false, cache: false, steps: 2),
+            measure(
+                "resnet-8 28x28x1, last unit + dense, lot 2000: SGD (1 microbatch)", r8, lot: 2000, microbatches: 1,
+                clip: nil, lastUnitOnly: true, cache: false, steps: 2),
+            measure(
+                "resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD (16 microbatches)", r8, lot: 2000,
+                microbatches: 16, clip: 1, lastUnitOnly: true, cache: false, steps: 2),
+            measure(
+                "resnet-8 28x28x1, last unit + dense, lot 2000: SGD, frozen features cached", r8, lot: 2000,
+                microbatches: 1, clip: nil, lastUnitOnly: true, cache: true, steps: 5),
+            measure(
+                "resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD, frozen features cached", r8, lot: 2000,
+                microbatches: 16, clip: 1, lastUnitOnly: true, cache: true, steps: 5),
+            measure(
+                "resnet-32 32x32x3, whole network, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil,
+                lastUnitOnly: false, cache: false, steps: 3),
+            measure(
+                "resnet-32 32x32x3, whole network, batch 128: DP-SGD per-example clipping", r32, lot: 128,
+                microbatches: 128, clip: 1, lastUnitOnly: false, cache: false, steps: 2),
         ]
     }
 }
 
 func cpuName() -> String {
     guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }) else { return "unknown" }
+        let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+    else { return "unknown" }
     return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
 }

@@ -4,8 +4,9 @@ import Foundation
 import Tensor
 
 struct CacheCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cache", abstract: "Inspect and maintain the stage cache.",
-                                                    subcommands: [List.self, Verify.self, GC.self])
+    static let configuration = CommandConfiguration(
+        commandName: "cache", abstract: "Inspect and maintain the stage cache.",
+        subcommands: [List.self, Verify.self, GC.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cache entries.")
@@ -13,14 +14,18 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let c = Cache.resolve(cache)
             guard FileManager.default.fileExists(atPath: c.root) else {
-                print("no cache at \(c.root) yet (a first `run` creates it; --cache or $BACKDOORLAB_CACHE choose another)")
+                print(
+                    "no cache at \(c.root) yet (a first `run` creates it; --cache or $BACKDOORLAB_CACHE choose another)"
+                )
                 return
             }
             if c.keys().isEmpty { print("the cache at \(c.root) holds no entries") }
             for k in c.keys() {
                 let m = c.manifest(k)
                 let size = Cache.size(c.directory(k))
-                print("\(k.prefix(12))  \((m?.kind ?? "unfinished").padding(toLength: 16, withPad: " ", startingAt: 0))  \(PlanOutput.bytes(Double(size)).padding(toLength: 9, withPad: " ", startingAt: 0))  \(m?.created ?? "")")
+                print(
+                    "\(k.prefix(12))  \((m?.kind ?? "unfinished").padding(toLength: 16, withPad: " ", startingAt: 0))  \(PlanOutput.bytes(Double(size)).padding(toLength: 9, withPad: " ", startingAt: 0))  \(m?.created ?? "")"
+                )
             }
         }
     }
@@ -41,13 +46,14 @@ struct CacheCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc", abstract: "Remove temporary and quarantined leftovers, and entries no spec given needs.",
             discussion: """
-            Without --yes nothing is removed: gc lists what it would remove and what it keeps, with sizes and \
-            the specs each entry served. Entries and checkpoints a running process holds are never touched.
-            """)
+                Without --yes nothing is removed: gc lists what it would remove and what it keeps, with sizes and \
+                the specs each entry served. Entries and checkpoints a running process holds are never touched.
+                """)
         @Option(help: "Cache directory.") var cache: String?
         @Option(help: "Profile of the specs or folders given (as for run).") var profile: String?
         @Flag(help: "Remove what is listed (without it, gc only says what it would remove).") var yes = false
-        @Argument(help: "Specs or folders whose stages to keep; with none, only leftovers are removed.") var keep: [String] = []
+        @Argument(help: "Specs or folders whose stages to keep; with none, only leftovers are removed.") var keep:
+            [String] = []
         func run() throws {
             let c = Cache.resolve(cache)
             var needed: Set<String>?
@@ -68,14 +74,22 @@ struct CacheCommand: ParsableCommand {
             func size(_ b: Int) -> String { PlanOutput.bytes(Double(b)) }
             func line(_ i: Cache.Collection.Item) -> String {
                 let name = i.path.count == 64 ? String(i.path.prefix(12)) : i.path
-                let served = i.served.isEmpty ? "" : "  served " + i.served.prefix(3).joined(separator: ", ") + (i.served.count > 3 ? ", … (\(i.served.count))" : "")
+                let served =
+                    i.served.isEmpty
+                    ? ""
+                    : "  served " + i.served.prefix(3).joined(separator: ", ")
+                        + (i.served.count > 3 ? ", … (\(i.served.count))" : "")
                 return "  \(name)  \(i.kind)  \(size(i.bytes))" + served
             }
-            print("\(yes ? "removed" : "would remove") \(result.removed.count) (\(size(result.bytesRemoved)))" + (result.removed.isEmpty ? "" : ":"))
+            print(
+                "\(yes ? "removed" : "would remove") \(result.removed.count) (\(size(result.bytesRemoved)))"
+                    + (result.removed.isEmpty ? "" : ":"))
             for i in result.removed { print(line(i)) }
             // Work in progress is never removed; say what was left and why.
             for s in result.skipped { print("skipped \(s)") }
-            print("keeps \(result.kept.count) entries (\(size(result.bytesKept)))" + (needed == nil ? "" : " that the specs given need or a process holds"))
+            print(
+                "keeps \(result.kept.count) entries (\(size(result.bytesKept)))"
+                    + (needed == nil ? "" : " that the specs given need or a process holds"))
             if !yes && !result.removed.isEmpty { print("nothing removed: run again with --yes to remove them") }
         }
     }

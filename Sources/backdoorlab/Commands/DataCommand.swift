@@ -3,11 +3,13 @@ import Datasets
 
 /// `backdoorlab data info`: what a dataset directory holds.
 struct DataCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "data", abstract: "Inspect datasets.",
-                                                    subcommands: [Info.self])
+    static let configuration = CommandConfiguration(
+        commandName: "data", abstract: "Inspect datasets.",
+        subcommands: [Info.self])
 
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the size, shape and class counts of a dataset.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the size, shape and class counts of a dataset.")
         @OptionGroup var source: DatasetOptions
 
         func run() throws {
@@ -31,11 +33,14 @@ struct DatasetOptions: ParsableArguments {
         do {
             // The spec language's names, with the hyphenated spelling of earlier versions still understood.
             switch dataset.replacingOccurrences(of: "-", with: "_") {
-            case "fashion_mnist": return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
+            case "fashion_mnist":
+                return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
             case "cifar10": return try CIFAR.loadCIFAR10(directory: try required(), split: split)
             case "cifar100": return try CIFAR.loadCIFAR100(directory: try required(), split: split, labels: .coarse)
             case "cinic10": return try CINIC.load(directory: try required(), split: split == .train ? "train" : "test")
-            default: throw ValidationError("unknown dataset '\(dataset)' (expected fashion_mnist, cifar10, cifar100 or cinic10)")
+            default:
+                throw ValidationError(
+                    "unknown dataset '\(dataset)' (expected fashion_mnist, cifar10, cifar100 or cinic10)")
             }
         } catch let e as DatasetError {
             throw CLIError(message: e.description, code: e.reason == .missing ? 66 : 65)

@@ -27,7 +27,8 @@ struct ExportCommand: ParsableCommand {
         let c = Cache.resolve(cache)
         let runs = plan.runs.filter { label == nil || $0.label == label }
         guard !runs.isEmpty else {
-            let labels = plan.runs.map { $0.label.isEmpty ? "(unlabelled)" : $0.label }.prefix(10).joined(separator: ", ")
+            let labels = plan.runs.map { $0.label.isEmpty ? "(unlabelled)" : $0.label }.prefix(10).joined(
+                separator: ", ")
             throw CLIError(message: "no run labelled '\(label ?? "")' in \(spec.path) (its runs: \(labels))", code: 64)
         }
         for r in runs {
@@ -36,15 +37,20 @@ struct ExportCommand: ParsableCommand {
             for input in stage.inputs where !c.contains(input) {
                 let kind = plan.stage(input)?.kind.rawValue ?? "input"
                 throw CLIError(
-                    message: "\(r.displayName): its \(kind) stage \(input.prefix(12)) is not in the cache at \(c.root): run the spec first",
+                    message:
+                        "\(r.displayName): its \(kind) stage \(input.prefix(12)) is not in the cache at \(c.root): run the spec first",
                     code: 66)
             }
             var options = Executor.Options(cache: c, resultsDirectory: FileManager.default.temporaryDirectory.path)
             options.stageKeys = [key]
             options.quiet = true
             let summary = Executor(plan: plan, options: options).run()
-            if let failure = summary.failed.first { throw CLIError(message: "\(r.displayName): \(failure.1)", code: 70) }
-            let folder = "\(out)/\(Executor.resultsName(r.file))/" + (r.label.isEmpty ? "run" : ExportCommand.folderName(r.label))
+            if let failure = summary.failed.first {
+                throw CLIError(message: "\(r.displayName): \(failure.1)", code: 70)
+            }
+            let folder =
+                "\(out)/\(Executor.resultsName(r.file))/"
+                + (r.label.isEmpty ? "run" : ExportCommand.folderName(r.label))
             let files = try copy(entry: c.directory(key), to: folder)
             print("\(folder): \(files.joined(separator: ", "))")
         }
@@ -54,7 +60,9 @@ struct ExportCommand: ParsableCommand {
     func copy(entry: String, to folder: String) throws -> [String] {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let files = try fm.contentsOfDirectory(atPath: entry).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".safetensors") || $0 == "export.json" }.sorted()
+        let files = try fm.contentsOfDirectory(atPath: entry).filter {
+            $0.hasSuffix(".npy") || $0.hasSuffix(".safetensors") || $0 == "export.json"
+        }.sorted()
         for f in files {
             try? fm.removeItem(atPath: folder + "/" + f)
             try fm.copyItem(atPath: entry + "/" + f, toPath: folder + "/" + f)

@@ -6,7 +6,8 @@ struct GrammarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grammar",
         abstract: "Print or write the spec language reference and its JSON Schema (generated from the validator).")
-    @Option(help: "Write REFERENCE.md (keeping its hand-written preamble) and spec.schema.json into this folder.") var write: String?
+    @Option(help: "Write REFERENCE.md (keeping its hand-written preamble) and spec.schema.json into this folder.")
+    var write: String?
     @Flag(help: "Print the JSON Schema instead of the reference.") var schema = false
 
     func run() throws {

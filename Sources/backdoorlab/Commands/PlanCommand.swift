@@ -23,12 +23,19 @@ struct PlanCommand: ParsableCommand {
         // Planning is linear but not free (validation of every run dominates: ~0.5 ms a run here).
         let runCount = specs.reduce(0) { $0 + $1.runs.count }
         if runCount > PlanCommand.largeRunCount {
-            FileHandle.standardError.write(Data("note: \(runCount) runs (more than \(PlanCommand.largeRunCount)); planning this many takes about \(max(1, runCount / 2000)) s and the table has a line per stage\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "note: \(runCount) runs (more than \(PlanCommand.largeRunCount)); planning this many takes about \(max(1, runCount / 2000)) s and the table has a line per stage\n"
+                        .utf8))
         }
         let plan = try planner.plan(specs)
         let dir = cache ?? ProcessInfo.processInfo.environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab"
         let cached: (String) -> Bool = { FileManager.default.fileExists(atPath: "\(dir)/\($0)/manifest.json") }
-        if json { print(PlanOutput.json(plan, cached: cached), terminator: "") } else if dot { print(PlanOutput.dot(plan), terminator: "") } else {
+        if json {
+            print(PlanOutput.json(plan, cached: cached), terminator: "")
+        } else if dot {
+            print(PlanOutput.dot(plan), terminator: "")
+        } else {
             print(PlanOutput.table(plan, cached: cached), terminator: "")
         }
     }

@@ -7,18 +7,23 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Execute specs: every stage in dependency order, cached; results as CSV and JSON.",
         discussion: """
-        Finished stages are reused from the cache; a killed training stage resumes from its last checkpoint. \
-        Exit code 0 only when every run finished.
-        """)
+            Finished stages are reused from the cache; a killed training stage resumes from its last checkpoint. \
+            Exit code 0 only when every run finished.
+            """)
     @OptionGroup var spec: SpecOptions
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
     @Option(help: "Where results go: <dir>/<spec>.csv and <dir>/<spec>/results.json.") var results: String = "results"
     @Option(help: "Run one slice of the plan's runs, I/N (0-based), for job arrays.") var shard: String?
     @Flag(help: "Keep running other stages after one fails.") var keepGoing = false
     @Option(help: "Worker threads (results are bit-identical for a fixed count).") var threads: Int?
-    @Option(help: ArgumentHelp("Run one task of a job array, W.I (wave W, task I), as `submit` lays them out.", valueName: "W.I"))
+    @Option(
+        help: ArgumentHelp(
+            "Run one task of a job array, W.I (wave W, task I), as `submit` lays them out.", valueName: "W.I"))
     var task: String?
-    @Option(help: "Refuse to run unless the plan's digest is this (set by `submit`, so a changed spec cannot mix into a running array).")
+    @Option(
+        help:
+            "Refuse to run unless the plan's digest is this (set by `submit`, so a changed spec cannot mix into a running array)."
+    )
     var planDigest: String?
 
     func validate() throws {
@@ -42,12 +47,16 @@ struct Run: ParsableCommand {
         if task != nil || planDigest != nil {
             let waves = Waves(plan)
             if let planDigest, planDigest != waves.digest {
-                throw CLIError(message: "the plan of \(spec.path) has changed since it was submitted (digest \(waves.digest.prefix(12)), expected \(planDigest.prefix(12))); submit it again", code: 65)
+                throw CLIError(
+                    message:
+                        "the plan of \(spec.path) has changed since it was submitted (digest \(waves.digest.prefix(12)), expected \(planDigest.prefix(12))); submit it again",
+                    code: 65)
             }
             if let task {
                 let parts = task.split(separator: ".").compactMap { Int($0) }
                 guard parts.count == 2, let t = waves.task(wave: parts[0], index: parts[1]) else {
-                    throw ValidationError("--task takes W.I naming a task of the plan's \(waves.waves.count) waves (got '\(task)')")
+                    throw ValidationError(
+                        "--task takes W.I naming a task of the plan's \(waves.waves.count) waves (got '\(task)')")
                 }
                 guard shard == nil else { throw ValidationError("--task and --shard cannot be combined") }
                 options.stageKeys = Set(t.stages)
@@ -57,18 +66,27 @@ struct Run: ParsableCommand {
         // Results are named by spec file name: refuse before any compute to let one spec's overwrite another's.
         let conflicts = executor.resultConflicts()
         if !conflicts.isEmpty {
-            throw CLIError(message: conflicts.joined(separator: "\n") + "\ngive --results a folder of its own for these specs", code: 65)
+            throw CLIError(
+                message: conflicts.joined(separator: "\n") + "\ngive --results a folder of its own for these specs",
+                code: 65)
         }
         let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
         // A stage the plan says cannot fit in this machine's memory is refused before anything runs:
         // started, it would be killed part-way (by the kernel, with no message of ours).
         let memory = Double(ProcessInfo.processInfo.physicalMemory)
         if let big = todo.first(where: { $0.cost.memoryBytes > memory }) {
-            throw CLIError(message: "\(big.kind.rawValue) \(big.shortKey) (\(big.users.first ?? "")) needs about \(PlanOutput.bytes(big.cost.memoryBytes)) of memory by the plan; this machine has \(PlanOutput.bytes(memory)) — lower its batch size", code: 65)
+            throw CLIError(
+                message:
+                    "\(big.kind.rawValue) \(big.shortKey) (\(big.users.first ?? "")) needs about \(PlanOutput.bytes(big.cost.memoryBytes)) of memory by the plan; this machine has \(PlanOutput.bytes(memory)) — lower its batch size",
+                code: 65)
         }
-        print("\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))")
+        print(
+            "\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))"
+        )
         let s = executor.run()
-        print("\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished")
+        print(
+            "\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished"
+        )
         if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
         // What the runs found, so a user sees the answer without opening the CSV.
         let metrics = RunMetrics(cache: options.cache)
@@ -87,7 +105,8 @@ struct Run: ParsableCommand {
         // Its numbers are still what the model scored, so the run has done its job; they are marked in the
         // results and `report` gives no verdict on them.
         for line in flagged {
-            FileHandle.standardError.write(Data("warning: flagged run \(line); marked in the results, and no expectation uses it\n".utf8))
+            FileHandle.standardError.write(
+                Data("warning: flagged run \(line); marked in the results, and no expectation uses it\n".utf8))
         }
     }
 }

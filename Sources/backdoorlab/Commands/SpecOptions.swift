@@ -6,7 +6,9 @@ import Foundation
 struct SpecOptions: ParsableArguments {
     @Argument(help: "A spec file or a folder of specs.") var path: String
     @Option(help: "Overlay profiles/<name>.yaml of the spec folder (e.g. cpu, full).") var profile: String?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: key.path=value (repeatable; narrows a sweep).", valueName: "key=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a value: key.path=value (repeatable; narrows a sweep).", valueName: "key=value"))
     var overrides: [String] = []
 
     /// Loads and validates; on problems prints them all and exits 65 (66 for a missing path).
@@ -20,14 +22,19 @@ struct SpecOptions: ParsableArguments {
             do {
                 let specs = try loader.load(path)
                 for name in loader.unsetVariables.names.sorted() {
-                    FileHandle.standardError.write(Data("note: ${env:\(name)} is not set; planning does not need it, but `run` will (the stage keys of the data it names change once it is set)\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "note: ${env:\(name)} is not set; planning does not need it, but `run` will (the stage keys of the data it names change once it is set)\n"
+                                .utf8))
                 }
                 return (specs, loader.sources)
             } catch let one as Diagnostic { throw Diagnostics([one]) }
         } catch let d as Diagnostics {
             FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
             // 66 when what is missing is a file (the spec, or a base it extends); 65 for anything wrong inside one.
-            let missing = d.items.allSatisfy { $0.message.hasPrefix("no such spec file") || $0.message.hasPrefix("cannot read spec file") }
+            let missing = d.items.allSatisfy {
+                $0.message.hasPrefix("no such spec file") || $0.message.hasPrefix("cannot read spec file")
+            }
             throw ExitCode(missing ? 66 : 65)
         }
     }

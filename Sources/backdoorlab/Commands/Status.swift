@@ -4,8 +4,11 @@ import Foundation
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Which stages of a plan are done, running, interrupted, failed or waiting, read from the cache alone.",
-        discussion: "Works while a job array runs: a running stage is one whose lock another process holds. Exit 0 when every stage is done, 3 otherwise.")
+        abstract:
+            "Which stages of a plan are done, running, interrupted, failed or waiting, read from the cache alone.",
+        discussion:
+            "Works while a job array runs: a running stage is one whose lock another process holds. Exit 0 when every stage is done, 3 otherwise."
+    )
     @OptionGroup var spec: SpecOptions
     @Option(help: "Cache directory (default $BACKDOORLAB_CACHE or ./.backdoorlab).") var cache: String?
     @Flag(help: "List finished stages too.") var all = false

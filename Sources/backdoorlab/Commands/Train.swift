@@ -31,13 +31,18 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
-        let train = try source.load(.train), test = try source.load(.test)
+        let train = try source.load(.train)
+        let test = try source.load(.test)
         let arch = modelOptions.architecture(for: train)
-        let result = try trainToAccuracy(arch: arch, train: train, test: test, epochs: epochs, batchSize: batchSize,
-                                         peak: learningRate, weightDecay: weightDecay,
-                                         augmentation: augment ? .standard : .none, seed: seed, target: nil, log: true)
+        let result = try trainToAccuracy(
+            arch: arch, train: train, test: test, epochs: epochs, batchSize: batchSize,
+            peak: learningRate, weightDecay: weightDecay,
+            augmentation: augment ? .standard : .none, seed: seed, target: nil, log: true)
         if let save {
-            do { try result.model.save(to: save, metadata: ["architecture": "\(arch.kind.rawValue)", "steps": "\(result.steps)"]) } catch {
+            do {
+                try result.model.save(
+                    to: save, metadata: ["architecture": "\(arch.kind.rawValue)", "steps": "\(result.steps)"])
+            } catch {
                 throw CLIError(message: "\(error)", code: 73)
             }
             print("saved \(save)")
@@ -69,38 +74,53 @@ struct TrainResult {
 
 /// Trains with momentum SGD and a one-cycle learning rate, evaluating after each epoch;
 /// stops early once test accuracy reaches `target`.
-func trainToAccuracy(arch: Architecture, train: Dataset, test: Dataset, epochs: Double, batchSize: Int, peak: Float,
-                     weightDecay: Float, augmentation: Augmentation, seed: UInt64, target: Double?, log: Bool) throws -> TrainResult {
+func trainToAccuracy(
+    arch: Architecture, train: Dataset, test: Dataset, epochs: Double, batchSize: Int, peak: Float,
+    weightDecay: Float, augmentation: Augmentation, seed: UInt64, target: Double?, log: Bool
+) throws -> TrainResult {
     let model = arch.build()
     model.initialize(RNG(seed: seed).split("init"))
     let steps = TrainingConfig.steps(epochs: epochs, count: train.count, batchSize: batchSize)
-    let config = TrainingConfig(batchSize: batchSize, steps: steps,
-                                learningRate: .triangular(peak: peak, warmup: steps * 15 / 100, total: steps),
-                                augmentation: augmentation, seed: seed)
-    let trainer = Trainer(model: model, optimizer: SGD(momentum: 0.9, weightDecay: weightDecay), config: config, dataset: train)
+    let config = TrainingConfig(
+        batchSize: batchSize, steps: steps,
+        learningRate: .triangular(peak: peak, warmup: steps * 15 / 100, total: steps),
+        augmentation: augmentation, seed: seed)
+    let trainer = Trainer(
+        model: model, optimizer: SGD(momentum: 0.9, weightDecay: weightDecay), config: config, dataset: train)
     let perEpoch = max(1, train.count / batchSize)
     if log {
-        print("training \(arch.kind.rawValue)\(arch.kind == .resnet ? "-\(arch.depth)" : "") (\(model.parameterCount) parameters) on \(train.name): \(steps) steps of \(batchSize), threads \(Parallel.threads)")
+        print(
+            "training \(arch.kind.rawValue)\(arch.kind == .resnet ? "-\(arch.depth)" : "") (\(model.parameterCount) parameters) on \(train.name): \(steps) steps of \(batchSize), threads \(Parallel.threads)"
+        )
     }
     let start = Date()
-    var acc = 0.0, lossSum: Float = 0, lossCount = 0
+    var acc = 0.0
+    var lossSum: Float = 0
+    var lossCount = 0
     while trainer.step < steps {
-        lossSum += trainer.runStep(); lossCount += 1
+        lossSum += trainer.runStep()
+        lossCount += 1
         if trainer.step % perEpoch == 0 || trainer.step == steps {
             acc = predict(model, on: test).accuracy
             let t = Date().timeIntervalSince(start)
             if log {
-                print(String(format: "step %6d  epoch %5.2f  loss %.4f  test accuracy %.2f%%  %.1f s  %.0f img/s",
-                             trainer.step, Double(trainer.step) / Double(perEpoch), lossSum / Float(lossCount), acc * 100, t,
-                             Double(trainer.step * batchSize) / t))
+                print(
+                    String(
+                        format: "step %6d  epoch %5.2f  loss %.4f  test accuracy %.2f%%  %.1f s  %.0f img/s",
+                        trainer.step, Double(trainer.step) / Double(perEpoch), lossSum / Float(lossCount), acc * 100, t,
+                        Double(trainer.step * batchSize) / t))
                 fflush(nil)
             }
-            lossSum = 0; lossCount = 0
+            lossSum = 0
+            lossCount = 0
             if let target, acc >= target {
-                return TrainResult(model: model, steps: trainer.step, accuracy: acc, seconds: Date().timeIntervalSince(start), reached: true)
+                return TrainResult(
+                    model: model, steps: trainer.step, accuracy: acc, seconds: Date().timeIntervalSince(start),
+                    reached: true)
             }
         }
     }
-    return TrainResult(model: model, steps: trainer.step, accuracy: acc, seconds: Date().timeIntervalSince(start),
-                       reached: target.map { acc >= $0 } ?? true)
+    return TrainResult(
+        model: model, steps: trainer.step, accuracy: acc, seconds: Date().timeIntervalSince(start),
+        reached: target.map { acc >= $0 } ?? true)
 }

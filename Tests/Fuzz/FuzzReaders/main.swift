@@ -24,10 +24,11 @@ func exercise(_ bytes: [UInt8]) {
     case .png:
         guard let img = try? PNG.decode(bytes, path: "fuzz.png") else { return }
         precondition(img.rgb.count == img.width * img.height * 3)
-        _ = TriggerImage.signs(grey: stride(from: 0, to: img.rgb.count, by: 3).map { img.rgb[$0] }, side: img.width, size: 4)
+        _ = TriggerImage.signs(
+            grey: stride(from: 0, to: img.rgb.count, by: 3).map { img.rgb[$0] }, side: img.width, size: 4)
     case .npy:
         guard let a = try? NPY.decode(bytes, path: "fuzz.npy") else { return }
-        if case let .uint8(v) = a.values, a.shape.count == 2, a.shape[0] == a.shape[1], a.shape[0] > 0 {
+        if case .uint8(let v) = a.values, a.shape.count == 2, a.shape[0] == a.shape[1], a.shape[0] > 0 {
             _ = TriggerImage.signs(grey: v, side: a.shape[0], size: 4)
         }
         _ = NPY.encode(a)
@@ -37,8 +38,9 @@ func exercise(_ bytes: [UInt8]) {
         let rest = Array(bytes.dropFirst())
         if kind % 2 == 0 {
             guard let img = try? IDX.images(rest, path: "fuzz-idx3") else { return }
-            let d = Dataset(name: "fuzz", height: img.rows, width: img.cols, channels: 1, images: img.pixels,
-                            labels: Array(repeating: 0, count: img.count), classNames: ["a"])
+            let d = Dataset(
+                name: "fuzz", height: img.rows, width: img.cols, channels: 1, images: img.pixels,
+                labels: Array(repeating: 0, count: img.count), classNames: ["a"])
             _ = d.channelStatistics()
         } else {
             _ = try? IDX.labels(rest, classes: 10, path: "fuzz-idx1")

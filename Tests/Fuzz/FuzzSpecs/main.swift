@@ -14,9 +14,11 @@ let specPath = root + "/sub/spec.yaml"
 func prepare() {
     let fm = FileManager.default
     try? fm.createDirectory(atPath: root + "/sub", withIntermediateDirectories: true)
-    let bases = ["experiments/examples/_base.yaml": ["_base.yaml", "sub/_base.yaml"],
-                 "experiments/examples/clean_label/_pgd.yaml": ["sub/_pgd.yaml"],
-                 "experiments/examples/gan/_gan.yaml": ["sub/_gan.yaml"]]
+    let bases = [
+        "experiments/examples/_base.yaml": ["_base.yaml", "sub/_base.yaml"],
+        "experiments/examples/clean_label/_pgd.yaml": ["sub/_pgd.yaml"],
+        "experiments/examples/gan/_gan.yaml": ["sub/_gan.yaml"],
+    ]
     for (source, targets) in bases {
         guard var text = try? String(contentsOfFile: source, encoding: .utf8) else {
             fatalError("run from the repository root: \(source) not found")
@@ -44,8 +46,10 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 @_cdecl("LLVMFuzzerInitialize")
-func initialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
+func initialize(
+    _ argc: UnsafeMutablePointer<CInt>?,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+) -> CInt {
     prepare()
     return 0
 }
-
