@@ -53,26 +53,9 @@ public struct Validator {
             }
             _ = m
             return .bool(s == "true")
-        case .integer(let lo, let hi):
-            guard case .scalar(let s, true, let m) = node, let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
-                if case .scalar(let s, true, _) = node, Double(s) != nil {
-                    return fail(node.mark, "\(what) must be a whole number (got \(s))")
-                }
-                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
-            }
-            if let lo, i < lo { return fail(m, "\(what) must be ≥ \(lo) (got \(i))") }
-            if let hi, i > hi { return fail(m, "\(what) must be ≤ \(hi) (got \(i))") }
-            return .int(i)
+        case .integer(let lo, let hi): return validateInteger(node, type, lo: lo, hi: hi, path: path)
         case .number(let lo, let hi, let ex):
-            guard case .scalar(let s, true, let m) = node, let d = parseNumber(s) else {
-                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
-            }
-            let t = Value.number(d).canonicalJSON
-            if let lo, ex ? d <= lo : d < lo {
-                return fail(m, "\(what) must be \(ex ? ">" : "≥") \(Value.number(lo).canonicalJSON) (got \(t))")
-            }
-            if let hi, d > hi { return fail(m, "\(what) must be ≤ \(Value.number(hi).canonicalJSON) (got \(t))") }
-            return .number(d)
+            return validateNumber(node, type, lo: lo, hi: hi, exclusiveMin: ex, path: path)
         case .string, .path:
             guard case .scalar(let s, _, _) = node else {
                 return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
@@ -90,85 +73,127 @@ public struct Validator {
                 )
             }
             return .string(s)
-        case .list(let inner, let minCount):
-            let items: [Node]
-            if case .sequence(let l, _) = node {
-                items = l
-            } else if case .scalar(let text, _, _) = node {
-                // A single word stands for a list of one (`corners: all`); a single number does not: `widths: 16`
-                // read as [16] would silently build a one-group network.
-                if case .integer = inner {
-                    return fail(
-                        node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
-                }
-                if case .number = inner {
-                    return fail(
-                        node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
-                }
-                items = [node]
-            } else {
-                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
-            }
-            if items.count < minCount {
-                return fail(
-                    node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))"
-                )
-            }
-            var out: [Value] = []
-            var ok = true
-            for (i, item) in items.enumerated() {
-                if let v = validate(item, inner, path: "\(path)[\(i)]") { out.append(v) } else { ok = false }
-            }
-            return ok ? .list(out) : nil
+        case .list(let inner, let minCount): return validateList(node, type, inner, minCount: minCount, path: path)
         case .object(let schema):
             guard case .mapping(let entries, let m) = node else {
                 return fail(node.mark, "\(what) must be a mapping of \(schema.name) keys (got \(node.kindDescription))")
             }
             return validateFields(entries, schema.fields, at: m, path: path, context: schema.name)
-        case .variant(let v):
-            var entries: [Node.Entry]
-            var m = node.mark
-            var kindNode: Node
-            switch node {
-            case .scalar(let s, _, let sm):
-                entries = []
-                kindNode = .scalar(s, plain: true, sm)
-            case .mapping(let e, let mm):
-                entries = e
-                m = mm
-                kindNode = e.first { $0.key == "kind" }?.value ?? .scalar(v.defaultCase, plain: true, mm)
-            case .sequence:
-                return fail(node.mark, "\(what) must be \(type.summary) (got a list)")
-            }
-            let kindPath = path.isEmpty ? "kind" : path + ".kind"
-            guard let kind = validate(kindNode, .choice(v.cases.map(\.name)), path: kindPath)?.string,
-                let c = v.case(kind)
-            else { return nil }
-            entries.removeAll { $0.key == "kind" }
-            guard
-                var fields = validateFields(entries, c.fields, at: m, path: path, context: "\(v.name) kind '\(kind)'")?
-                    .object
-            else {
-                return nil
-            }
-            fields["kind"] = .string(kind)
-            return .object(fields)
-        case .either(let types):
-            // Pick the alternative whose shape matches the node; report that one's problems.
-            let shaped = types.first { t in
-                switch (t, node) {
-                case (.object, .mapping), (.variant, .mapping), (.list, .sequence): return true
-                case (.bool, .scalar), (.integer, .scalar), (.number, .scalar), (.string, .scalar), (.path, .scalar),
-                    (.choice, .scalar):
-                    return true
-                default: return false
-                }
-            }
-            guard let t = shaped else {
-                return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
-            }
-            return validate(node, t, path: path)
+        case .variant(let v): return validateVariant(node, type, v, path: path)
+        case .either(let types): return validateEither(node, type, types, path: path)
         }
+    }
+
+    mutating func validateInteger(_ node: Node, _ type: SchemaType, lo: Int?, hi: Int?, path: String) -> Value? {
+        let what = Validator.name(path)
+        guard case .scalar(let s, true, let m) = node, let i = Int(s.replacingOccurrences(of: "_", with: "")) else {
+            if case .scalar(let s, true, _) = node, Double(s) != nil {
+                return fail(node.mark, "\(what) must be a whole number (got \(s))")
+            }
+            return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+        }
+        if let lo, i < lo { return fail(m, "\(what) must be ≥ \(lo) (got \(i))") }
+        if let hi, i > hi { return fail(m, "\(what) must be ≤ \(hi) (got \(i))") }
+        return .int(i)
+    }
+
+    mutating func validateNumber(
+        _ node: Node, _ type: SchemaType, lo: Double?, hi: Double?, exclusiveMin ex: Bool, path: String
+    ) -> Value? {
+        let what = Validator.name(path)
+        guard case .scalar(let s, true, let m) = node, let d = parseNumber(s) else {
+            return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+        }
+        let t = Value.number(d).canonicalJSON
+        if let lo, ex ? d <= lo : d < lo {
+            return fail(m, "\(what) must be \(ex ? ">" : "≥") \(Value.number(lo).canonicalJSON) (got \(t))")
+        }
+        if let hi, d > hi { return fail(m, "\(what) must be ≤ \(Value.number(hi).canonicalJSON) (got \(t))") }
+        return .number(d)
+    }
+
+    mutating func validateList(_ node: Node, _ type: SchemaType, _ inner: SchemaType, minCount: Int, path: String)
+        -> Value?
+    {
+        let what = Validator.name(path)
+        let items: [Node]
+        if case .sequence(let l, _) = node {
+            items = l
+        } else if case .scalar(let text, _, _) = node {
+            // A single word stands for a list of one (`corners: all`); a single number does not: `widths: 16`
+            // read as [16] would silently build a one-group network.
+            if case .integer = inner {
+                return fail(
+                    node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
+            }
+            if case .number = inner {
+                return fail(
+                    node.mark, "\(what) is a list (got \(quoted(text))); write [\(quoted(text))] for a list of one")
+            }
+            items = [node]
+        } else {
+            return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+        }
+        if items.count < minCount {
+            return fail(
+                node.mark, "\(what) needs at least \(minCount) item\(minCount == 1 ? "" : "s") (got \(items.count))"
+            )
+        }
+        var out: [Value] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            if let v = validate(item, inner, path: "\(path)[\(i)]") { out.append(v) } else { ok = false }
+        }
+        return ok ? .list(out) : nil
+    }
+
+    mutating func validateVariant(_ node: Node, _ type: SchemaType, _ v: Variant, path: String) -> Value? {
+        let what = Validator.name(path)
+        var entries: [Node.Entry]
+        var m = node.mark
+        var kindNode: Node
+        switch node {
+        case .scalar(let s, _, let sm):
+            entries = []
+            kindNode = .scalar(s, plain: true, sm)
+        case .mapping(let e, let mm):
+            entries = e
+            m = mm
+            kindNode = e.first { $0.key == "kind" }?.value ?? .scalar(v.defaultCase, plain: true, mm)
+        case .sequence:
+            return fail(node.mark, "\(what) must be \(type.summary) (got a list)")
+        }
+        let kindPath = path.isEmpty ? "kind" : path + ".kind"
+        guard let kind = validate(kindNode, .choice(v.cases.map(\.name)), path: kindPath)?.string,
+            let c = v.case(kind)
+        else { return nil }
+        entries.removeAll { $0.key == "kind" }
+        guard
+            var fields = validateFields(entries, c.fields, at: m, path: path, context: "\(v.name) kind '\(kind)'")?
+                .object
+        else {
+            return nil
+        }
+        fields["kind"] = .string(kind)
+        return .object(fields)
+    }
+
+    /// Picks the alternative whose shape matches the node and reports that one's problems.
+    mutating func validateEither(_ node: Node, _ type: SchemaType, _ types: [SchemaType], path: String) -> Value? {
+        let what = Validator.name(path)
+        let shaped = types.first { t in
+            switch (t, node) {
+            case (.object, .mapping), (.variant, .mapping), (.list, .sequence): return true
+            case (.bool, .scalar), (.integer, .scalar), (.number, .scalar), (.string, .scalar), (.path, .scalar),
+                (.choice, .scalar):
+                return true
+            default: return false
+            }
+        }
+        guard let t = shaped else {
+            return fail(node.mark, "\(what) must be \(type.summary) (got \(node.kindDescription))")
+        }
+        return validate(node, t, path: path)
     }
 
     mutating func validateFields(_ entries: [Node.Entry], _ fields: [Field], at m: Mark, path: String, context: String)

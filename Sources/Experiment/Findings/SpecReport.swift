@@ -1,0 +1,194 @@
+import Backdoor
+import Foundation
+import Reports
+
+/// One spec's part of a report: its runs' table, compute, figures, tables, stage images and the
+/// verdict on each of its expectations.
+struct SpecReport {
+    let spec: LoadedSpec
+    let plan: Plan
+    let cache: Cache
+    let metrics: RunMetrics
+    let name: String
+    let runs: [PlannedRun]
+    /// Every stage the spec needs, shared ones included, and those in the cache.
+    let stages: [Stage]
+    let done: [Stage]
+    var body = ""
+    var files: [String: Data] = [:]
+    var verdicts: [(Expectation, Expectation.Verdict)] = []
+    var counts: [String: Int] = [:]
+
+    init(spec: LoadedSpec, plan: Plan, cache: Cache, metrics: RunMetrics) {
+        self.spec = spec
+        self.plan = plan
+        self.cache = cache
+        self.metrics = metrics
+        name = Executor.resultsName(spec.file)
+        runs = plan.runs.filter { $0.file == spec.file }
+        stages = plan.stages(of: spec.file)
+        done = stages.filter { cache.contains($0.key) }
+    }
+
+    // Measured time covers only the cached stages: set it against their own estimate, not the whole spec's.
+    var measured: Double { metrics.seconds(done.map(\.key)) }
+    var plannedDone: Double { done.reduce(0) { $0 + $1.cost.seconds } }
+    var planned: Double { stages.reduce(0) { $0 + $1.cost.seconds } }
+
+    mutating func build() {
+        let first = spec.runs.first?.spec
+        body += "\n## \(first?.title ?? name)\n\n`\(spec.file)`"
+        if let t = first?.thesis { body += " — thesis: \(t)" }
+        runTable()
+        compute()
+        figures()
+        // Each cached stage's directory is listed once, for its tables and for its figures.
+        let cached = done.map { s in
+            let dir = cache.directory(s.key)
+            return (s, dir, ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted())
+        }
+        tables(cached)
+        stageFigures(cached)
+        encodings()
+        expectations()
+    }
+
+    func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "not run" }
+
+    /// One row per run: accuracy, ASR, the clean → target floor and, with DP-SGD, ε.
+    mutating func runTable() {
+        // The privacy column only where some run trains with DP-SGD (its ε is not a perturbation's radius).
+        let dp = spec.runs.contains { if case .dpSGD = $0.spec.defence { return true } else { return false } }
+        body +=
+            "\n\n| run | natural accuracy | attack success rate | clean → target |"
+            + (dp ? " DP-SGD ε |\n|---|---|---|---|---|\n" : "\n|---|---|---|---|\n")
+        var flagged: [String] = []
+        for r in runs {
+            let label = r.label.isEmpty ? "—" : r.label
+            let flags = metrics.flags(r)
+            body +=
+                "| \(label)\(flags.isEmpty ? "" : " ⚠") | \(pct(metrics.value(r, .naturalAccuracy))) | \(pct(metrics.value(r, .attackSuccessRate))) | "
+            body += (metrics.attack(r)?.cleanTargetRate.map { String(format: "%.1f %%", 100 * $0) } ?? "—") + " |"
+            if dp {
+                body +=
+                    " "
+                    + (metrics.value(r, .epsilon).map { $0.isInfinite ? "∞ (no DP)" : String(format: "%.2f", $0) }
+                        ?? "—") + " |"
+            }
+            body += "\n"
+            if !flags.isEmpty {
+                flagged.append(
+                    "⚠ \(label): \(flags.joined(separator: "; ")); its numbers are not used by any verdict")
+            }
+        }
+        if !flagged.isEmpty { body += "\n" + flagged.joined(separator: "\n\n") + "\n" }
+        body +=
+            "\n(clean → target: clean non-target test images already classified as the target, the floor under the ASR.)\n"
+    }
+
+    /// Compute measured against planned.
+    mutating func compute() {
+        // Cost: every stage this spec needs, shared ones included.
+        // Measured time covers only the cached stages: set it against their own estimate, not the whole spec's.
+        body +=
+            "\nCompute: \(PlanOutput.duration(measured)) measured for the stages in the cache (\(done.count) of \(stages.count)), planned \(PlanOutput.duration(plannedDone)) for them; the plan estimated \(PlanOutput.duration(planned)) for all.\n"
+    }
+
+    /// The spec's figure and its victims' training loss.
+    mutating func figures() {
+        if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
+            files["\(name).svg"] = Data(plot.utf8)
+            body += "\n![\(name)](\(name).svg)\n"
+        }
+        // The victims' training loss, one line per run, from the curves their training stages recorded.
+        let curves = runs.compactMap { r -> (name: String, steps: [Double], losses: [Double])? in
+            guard let rows = metrics.record(r.train, of: TrainStage.self)?.lossCurve, !rows.isEmpty,
+                rows.allSatisfy({ $0.count == 2 })
+            else { return nil }
+            return (r.label.isEmpty ? name : r.label, rows.map { $0[0] }, rows.map { $0[1] })
+        }
+        if let plot = TrainingLossFigure.svg(curves) {
+            files["\(name)-training-loss.svg"] = Data(plot.utf8)
+            body += "\n![training loss](\(name)-training-loss.svg)\n"
+        }
+    }
+
+    /// The tables behind the figures: the spec's own results (one row per run) and any per-stage CSV (loss tracking).
+    mutating func tables(_ cached: [(Stage, String, [String])]) {
+        var tables: [String] = []
+        for (s, dir, listing) in cached {
+            // A shared stage list can hold another spec's report; its table belongs to that spec.
+            if let owner = s.work.publishes, owner != spec.file { continue }
+            for f in listing where f.hasSuffix(".csv") {
+                let out =
+                    s.work.publishes != nil && f == "results.csv"
+                    ? "\(name).csv" : "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                guard files[out] == nil, let d = FileManager.default.contents(atPath: dir + "/" + f) else {
+                    continue
+                }
+                files[out] = d
+                tables.append("[\(out)](\(out))")
+            }
+        }
+        if !tables.isEmpty { body += "\nTables: " + tables.joined(separator: ", ") + "\n" }
+    }
+
+    /// Every image a cached stage left, with its caption.
+    mutating func stageFigures(_ cached: [(Stage, String, [String])]) {
+        for (s, dir, listing) in cached {
+            for f in listing where f.hasSuffix(".png") || f.hasSuffix(".svg") {
+                let out = "\(name)-\(s.kind.rawValue)-\(s.shortKey.prefix(6))-\(f)"
+                // The loss figure is redrawn from its CSV: a run cached before a change to the drawing gets the current one.
+                let redrawn =
+                    f == "loss_tracking.svg"
+                    ? (try? String(contentsOfFile: dir + "/loss_tracking.csv", encoding: .utf8)).map {
+                        Data(LossFigure.svg(LossTracking.records(csv: $0)).utf8)
+                    } : nil
+                guard files[out] == nil, let d = redrawn ?? FileManager.default.contents(atPath: dir + "/" + f)
+                else { continue }
+                files[out] = d
+                body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
+                if let caption = s.work.caption(f, inputs: s.inputs.count) { body += "\n" + caption + "\n" }
+            }
+        }
+    }
+
+    /// How well the GAN reconstructs the images it interpolates from: the encoding's own summary.
+    mutating func encodings() {
+        for s in stages where s.kind == .encode && cache.contains(s.key) {
+            guard
+                let o = try? Artifacts.readJSON(EncodeStage.Outputs.self, cache.directory(s.key) + "/encoding.json")
+            else { continue }
+            body += String(
+                format:
+                    "\nencode %@ (%@): reconstruction error ‖x − G(z)‖₂ on the [0, 1] scale over %d images, median %.3g, mean %.3g\n",
+                String(s.shortKey.prefix(6)), s.users.first ?? "", o.images, o.medianError, o.meanError)
+        }
+    }
+
+    /// The verdict on each expectation, with grouped bars for a per-pair comparison.
+    mutating func expectations() {
+        if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
+        for (k, e) in spec.expectations.enumerated() {
+            // A per-pair comparison between two specs is drawn as grouped bars (e.g. per target class).
+            if let bars = Report.pairBars(e, runs: plan.runs, metrics: metrics) {
+                let file = "\(name)-expect\(k).svg"
+                files[file] = Data(bars.utf8)
+                body += "\n![\(e.finding)](\(file))\n"
+            }
+            let v = e.evaluate(plan.runs, flags: metrics.flags) { metrics.value($0, $1) }
+            verdicts.append((e, v))
+            counts[v.label, default: 0] += 1
+            body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))") + "\n"
+        }
+    }
+
+    /// The spec's row of the summary table.
+    var summaryRow: String {
+        let finished = runs.filter { cache.contains($0.evaluate) }.count
+        let verdictText = Expectation.Verdict.labels.compactMap { l in counts[l].map { "\($0) \(l)" } }.joined(
+            separator: ", ")
+        return
+            "| \(name) | \(finished)/\(runs.count) | \(verdictText.isEmpty ? "—" : verdictText) | \(done.count)/\(stages.count) | \(PlanOutput.duration(measured)) | \(PlanOutput.duration(plannedDone)) | \(PlanOutput.duration(planned)) |\n"
+    }
+}
