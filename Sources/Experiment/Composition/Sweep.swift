@@ -25,56 +25,18 @@ extension SpecLoader {
         var problems: [Diagnostic] = []
         collectSweeps(node, path: [], key: "", into: &axes, problems: &problems)
         if !problems.isEmpty { throw Diagnostics(problems) }
-        // Multiplied with overflow checks: 20 sweeps of 10 values are 10²⁰ runs, beyond Int.
-        var total = 1
-        for axis in axes {
-            let (product, overflow) = total.multipliedReportingOverflow(by: axis.options.count)
-            guard !overflow, product <= maxRuns else {
-                let sizes =
-                    axes.prefix(6).map { "\($0.options.count)" }.joined(separator: " × ")
-                    + (axes.count > 6 ? " × …" : "")
-                throw Diagnostic(
-                    axes[0].mark,
-                    "the \(axes.count) sweeps of this spec make more than \(maxRuns) runs (\(sizes)), the limit")
-            }
-            total = product
-        }
+        let total = try gridSize(axes)
         var runs: [ResolvedRun] = []
         runs.reserveCapacity(total)
         var index = [Int](repeating: 0, count: axes.count)
         for _ in 0..<total {
             var n = node
             for (a, axis) in axes.enumerated() { n = replace(n, axis.path[...], axis.options[index[a]]) }
-            var v = Validator()
-            let value = v.validate(n, as: SpecSchema.spec)
-            var diags = v.diagnostics
-            let triggerFile = value[path: "attack.trigger.file"]?.string.map {
-                resolve($0, writtenIn: v.marks["attack.trigger.file"] ?? Mark(file: file, line: 1, column: 1))
+            switch resolveRun(n, file: file, axes: axes) {
+            case .success(let run): runs.append(run)
+            case .failure(let diags): problems += diags.items
             }
-            // Checks across keys run beside the schema's errors, so one round of fixes sees them all; they
-            // need the dataset and the attack, which the others refer to (a default in place of a section
-            // that failed would give false errors).
-            if diags.isEmpty || v.partialIsComplete && v.failedSections.isDisjoint(with: ["dataset", "attack"]) {
-                diags += semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile)
-            }
-            var spec: ExperimentSpec?
-            if diags.isEmpty {
-                do {
-                    spec = try ExperimentSpec(value)
-                } catch {
-                    diags.append(
-                        Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)"))
-                }
-            }
-            if diags.isEmpty, let spec {
-                let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
-                runs.append(
-                    ResolvedRun(
-                        file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
-            } else {
-                problems += diags
-                if problems.count > Diagnostics.limit { break }
-            }
+            if problems.count > Diagnostics.limit { break }
             // Next grid point, last axis fastest.
             var a = axes.count - 1
             while a >= 0 {
@@ -88,6 +50,51 @@ extension SpecLoader {
         let labels = SpecLoader.labels(runs.map(\.point))
         for i in runs.indices { runs[i].label = labels[i] }
         return LoadedSpec(file: file, runs: runs)
+    }
+
+    /// Runs in the grid, multiplied with overflow checks: 20 sweeps of 10 values are 10²⁰ runs, beyond Int.
+    func gridSize(_ axes: [SweepAxis]) throws -> Int {
+        var total = 1
+        for axis in axes {
+            let (product, overflow) = total.multipliedReportingOverflow(by: axis.options.count)
+            guard !overflow, product <= maxRuns else {
+                let sizes =
+                    axes.prefix(6).map { "\($0.options.count)" }.joined(separator: " × ")
+                    + (axes.count > 6 ? " × …" : "")
+                throw Diagnostic(
+                    axes[0].mark,
+                    "the \(axes.count) sweeps of this spec make more than \(maxRuns) runs (\(sizes)), the limit")
+            }
+            total = product
+        }
+        return total
+    }
+
+    /// One grid point: validated against the schema and the checks across keys, then decoded.
+    func resolveRun(_ n: Node, file: String, axes: [SweepAxis]) -> Result<ResolvedRun, Diagnostics> {
+        var v = Validator()
+        let value = v.validate(n, as: SpecSchema.spec)
+        var diags = v.diagnostics
+        let triggerFile = value[path: "attack.trigger.file"]?.string.map {
+            resolve($0, writtenIn: v.marks["attack.trigger.file"] ?? Mark(file: file, line: 1, column: 1))
+        }
+        // Checks across keys run beside the schema's errors, so one round of fixes sees them all; they
+        // need the dataset and the attack, which the others refer to (a default in place of a section
+        // that failed would give false errors).
+        if diags.isEmpty || v.partialIsComplete && v.failedSections.isDisjoint(with: ["dataset", "attack"]) {
+            diags += semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile)
+        }
+        guard diags.isEmpty else { return .failure(Diagnostics(diags)) }
+        do {
+            let spec = try ExperimentSpec(value)
+            let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
+            return .success(
+                ResolvedRun(
+                    file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
+        } catch {
+            return .failure(
+                Diagnostics([Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)")]))
+        }
     }
 
     /// Run labels: `key=value` for a swept scalar; a swept object (a whole perturbation, say) is named by

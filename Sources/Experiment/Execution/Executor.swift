@@ -72,61 +72,22 @@ public final class Executor {
                 continue
             }
             let title = "[\(n + 1)/\(stages.count)] \(s.kind.rawValue) \(s.shortKey)"
-            if s.work.publishes != nil,
-                !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) })
-            {
-                if options.shard == nil || s.inputs.contains(where: failedKeys.contains) {
+            if let reason = reasonToSkip(s, summary: summary, failed: failedKeys) {
+                // A report waits for runs of other shards; anything downstream of a failure fails too.
+                if reason == .inputFailed || options.shard == nil || s.inputs.contains(where: failedKeys.contains) {
                     summary.skipped.append(s.key)
                 }
-                if !options.quiet { print("- \(title): waiting for runs outside this shard") }
-                continue
-            }
-            if s.inputs.contains(where: failedKeys.contains) {
-                failedKeys.insert(s.key)
-                summary.skipped.append(s.key)
-                if !options.quiet { print("- \(title): skipped, an input failed") }
+                if reason == .inputFailed { failedKeys.insert(s.key) }
+                if !options.quiet {
+                    print(
+                        "- \(title): "
+                            + (reason == .inputFailed
+                                ? "skipped, an input failed" : "waiting for runs outside this shard"))
+                }
                 continue
             }
             do {
-                // A job-array task takes its inputs from earlier waves; say so plainly if one is missing.
-                if options.stageKeys != nil,
-                    let missing = s.inputs.first(where: {
-                        !options.cache.contains($0) && !summary.computed.contains($0)
-                    })
-                {
-                    throw StageFailure(
-                        "its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished"
-                    )
-                }
-                // A finished entry needs no lock (and no write access: a read-only cache serves it).
-                let finished = (try? options.cache.verified(s.key)) != nil
-                let waiting = { (holder: String) in
-                    print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
-                    fflush(nil)
-                }
-                let fromCache =
-                    try finished
-                    || options.cache.withLock(s.key, waiting: waiting) { () throws -> Bool in
-                        do {
-                            if try options.cache.verified(s.key) != nil { return true }
-                        } catch let p as Cache.Problem {
-                            print("warning: \(p); recomputing")
-                            summary.recomputedCorrupt.append(s.key)
-                            options.cache.quarantine(s.key)
-                        }
-                        progress.begin(title)
-                        try compute(s)
-                        return false
-                    }
-                if fromCache {
-                    summary.fromCache.append(s.key)
-                    if !options.quiet { print("✓ \(title) cached") }
-                } else {
-                    summary.computed.append(s.key)
-                    options.cache.clearFailure(s.key)
-                    progress.finish(title, status: "✓")
-                }
-                if let file = s.work.publishes { try writeResults(s, of: file) }
+                try runStage(s, title: title, summary: &summary)
             } catch is Interrupted {
                 progress.finish(title, status: "interrupted", ok: false)
                 summary.failed.append((s.key, "interrupted"))
@@ -146,6 +107,61 @@ public final class Executor {
         let done = Set(summary.computed + summary.fromCache)
         summary.runsFinished = selectedRuns.filter { done.contains($0.evaluate) }.count
         return summary
+    }
+
+    /// Why a stage is not run now.
+    enum SkipReason { case inputFailed, waitingForOtherShards }
+
+    func reasonToSkip(_ s: Stage, summary: Summary, failed: Set<String>) -> SkipReason? {
+        if s.work.publishes != nil,
+            !s.inputs.allSatisfy({ options.cache.contains($0) || summary.computed.contains($0) })
+        {
+            return .waitingForOtherShards
+        }
+        return s.inputs.contains(where: failed.contains) ? .inputFailed : nil
+    }
+
+    /// Serves `s` from the cache or computes it under its lock, then publishes a report's results.
+    func runStage(_ s: Stage, title: String, summary: inout Summary) throws {
+        // A job-array task takes its inputs from earlier waves; say so plainly if one is missing.
+        if options.stageKeys != nil,
+            let missing = s.inputs.first(where: { !options.cache.contains($0) && !summary.computed.contains($0) })
+        {
+            throw StageFailure(
+                "its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished"
+            )
+        }
+        // A finished entry needs no lock (and no write access: a read-only cache serves it).
+        let finished = (try? options.cache.verified(s.key)) != nil
+        let waiting = { (holder: String) in
+            print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
+            fflush(nil)
+        }
+        var corrupt = false
+        let fromCache =
+            try finished
+            || options.cache.withLock(s.key, waiting: waiting) { () throws -> Bool in
+                do {
+                    if try options.cache.verified(s.key) != nil { return true }
+                } catch let p as Cache.Problem {
+                    print("warning: \(p); recomputing")
+                    corrupt = true
+                    options.cache.quarantine(s.key)
+                }
+                progress.begin(title)
+                try compute(s)
+                return false
+            }
+        if corrupt { summary.recomputedCorrupt.append(s.key) }
+        if fromCache {
+            summary.fromCache.append(s.key)
+            if !options.quiet { print("✓ \(title) cached") }
+        } else {
+            summary.computed.append(s.key)
+            options.cache.clearFailure(s.key)
+            progress.finish(title, status: "✓")
+        }
+        if let file = s.work.publishes { try writeResults(s, of: file) }
     }
 
     func compute(_ s: Stage) throws {

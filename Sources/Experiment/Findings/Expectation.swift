@@ -73,73 +73,73 @@ public struct Expectation: Sendable {
         left.matches(r) || (value == nil && right?.matches(r) == true)
     }
 
-    func decide(_ runs: [PlannedRun], metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?) -> Verdict {
+    /// A run's metric value; nil while the run has not finished.
+    typealias MetricValue = (PlannedRun, ExpectationSpec.Metric) -> Double?
+
+    func decide(_ runs: [PlannedRun], metric value: MetricValue) -> Verdict {
         let l = runs.filter(left.matches)
-        func format(_ v: Double) -> String {
-            metric.isRate ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+        if comparison.isOrdering, let along { return decideOrdering(l, along: along, metric: value) }
+        let r = right.map { side in runs.filter(side.matches) } ?? []
+        let pairs = self.pairs(l, r)
+        // Counted over every run the comparison needs, so a partial folder says how far it has come.
+        let needed = pairs.flatMap { $0.1 + (self.value == nil ? $0.2 : []) }
+        if needed.contains(where: { value($0, metric) == nil }) { return missing(needed, metric: value) }
+        return decideComparison(pairs, metric: value)
+    }
+
+    func format(_ v: Double) -> String {
+        metric.isRate ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+    }
+
+    func missing(_ rs: [PlannedRun], metric value: MetricValue) -> Verdict {
+        .notRun("\(rs.filter { value($0, metric) == nil }.count) of \(rs.count) runs have no result yet")
+    }
+
+    /// `increasing`/`decreasing`: the left runs in the order of `along`, each value against the one before.
+    func decideOrdering(_ l: [PlannedRun], along: String, metric value: MetricValue) -> Verdict {
+        let sorted = l.sorted { a, b in
+            let (x, y) = (a.value[path: along], b.value[path: along])
+            if let p = x?.double, let q = y?.double { return p < q }
+            return (x?.text ?? "") < (y?.text ?? "")
         }
-        func point(_ r: PlannedRun, _ key: String) -> Value? { r.value[path: key] }
-        // Called once every needed run has a result (checked below); nil only for no runs at all.
+        let v = sorted.compactMap { value($0, metric) }
+        guard v.count == sorted.count else { return missing(sorted, metric: value) }
+        let ok = zip(v, v.dropFirst()).allSatisfy { comparison == .increasing ? $1 > $0 : $1 < $0 }
+        // Settings such as 1/3 print as 0.3333, not with every digit.
+        func setting(_ v: Value?) -> String {
+            guard let v, case .number(let d) = v, d != d.rounded() else { return v?.text ?? "?" }
+            return String(format: "%.4g", d)
+        }
+        let text = zip(sorted, v).map { "\(setting($0.value[path: along])) → \(format($1))" }.joined(separator: ", ")
+        return ok ? .holds(text) : .fails(text)
+    }
+
+    /// (label, left runs, right runs): one per value of `pair_by`, or one pair of everything.
+    func pairs(_ l: [PlannedRun], _ r: [PlannedRun]) -> [(String, [PlannedRun], [PlannedRun])] {
+        guard let pairBy else { return [("", l, r)] }
+        var seen: [String] = []
+        for run in l { if let t = run.value[path: pairBy]?.text, !seen.contains(t) { seen.append(t) } }
+        return seen.map { t in
+            (
+                "\(pairBy)=\(t)", l.filter { $0.value[path: pairBy]?.text == t },
+                r.filter { $0.value[path: pairBy]?.text == t }
+            )
+        }
+    }
+
+    /// Each pair's left mean against its right mean (or the constant), every pair or their means.
+    func decideComparison(_ pairs: [(String, [PlannedRun], [PlannedRun])], metric value: MetricValue) -> Verdict {
         func average(_ rs: [PlannedRun]) -> Double? {
             let vs = rs.compactMap { value($0, metric) }
             return vs.isEmpty ? nil : vs.reduce(0, +) / Double(vs.count)
         }
-        func missing(_ rs: [PlannedRun]) -> Verdict {
-            .notRun("\(rs.filter { value($0, metric) == nil }.count) of \(rs.count) runs have no result yet")
-        }
-        if comparison.isOrdering, let along {
-            let sorted = l.sorted { a, b in
-                let (x, y) = (point(a, along), point(b, along))
-                if let p = x?.double, let q = y?.double { return p < q }
-                return (x?.text ?? "") < (y?.text ?? "")
-            }
-            let vs = sorted.map { value($0, metric) }
-            guard !vs.contains(where: { $0 == nil }) else { return missing(sorted) }
-            let v = vs.map { $0! }
-            let ok = zip(v, v.dropFirst()).allSatisfy { comparison == .increasing ? $1 > $0 : $1 < $0 }
-            // Settings such as 1/3 print as 0.3333, not with every digit.
-            func setting(_ v: Value?) -> String {
-                guard let v, case .number(let d) = v, d != d.rounded() else { return v?.text ?? "?" }
-                return String(format: "%.4g", d)
-            }
-            let text = zip(sorted, v).map { "\(setting(point($0, along))) → \(format($1))" }.joined(separator: ", ")
-            return ok ? .holds(text) : .fails(text)
-        }
-        let r = right.map { side in runs.filter(side.matches) } ?? []
-        // Pairs of (label, left runs, right runs): one per value of pair_by, or one pair of everything.
-        var pairs: [(String, [PlannedRun], [PlannedRun])] = []
-        if let pairBy {
-            var seen: [String] = []
-            for run in l { if let t = point(run, pairBy)?.text, !seen.contains(t) { seen.append(t) } }
-            for t in seen {
-                pairs.append(
-                    (
-                        "\(pairBy)=\(t)", l.filter { point($0, pairBy)?.text == t },
-                        r.filter { point($0, pairBy)?.text == t }
-                    ))
-            }
-        } else {
-            pairs = [("", l, r)]
-        }
-        // Counted over every run the comparison needs, so a partial folder says how far it has come.
-        let needed = pairs.flatMap { $0.1 + (self.value == nil ? $0.2 : []) }
-        if needed.contains(where: { value($0, metric) == nil }) { return missing(needed) }
         var lefts: [Double] = []
         var rights: [Double] = []
         var parts: [String] = []
         for (label, lr, rr) in pairs {
-            guard let a = average(lr) else {
-                return .notRun("no left-hand run for \(label.isEmpty ? "the comparison" : label)")
-            }
-            var b: Double
-            if let v = self.value {
-                b = v
-            } else {
-                guard let m = average(rr) else {
-                    return .notRun("no right-hand run for \(label.isEmpty ? "the comparison" : label)")
-                }
-                b = m
-            }
+            let name = label.isEmpty ? "the comparison" : label
+            guard let a = average(lr) else { return .notRun("no left-hand run for \(name)") }
+            guard let b = self.value ?? average(rr) else { return .notRun("no right-hand run for \(name)") }
             lefts.append(a)
             rights.append(b)
             let rhs =
