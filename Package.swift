@@ -40,12 +40,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "Datasets", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(
-            name: "LearningTests", dependencies: ["Learning", "TestSupport"],
+            name: "LearningTests", dependencies: ["Learning", "Tensor", "Datasets", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "ExperimentTests", dependencies: ["Experiment", "Datasets", "TestSupport"],
+            name: "ExperimentTests", dependencies: ["Experiment", "Backdoor", "Datasets", "Tensor", "TestSupport"],
             exclude: ["Specs", "Schema"]),
-        .testTarget(name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "TestSupport"]),
+        .testTarget(
+            name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "Learning", "Tensor", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "Datasets", "TestSupport"], exclude: ["Slurm"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
