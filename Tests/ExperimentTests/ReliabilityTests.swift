@@ -385,7 +385,8 @@ final class StageKeySnapshotTests: XCTestCase {
         var lines: [String] = []
         for (folder, profile) in [
             ("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
-            ("experiments/thesis", "cpu"), ("experiments/thesis", "full"),
+            ("experiments/thesis", "cpu"), ("experiments/thesis", "full"), ("experiments/defences", nil),
+            ("experiments/defences", "quick"),
         ] as [(String, String?)] {
             var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
             loader.allowUnsetEnvironment = true

@@ -15,6 +15,7 @@ final class TypedSpineTests: XCTestCase {
         for (folder, profile) in [
             ("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
             ("experiments/thesis", "cpu"), ("experiments/thesis", "full"),
+            ("experiments/defences", nil), ("experiments/defences", "quick"),
         ] as [(String, String?)] {
             var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
             loader.allowUnsetEnvironment = true
@@ -70,6 +71,22 @@ final class TypedSpineTests: XCTestCase {
         XCTAssertEqual(kinds, Set(StageRegistry.kinds.map { $0.name.rawValue }).subtracting(["export"]))
     }
 
+    /// Defences that need an attack or poisons to follow say so at validation.
+    func testDefenceSettingsThatCannotWorkAreSpecErrors() throws {
+        let f = SpecFolder()
+        f.write("a.yaml", "defence: {kind: spectral_signatures}\n")
+        f.write("b.yaml", "defence: strip\n")
+        f.write(
+            "c.yaml",
+            "attack: {poison: dirty_label, count: 9}\ndefence: activation_clustering\nloss_tracking: {enabled: true}\n")
+        for (file, message) in [
+            ("a.yaml", "spectral signatures remove a multiple of the poison count"),
+            ("b.yaml", "STRIP scores triggered test inputs"), ("c.yaml", "a cleansing defence retrains without them"),
+        ] {
+            XCTAssertThrowsError(try f.load(file)) { e in XCTAssert("\(e)".contains(message), "\(file): \(e)") }
+        }
+    }
+
     func testEveryKindIsRegisteredOnceUnderItsName() {
         let names = StageRegistry.kinds.map { $0.name.rawValue }
         XCTAssertEqual(names.count, Set(names).count)
@@ -78,7 +95,7 @@ final class TypedSpineTests: XCTestCase {
             [
                 "dataset", "pretrain", "train_reference", "train_gan", "encode", "perturb", "poison", "train",
                 "evaluate",
-                "detect", "report", "export",
+                "detect", "report", "export", "filter", "strip",
             ])
     }
 

@@ -56,6 +56,7 @@ public final class Executor {
         for r in selectedRuns {
             visit(r.evaluate)
             r.detect.map(visit)
+            r.defence.map(visit)
         }
         return plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }
     }

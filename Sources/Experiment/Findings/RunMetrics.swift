@@ -39,6 +39,11 @@ public final class RunMetrics {
         case .detectionEnrichment: return record(r.detect, of: DetectStage.self)?.ratioToChance
         case .triggerReliance: return lossTracking(r).flatMap(LossTracking.triggerReliance)
         case .poisonLossWithoutTrigger: return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
+        case .poisonsRemoved: return record(r.defence, of: FilterStage.self)?.truePositiveRate
+        case .cleanRemoved: return record(r.defence, of: FilterStage.self)?.falsePositiveRate
+        case .defenceAUROC:
+            return record(r.defence, of: FilterStage.self)?.auroc ?? record(r.defence, of: STRIPStage.self)?.auroc
+        case .asrAfterRejection: return record(r.defence, of: STRIPStage.self)?.attackSuccessRateAfter
         }
     }
 

@@ -65,6 +65,25 @@ extension SpecLoader {
             )
         case .attackSuccessRate: return ("an attack (attack.poison)", { $0.attack.poison != .none })
         case .naturalAccuracy: return nil
+        case .poisonsRemoved, .cleanRemoved:
+            return (
+                "a cleansing defence (defence.kind: spectral_signatures or activation_clustering) against an attack",
+                { $0.attack.poison != .none && $0.defence.stage == .filter }
+            )
+        case .defenceAUROC:
+            return (
+                "spectral signatures or STRIP (defence.kind) against an attack",
+                {
+                    if case .spectralSignatures = $0.defence { return $0.attack.poison != .none }
+                    if case .strip = $0.defence { return $0.attack.poison != .none }
+                    return false
+                }
+            )
+        case .asrAfterRejection:
+            return (
+                "STRIP (defence.kind: strip) against an attack",
+                { if case .strip = $0.defence { return $0.attack.poison != .none } else { return false } }
+            )
         }
     }
 }

@@ -24,7 +24,7 @@ public struct Planner {
                 var r = try plan(run)
                 if exporting { r.export = try export(r, of: run) }
                 runs.append(r)
-                results += [r.evaluate] + (r.detect.map { [$0] } ?? [])
+                results += [r.evaluate] + (r.detect.map { [$0] } ?? []) + (r.defence.map { [$0] } ?? [])
             }
             guard let first = spec.runs.first else { continue }
             let facts = RunFacts(first.spec)
@@ -63,14 +63,14 @@ public struct Planner {
         let pretrain = try pretraining(r, dataset: dataset)
         let perturb = try perturbation(r, dataset: dataset)
         let poison = try poisoning(r, dataset: dataset, perturb: perturb)
-        let train = try training(r, dataset: dataset, poison: poison, pretrain: pretrain)
+        let (train, defence) = try training(r, dataset: dataset, poison: poison, pretrain: pretrain)
         let evaluate = try evaluation(r, dataset: dataset, train: train)
         let detect = try poison.map { try detection(r, dataset: dataset, poison: $0) } ?? nil
         return PlannedRun(
             file: run.file, label: run.label, point: run.point.map { ($0.key, $0.value) }, train: train,
             evaluate: evaluate, detect: detect, poison: poison,
             target: spec.attack.poison == .none ? nil : spec.attack.target, poisonCount: spec.poisonCount,
-            headline: spec.evaluate.attackSuccessRate.exclude, value: run.value)
+            headline: spec.evaluate.attackSuccessRate.exclude, value: run.value, defence: defence)
     }
 }
 

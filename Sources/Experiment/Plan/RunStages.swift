@@ -107,15 +107,43 @@ extension Planner {
         return try add(work, r, inputs: [dataset] + (perturb.map { [$0] } ?? []), at: "attack")
     }
 
-    /// The victim's training.
-    mutating func training(_ r: RunContext, dataset: String, poison: String?, pretrain: String?) throws -> String {
+    /// The victim's training; a cleansing defence trains it twice (on the poisoned set, whose features the
+    /// filter reads, then on what the filter keeps). Returns the training evaluated and the defence's stage.
+    mutating func training(_ r: RunContext, dataset: String, poison: String?, pretrain: String?) throws -> (
+        train: String, defence: String?
+    ) {
+        let spec = r.spec
+        let inputs = [dataset] + (poison.map { [$0] } ?? []) + (pretrain.map { [$0] } ?? [])
+        switch spec.defence {
+        case .spectralSignatures, .activationClustering:
+            guard let poison else { return (try victim(r, defence: .none, inputs: inputs), nil) }
+            let before = try victim(r, defence: .none, inputs: inputs)
+            let filter = try add(
+                FilterStage(
+                    method: spec.defence, target: spec.attack.target, poisons: spec.poisonCount, seed: spec.seed),
+                r, inputs: [dataset, poison, before], at: "defence")
+            return (try victim(r, defence: spec.defence, inputs: [dataset, poison, filter]), filter)
+        case .strip(let settings):
+            // STRIP acts at inference: the victim is the undefended one (its stages shared with a run without it).
+            let train = try victim(r, defence: .none, inputs: inputs)
+            guard spec.attack.poison != .none else { return (train, nil) }
+            let strip = try add(
+                STRIPStage(settings: settings, trigger: r.trigger, target: spec.attack.target, seed: spec.seed), r,
+                inputs: [dataset, train], at: "defence")
+            return (train, strip)
+        case .none, .dpSGD, .sgdBaseline:
+            return (try victim(r, defence: spec.defence, inputs: inputs), nil)
+        }
+    }
+
+    /// One training of the victim's network with `defence` on `inputs`.
+    mutating func victim(_ r: RunContext, defence: DefenceSpec, inputs: [String]) throws -> String {
         let spec = r.spec
         let steps = spec.train.totalSteps(count: spec.dataset.victimCount)
         let work = TrainStage(
             architecture: ArchitectureParameters(r.facts.victim), train: spec.train.resolved(steps: steps),
-            defence: spec.defence, seed: spec.seed, learningRateScale: spec.defence.settings == nil ? nil : 1,
+            defence: defence, seed: spec.seed, learningRateScale: defence.settings == nil ? nil : 1,
             lossTracking: spec.lossTracking.enabled ? spec.lossTracking : nil)
-        let inputs = [dataset] + (poison.map { [$0] } ?? []) + (pretrain.map { [$0] } ?? [])
         return try add(work, r, inputs: inputs, at: "train", checkpointEvery: spec.train.checkpointEvery)
     }
 

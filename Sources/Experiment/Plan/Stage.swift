@@ -86,6 +86,8 @@ public struct PlannedRun: Sendable {
     public var headline: String
     /// The run's whole validated spec (for expectations that select runs by any setting).
     public var value: Value
+    /// The stage of a cleansing or inference-time defence (filter, STRIP), whose record the results carry.
+    public var defence: String?
 
     /// `file [label]`, or the file alone for a spec without sweeps: how messages name the run.
     public var displayName: String { label.isEmpty ? file : "\(file) [\(label)]" }

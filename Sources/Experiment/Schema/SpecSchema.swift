@@ -311,7 +311,9 @@ public enum SpecSchema {
         ])
 
     static let defence = Variant(
-        "defence", "Training-time defence.", default: "none",
+        "defence",
+        "The defence: during training (DP-SGD), by cleansing the training set and retraining, or at inference (STRIP).",
+        default: "none",
         [
             .init("none", "Plain training."),
             .init("dp_sgd", "Differentially private SGD in a transfer set-up (thesis ch. 5).", dpFields),
@@ -319,6 +321,62 @@ public enum SpecSchema {
                 "sgd_baseline",
                 "The DP set-up without clipping or noise: same lots, layers, schedule and aggregation (the lot's mean gradient), which is the thesis's rate ÷ microbatches on summed microbatch losses (§7.10).",
                 dpFields),
+            .init(
+                "spectral_signatures",
+                "Spectral signatures (Tran, Li & Madry 2018): the victim trained on the poisoned set gives each training image's penultimate features; within each class analysed, the images scoring highest along the top singular vector of the centred features are removed, and a fresh victim trains on the rest.",
+                [
+                    Field(
+                        "remove", positive, default: n(1.5),
+                        "Images removed from each class analysed, as a multiple of the run's poison count (the paper: 1.5)."
+                    ),
+                    Field(
+                        "classes", .choice(["all", "target"]), default: s("all"),
+                        "Analyse every class (the defender does not know the target) or only the attack's target class."
+                    ),
+                    Field(
+                        "score", .choice(["centred_squared", "uncentred_absolute"]), default: s("centred_squared"),
+                        "centred_squared: the paper's ((r − r̄)·v)²; uncentred_absolute: the Adversarial Robustness Toolbox's |r·v|."
+                    ),
+                ]),
+            .init(
+                "activation_clustering",
+                "Activation clustering (Chen et al. 2018): each class's penultimate features under the victim trained on the poisoned set, reduced by PCA and split by 2-means; a cluster judged poisoned is removed and a fresh victim trains on the rest.",
+                [
+                    Field(
+                        "components", .integer(min: 1, max: 4096), default: i(10),
+                        "Dimensions kept by PCA (the paper: 10; it also allows ICA, not offered here)."),
+                    Field(
+                        "analysis", .choice(["relative_size", "silhouette"]), default: s("relative_size"),
+                        "relative_size: the smaller cluster is poison when it holds at most size_threshold of the class (the paper); silhouette: and its silhouette score exceeds silhouette_threshold (as ART's silhouette analysis)."
+                    ),
+                    Field(
+                        "size_threshold", unit, default: n(0.35), "Largest share of a class a poisoned cluster holds."),
+                    Field(
+                        "silhouette_threshold", .number(min: -1, max: 1, exclusiveMin: false), default: n(0.1),
+                        "Smallest silhouette score of a real split (silhouette analysis)."),
+                ]),
+            .init(
+                "strip",
+                "STRIP (Gao et al. 2019), at inference: clean held-out images superimposed on an input; a low entropy of the blended copies' predictions marks it triggered and it is rejected. The threshold is set on clean images for the chosen false-rejection rate.",
+                [
+                    Field(
+                        "copies", .integer(min: 1, max: 10_000), default: i(100),
+                        "Clean images superimposed on each input (the paper: 100)."),
+                    Field(
+                        "false_rejection_rate", .number(min: 0, max: 0.5, exclusiveMin: true), default: n(0.01),
+                        "Share of clean inputs the threshold rejects (a normal fit to clean entropies, as the paper)."),
+                    Field(
+                        "inputs", .integer(min: 10, max: 4000), default: i(1000),
+                        "Clean test images the threshold is set on, and as many other test images scored clean and triggered."
+                    ),
+                    Field(
+                        "entropy", .choice(["across_classes", "across_copies"]), default: s("across_classes"),
+                        "across_classes: each copy's entropy over the classes, averaged (the paper); across_copies: ART's, each class's probabilities across the copies."
+                    ),
+                    Field(
+                        "blend", .choice(["add", "average"]), default: s("add"),
+                        "add: pixel values added, saturating (the paper); average: their mean (ART)."),
+                ]),
         ])
 
     static let dpFields: [Field] = [
@@ -438,7 +496,7 @@ public enum SpecSchema {
             Field("finding", .string, required: true, "The finding in words, as the report prints it."),
             Field(
                 "metric", .choice(expectationMetrics), default: s("attack_success_rate"),
-                "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking), poison_loss_without_trigger (that median loss without the trigger alone: near 0 when the model learnt the poisons from their content)."
+                "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking), poison_loss_without_trigger (that median loss without the trigger alone: near 0 when the model learnt the poisons from their content), poisons_removed and clean_removed (the share of poisons and of clean images a cleansing defence removed), defence_auroc (spectral signatures' scores against the poisons, or STRIP's entropies of triggered against clean inputs), asr_after_rejection (STRIP: triggered non-target inputs accepted and classified as the target)."
             ),
             Field("runs", .path, "Spec file whose runs are the left side (relative to this file); default this spec."),
             Field(

@@ -1,3 +1,4 @@
+import Backdoor
 import Learning
 
 /// Training-time defence (`defence`).
@@ -7,6 +8,12 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     case dpSGD(DPSettings)
     /// The same set-up without clipping or noise.
     case sgdBaseline(DPSettings)
+    /// Cleanse the training set by spectral signatures, then retrain.
+    case spectralSignatures(SpectralSettings)
+    /// Cleanse the training set by activation clustering, then retrain.
+    case activationClustering(ClusteringSettings)
+    /// Reject triggered inputs at inference.
+    case strip(STRIPSettings)
 
     enum CodingKeys: String, CodingKey { case kind }
 
@@ -15,6 +22,9 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case "none": self = .none
         case "dp_sgd": self = .dpSGD(try DPSettings(from: decoder))
         case "sgd_baseline": self = .sgdBaseline(try DPSettings(from: decoder))
+        case "spectral_signatures": self = .spectralSignatures(try SpectralSettings(from: decoder))
+        case "activation_clustering": self = .activationClustering(try ClusteringSettings(from: decoder))
+        case "strip": self = .strip(try STRIPSettings(from: decoder))
         case let other: throw SpecDecodingError("defence kind '\(other)'")
         }
     }
@@ -29,14 +39,69 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case .sgdBaseline(let s):
             try c.encode("sgd_baseline", forKey: .kind)
             try s.encode(to: encoder)
+        case .spectralSignatures(let s):
+            try c.encode("spectral_signatures", forKey: .kind)
+            try s.encode(to: encoder)
+        case .activationClustering(let s):
+            try c.encode("activation_clustering", forKey: .kind)
+            try s.encode(to: encoder)
+        case .strip(let s):
+            try c.encode("strip", forKey: .kind)
+            try s.encode(to: encoder)
+        }
+    }
+
+    /// The stage kind a defence adds beside the victim's training, if any.
+    public var stage: Stage.Kind? {
+        switch self {
+        case .spectralSignatures, .activationClustering: return .filter
+        case .strip: return .strip
+        case .none, .dpSGD, .sgdBaseline: return nil
         }
     }
 
     /// The transfer set-up's settings, when the defence uses it.
     public var settings: DPSettings? {
         switch self {
-        case .none: return nil
+        case .none, .spectralSignatures, .activationClustering, .strip: return nil
         case .dpSGD(let s), .sgdBaseline(let s): return s
         }
+    }
+}
+
+/// `defence: {kind: spectral_signatures}`.
+public struct SpectralSettings: Codable, Sendable, Hashable {
+    /// Images removed per class analysed, as a multiple of the poison count.
+    public var remove: Double
+    /// `all` or `target`.
+    public var classes: String
+    public var score: SpectralSignatures.Score
+}
+
+/// `defence: {kind: activation_clustering}`.
+public struct ClusteringSettings: Codable, Sendable, Hashable {
+    public var components: Int
+    public var analysis: ActivationClustering.Analysis
+    public var sizeThreshold: Double
+    public var silhouetteThreshold: Double
+
+    enum CodingKeys: String, CodingKey {
+        case components, analysis
+        case sizeThreshold = "size_threshold"
+        case silhouetteThreshold = "silhouette_threshold"
+    }
+}
+
+/// `defence: {kind: strip}`.
+public struct STRIPSettings: Codable, Sendable, Hashable {
+    public var copies: Int
+    public var falseRejectionRate: Double
+    public var inputs: Int
+    public var entropy: STRIP.Entropy
+    public var blend: STRIP.Blend
+
+    enum CodingKeys: String, CodingKey {
+        case copies, inputs, entropy, blend
+        case falseRejectionRate = "false_rejection_rate"
     }
 }

@@ -32,9 +32,20 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
         /// Median loss of the poisons without the trigger ÷ with it, at the end of training.
         case triggerReliance = "trigger_reliance"
         case poisonLossWithoutTrigger = "poison_loss_without_trigger"
+        /// A cleansing defence's removed poisons ÷ poisons.
+        case poisonsRemoved = "poisons_removed"
+        /// A cleansing defence's removed clean images ÷ clean images.
+        case cleanRemoved = "clean_removed"
+        /// A detector's area under the ROC curve (spectral scores against the poisons; STRIP's entropies,
+        /// triggered against clean inputs).
+        case defenceAUROC = "defence_auroc"
+        /// STRIP: triggered non-target inputs accepted and classified as the target.
+        case asrAfterRejection = "asr_after_rejection"
 
         /// Whether it is a rate shown in percent.
-        public var isRate: Bool { self == .attackSuccessRate || self == .naturalAccuracy }
+        public var isRate: Bool {
+            [.attackSuccessRate, .naturalAccuracy, .poisonsRemoved, .cleanRemoved, .asrAfterRejection].contains(self)
+        }
     }
 
     /// How the left side compares with the right.

@@ -254,6 +254,24 @@ struct SemanticChecks {
 
     /// DP-SGD's lots, microbatches and pre-training data.
     mutating func defence() {
+        let kind = v[path: "defence.kind"]?.string ?? "none"
+        if ["spectral_signatures", "strip"].contains(kind), poison == "none" {
+            out.append(
+                Diagnostic(
+                    mark("defence.kind"),
+                    kind == "strip"
+                        ? "STRIP scores triggered test inputs: it needs an attack ('attack.poison')"
+                        : "spectral signatures remove a multiple of the poison count: it needs an attack ('attack.poison')"
+                ))
+        }
+        if ["spectral_signatures", "activation_clustering"].contains(kind),
+            v[path: "loss_tracking.enabled"]?.bool == true
+        {
+            out.append(
+                Diagnostic(
+                    mark("loss_tracking.enabled"),
+                    "loss tracking follows the poisons through training; a cleansing defence retrains without them"))
+        }
         if let d = v[path: "defence.kind"]?.string, d != "none" {
             let lot = v[path: "defence.lot_size"]?.int ?? 1
             let mb = v[path: "defence.microbatches"]?.int ?? 1

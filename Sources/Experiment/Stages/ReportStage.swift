@@ -38,9 +38,13 @@ public struct ReportStage: StageKind {
         public var flags: [String]?
         public var privacy: PrivacyRecord?
         public var detection: FilteringDetection.Result?
+        /// What a cleansing defence removed, against the known poisons.
+        public var filter: FilterStage.Outputs?
+        /// STRIP's threshold and rates (without the per-input entropies, which its entry keeps).
+        public var strip: STRIPStage.Outputs?
 
         enum CodingKeys: String, CodingKey {
-            case spec, point, stages, target, flags, privacy, detection
+            case spec, point, stages, target, flags, privacy, detection, filter, strip
             case poisonedImages = "poisoned_images"
             case naturalAccuracy = "natural_accuracy"
             case perClassAccuracy = "per_class_accuracy"
@@ -60,6 +64,8 @@ public struct ReportStage: StageKind {
             try c.encodeIfPresent(flags, forKey: .flags)
             try c.encodeIfPresent(privacy, forKey: .privacy)
             try c.encodeIfPresent(detection, forKey: .detection)
+            try c.encodeIfPresent(filter, forKey: .filter)
+            try c.encodeIfPresent(strip, forKey: .strip)
             try c.encode(poisonedImages, forKey: .poisonedImages)
             try c.encode(naturalAccuracy, forKey: .naturalAccuracy)
             try c.encodeIfPresent(perClassAccuracy, forKey: .perClassAccuracy)
@@ -99,8 +105,12 @@ public struct ReportStage: StageKind {
             ]
             csv += (r.point.map { csvField($0.value.text) } + fields).joined(separator: ",") + "\n"
             let perClass = (try? context.work(r.evaluate, as: EvaluateStage.self))?.perClass ?? true
-            var detection = try r.detect.flatMap { try? context.outputs($0, of: DetectStage.self) }
+            var detection = r.detect.flatMap { try? context.outputs($0, of: DetectStage.self) }
             detection?.lowest = nil
+            let filter = r.defence.flatMap { try? context.outputs($0, of: FilterStage.self) }
+            var strip = r.defence.flatMap { try? context.outputs($0, of: STRIPStage.self) }
+            strip?.cleanEntropies = nil
+            strip?.triggeredEntropies = nil
             results.append(
                 RunResult(
                     spec: file, point: Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
@@ -111,7 +121,7 @@ public struct ReportStage: StageKind {
                     asrExcludingClassifiedTarget: m.attackSuccessRateExcludingClassified,
                     perClassAttackSuccessRate: perClass ? m.perClassAttackSuccessRate : nil, target: r.target,
                     cleanTargetRate: m.cleanTargetRate, flags: m.flags.isEmpty ? nil : m.flags, privacy: privacy,
-                    detection: detection))
+                    detection: detection, filter: filter, strip: strip))
         }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
         try context.write(Outputs(spec: file, runs: results), of: ReportStage.self, into: out)

@@ -5,7 +5,7 @@ import Foundation
 extension Stage.Kind { public static let train = TrainStage.name }
 
 /// The victim's training on its (possibly poisoned) training set, with its defence.
-/// Inputs: the dataset, then the poison and the pre-training when the run has them.
+/// Inputs: the dataset, then the poison, the pre-training and a cleansing filter when the run has them.
 public struct TrainStage: StageKind {
     public static let name = Stage.Kind(rawValue: "train")
     public static let outputsFile: String? = "training.json"
@@ -80,6 +80,12 @@ public struct TrainStage: StageKind {
                     seed: UInt64(seed))
                 tracking = (tracker, spec.every)
             }
+        }
+        // A cleansing defence's removals: the victim retrains on the rest.
+        if let filter = context.inputs(of: stage, FilterStage.self).first {
+            let removed = Set(try Artifacts.readIndices(try context.dir(filter.key) + "/removed.npy"))
+            images = images.subset((0..<images.count).filter { !removed.contains($0) })
+            tracking = nil
         }
         let pretrained = try context.inputs(of: stage, PretrainStage.self).first.map {
             try context.dir($0.key) + "/model.safetensors"

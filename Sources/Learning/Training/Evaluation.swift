@@ -58,3 +58,45 @@ public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -
     }
     return out
 }
+
+/// What `model` computes on `dataset` just before its last layer (the classifier): the penultimate
+/// representation defences analyse, [count × dim] row-major.
+public func features(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> (values: [Float], dim: Int) {
+    let images = Tensor(zeros: [1])
+    var labels: [Int32] = []
+    var rng = RNG(seed: 0)
+    var values: [Float] = []
+    var dim = 0
+    var start = 0
+    let body = model.network.layers.dropLast()
+    while start < dataset.count {
+        let idx = Array(start..<min(start + batchSize, dataset.count))
+        loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+        var h = images
+        for l in body { h = l.forward(h, training: false) }
+        dim = h.count / idx.count
+        values.reserveCapacity(dataset.count * dim)
+        for i in 0..<h.count { values.append(h[i]) }
+        start += batchSize
+    }
+    return (values, dim)
+}
+
+/// The softmax probabilities `model` gives each image of `dataset`, [count × classes] row-major.
+public func probabilities(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> [Float] {
+    let images = Tensor(zeros: [1])
+    let loss = CrossEntropyLoss()
+    var labels: [Int32] = []
+    var rng = RNG(seed: 0)
+    var out: [Float] = []
+    var start = 0
+    while start < dataset.count {
+        let idx = Array(start..<min(start + batchSize, dataset.count))
+        loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+        let logits = model(images)
+        loss.forward(logits, labels: labels)
+        for i in 0..<logits.count { out.append(loss.probabilities[i]) }
+        start += batchSize
+    }
+    return out
+}

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+/// The cleansing and inference-time defences end to end on a tiny set: what they remove and reject is
+/// in the results, and their stages share the undefended victim.
+extension RunTests {
+    func testDefencesCleanseRetrainAndReject() throws {
+        let spec = """
+            \(tinySpec(train: "steps: 12, batch_size: 10, learning_rate: 0.05"))
+            attack: {poison: dirty_label, target: 0, count: 20}
+            defence:
+              sweep:
+                - none
+                - {kind: spectral_signatures, classes: target, remove: 1}
+                - {kind: activation_clustering, components: 3}
+                - {kind: strip, copies: 5, inputs: 10}
+            """
+        FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let r = try run(dir + "/cache")
+        XCTAssertEqual(r.code, 0, r.out + r.err)
+        // The undefended victim serves none, STRIP and both filters' features; each filter retrains once.
+        XCTAssertEqual(try stageKeys("train", in: dir + "/cache").count, 3)
+        XCTAssertEqual(try stageKeys("filter", in: dir + "/cache").count, 2)
+        struct Results: Decodable {
+            struct Run: Decodable {
+                struct Filter: Decodable { var removed: Int, poisons: Int, removed_poisons: Int }
+                struct Strip: Decodable { var threshold: Double, auroc: Double?, false_rejection_rate: Double }
+                var stages: [String: String]
+                var filter: Filter?
+                var strip: Strip?
+            }
+            var runs: [Run]
+        }
+        let results = try JSONDecoder().decode(
+            Results.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/results/spec/results.json")))
+        XCTAssertEqual(results.runs.count, 4)
+        XCTAssertNil(results.runs[0].filter)
+        // Spectral signatures on the target class only, budget 1 × 20 poisons.
+        let spectral = try XCTUnwrap(results.runs[1].filter)
+        XCTAssertEqual(spectral.removed, 20)
+        XCTAssertEqual(spectral.poisons, 20)
+        XCTAssertLessThanOrEqual(spectral.removed_poisons, 20)
+        XCTAssertNotNil(results.runs[2].filter)
+        // The retrained victim saw the set less what the filter removed.
+        struct Training: Decodable { var train_images: Int }
+        let retrained = try JSONDecoder().decode(
+            Training.self,
+            from: Data(
+                contentsOf: URL(fileURLWithPath: "\(dir)/cache/\(results.runs[1].stages["train"] ?? "")/training.json"))
+        )
+        XCTAssertEqual(retrained.train_images, 200 - 20)
+        let strip = try XCTUnwrap(results.runs[3].strip)
+        XCTAssert(strip.threshold.isFinite)
+        XCTAssert((0...1).contains(try XCTUnwrap(strip.auroc)))
+        XCTAssert((0...1).contains(strip.false_rejection_rate))
+        XCTAssertEqual(results.runs[3].stages["train"], results.runs[0].stages["train"])
+    }
+}
