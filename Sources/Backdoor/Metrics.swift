@@ -16,6 +16,9 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
     public var cleanTargetRate: Double?
     /// The class the model predicts most often on the clean test set, and the share of images given it.
     public var dominantPrediction: DominantPrediction?
+    /// Robust accuracy (R-Acc): triggered test images not labelled as the target that are still classified
+    /// as their true label — what a defence recovers. (Absent from entries cached before it existed.)
+    public var robustAccuracy: Double?
 
     public struct DominantPrediction: Sendable, Codable, Equatable {
         public var predictedClass: Int
@@ -81,8 +84,21 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
             return idx.isEmpty ? nil : Double(idx.filter { triggered[$0] == target }.count) / Double(idx.count)
         }
         m.attackSuccessRate = rate { labels[$0] != target }
+        m.robustAccuracy =
+            nonTarget.isEmpty
+            ? nil : Double(nonTarget.filter { triggered[$0] == labels[$0] }.count) / Double(nonTarget.count)
         m.attackSuccessRateExcludingClassified = rate { clean[$0] != target }
         m.perClassAttackSuccessRate = (0..<classes).map { c in c == target ? nil : rate { labels[$0] == c } }
         return m
     }
+}
+
+/// The defence effectiveness rate (BackdoorBench): [max(0, ΔASR) − max(0, ΔC-Acc) + 1] / 2, with ΔASR the
+/// ASR removed (before − after) and ΔC-Acc the clean accuracy lost (before − after). 1: the backdoor gone
+/// at no cost; 0.5: nothing changed; below 0.5: accuracy lost for no ASR. (One public implementation adds
+/// the accuracy term, rewarding a defence for losing accuracy; this subtracts it, as the definition says.)
+public func defenceEffectivenessRate(asrBefore: Double, asrAfter: Double, accuracyBefore: Double, accuracyAfter: Double)
+    -> Double
+{
+    (max(0, asrBefore - asrAfter) - max(0, accuracyBefore - accuracyAfter) + 1) / 2
 }

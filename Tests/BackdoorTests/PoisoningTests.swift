@@ -46,5 +46,24 @@ final class PoisoningTests: XCTestCase {
         XCTAssertEqual(m.perClassAttackSuccessRate?[0], 1)
         XCTAssertNil(m.perClassAttackSuccessRate?[1] ?? nil)
         XCTAssertEqual(m.perClassAttackSuccessRate?[2], 0)
+        // R-Acc: of images 0, 1, 4 (not labelled 1), triggered, none keeps its label (1, 1, 0 against 0, 0, 2).
+        XCTAssertEqual(m.robustAccuracy, 0)
+        let k = AttackMetrics.compute(
+            labels: [0, 0, 1, 2], clean: [0, 0, 1, 2], triggered: [0, 1, 1, 2], target: 1, classes: 3)
+        XCTAssertEqual(k.robustAccuracy, 2.0 / 3)
+    }
+
+    /// DER by hand, with the sign the definition gives the accuracy term.
+    func testDefenceEffectivenessRate() {
+        // ASR 0.9 → 0.1 for 2 points of accuracy: (0.8 − 0.02 + 1) / 2.
+        XCTAssertEqual(
+            defenceEffectivenessRate(asrBefore: 0.9, asrAfter: 0.1, accuracyBefore: 0.92, accuracyAfter: 0.90), 0.89,
+            accuracy: 1e-12)
+        // Nothing removed, accuracy gained: 0.5; ASR up and accuracy lost: below 0.5.
+        XCTAssertEqual(
+            defenceEffectivenessRate(asrBefore: 0.5, asrAfter: 0.6, accuracyBefore: 0.8, accuracyAfter: 0.9), 0.5)
+        XCTAssertEqual(
+            defenceEffectivenessRate(asrBefore: 0.5, asrAfter: 0.6, accuracyBefore: 0.9, accuracyAfter: 0.8), 0.45,
+            accuracy: 1e-12)
     }
 }

@@ -14,6 +14,8 @@ extension RunTests {
                 - {kind: spectral_signatures, classes: target, remove: 1}
                 - {kind: activation_clustering, components: 3}
                 - {kind: strip, copies: 5, inputs: 10}
+                - {kind: fine_tuning, clean_fraction: 0.1, epochs: 1, batch_size: 10}
+                - {kind: fine_pruning, clean_fraction: 0.1, epochs: 1, batch_size: 10, max_accuracy_drop: 0.5}
             """
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
         let r = try run(dir + "/cache")
@@ -21,19 +23,22 @@ extension RunTests {
         // The undefended victim serves none, STRIP and both filters' features; each filter retrains once.
         XCTAssertEqual(try stageKeys("train", in: dir + "/cache").count, 3)
         XCTAssertEqual(try stageKeys("filter", in: dir + "/cache").count, 2)
+        XCTAssertEqual(try stageKeys("repair", in: dir + "/cache").count, 2)
         struct Results: Decodable {
             struct Run: Decodable {
                 struct Filter: Decodable { var removed: Int, poisons: Int, removed_poisons: Int }
                 struct Strip: Decodable { var threshold: Double, auroc: Double?, false_rejection_rate: Double }
+                struct Repair: Decodable { var clean_images: Int, pruned_channels: [Int], accuracies: [Double] }
                 var stages: [String: String]
                 var filter: Filter?
                 var strip: Strip?
+                var repair: Repair?
             }
             var runs: [Run]
         }
         let results = try JSONDecoder().decode(
             Results.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/results/spec/results.json")))
-        XCTAssertEqual(results.runs.count, 4)
+        XCTAssertEqual(results.runs.count, 6)
         XCTAssertNil(results.runs[0].filter)
         // Spectral signatures on the target class only, budget 1 × 20 poisons.
         let spectral = try XCTUnwrap(results.runs[1].filter)
@@ -54,5 +59,13 @@ extension RunTests {
         XCTAssert((0...1).contains(try XCTUnwrap(strip.auroc)))
         XCTAssert((0...1).contains(strip.false_rejection_rate))
         XCTAssertEqual(results.runs[3].stages["train"], results.runs[0].stages["train"])
+        // Fine-tuning on 10 % (20 images, none a poison), fine-pruning first prunes while accuracy allows.
+        let tuning = try XCTUnwrap(results.runs[4].repair)
+        XCTAssertEqual(tuning.clean_images, 20)
+        XCTAssertEqual(tuning.pruned_channels, [])
+        let pruning = try XCTUnwrap(results.runs[5].repair)
+        XCTAssertEqual(pruning.accuracies.count, pruning.pruned_channels.count + 1)
+        XCTAssertLessThan(pruning.pruned_channels.count, 4)
+        XCTAssert(pruning.accuracies.allSatisfy { $0 >= pruning.accuracies[0] - 0.5 })
     }
 }

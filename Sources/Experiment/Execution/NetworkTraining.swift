@@ -19,6 +19,9 @@ struct NetworkTraining {
     var adversarial: PGD?
     /// Loss tracking and the steps between its records.
     var tracking: (LossTracking, every: Int)?
+    /// Applied to the network once its starting weights are in place, and after every step (fine-pruning
+    /// keeps its pruned channels at zero this way).
+    var constrain: ((Model) -> Void)?
 }
 
 /// A network, its optimizer and its loop: a training a checkpoint can hold.
@@ -56,6 +59,7 @@ extension StageContext {
         let model = job.architecture.build()
         model.initialize(RNG(seed: config.seed).split("init"))
         if let pretrained = job.pretrained { try loadMatching(model, from: pretrained) }
+        job.constrain?(model)
         let optimizer = job.training.optimizer.make(for: model.parameters)
         let (loop, privacy) = trainingLoop(s, job, model: model, optimizer: optimizer, config: config)
         let network = ResumableNetwork(model: model, optimizer: optimizer, loop: loop)
@@ -63,6 +67,7 @@ extension StageContext {
         var state = TrainingState()
         if let (tracker, _) = job.tracking { state.lossTracking = [tracker.record(step: 0, model: model)] }
         try runCheckpointed(s, network, total: steps, state: &state) { step, loss, state in
+            job.constrain?(model)
             // Summed in Float, as the losses are: a resumed curve matches an uninterrupted one bit for bit.
             state.lossWindow[0] = Double(Float(state.lossWindow[0]) + loss)
             state.lossWindow[1] += 1

@@ -47,6 +47,14 @@ public final class StageContext: @unchecked Sendable {
         return w
     }
 
+    /// The network a training input (victim or repaired victim) left.
+    func trainedModel(_ key: String, data: PreparedData) throws -> Model {
+        guard let w = plan.stage(key)?.work as? any TrainsModel else {
+            throw StageFailure("input \(key.prefix(12)) is not a training stage of this plan")
+        }
+        return try model(key, architecture: w.architecture, data: data)
+    }
+
     /// The inputs of `stage` that are of kind `K`, with their parameters.
     func inputs<K: StageKind>(of stage: Stage, _ kind: K.Type) -> [(key: String, work: K)] {
         stage.inputs.compactMap { k in (plan.stage(k)?.work as? K).map { (k, $0) } }

@@ -40,6 +40,7 @@ struct SpecReport {
         body += "\n## \(first?.title ?? name)\n\n`\(spec.file)`"
         if let t = first?.thesis { body += " — thesis: \(t)" }
         runTable()
+        if let table = DefenceTable(runs: runs, metrics: metrics).markdown { body += table }
         compute()
         figures()
         // Each cached stage's directory is listed once, for its tables and for its figures.

@@ -131,9 +131,34 @@ extension Planner {
                 STRIPStage(settings: settings, trigger: r.trigger, target: spec.attack.target, seed: spec.seed), r,
                 inputs: [dataset, train], at: "defence")
             return (train, strip)
+        case .fineTuning(let settings), .finePruning(let settings):
+            let before = try victim(r, defence: .none, inputs: inputs)
+            let repair = try add(
+                repairStage(r, settings), r, inputs: [dataset] + (poison.map { [$0] } ?? []) + [before], at: "defence",
+                checkpointEvery: spec.train.checkpointEvery)
+            return (repair, repair)
         case .none, .dpSGD, .sgdBaseline:
             return (try victim(r, defence: spec.defence, inputs: inputs), nil)
         }
+    }
+
+    /// Fine-tuning (after fine-pruning, for that kind) of the victim on a clean share of its training set.
+    func repairStage(_ r: RunContext, _ settings: RepairSettings) -> RepairStage {
+        let spec = r.spec
+        let clean = Int((settings.cleanFraction * Double(spec.dataset.victimCount)).rounded())
+        let decay: Double
+        switch spec.train.optimizer {
+        case .momentum(_, let d), .adam(_, _, let d): decay = d
+        }
+        let train = TrainingParameters(
+            optimizer: .momentum(momentum: 0.9, weightDecay: decay), batchSize: settings.batchSize,
+            steps: TrainingConfig.steps(epochs: settings.epochs, count: clean, batchSize: settings.batchSize),
+            learningRate: .constant(settings.learningRate), cropPadding: 0, flip: false,
+            perImageStandardization: r.facts.victim.perImageStandardization)
+        return RepairStage(
+            method: spec.defence, architecture: ArchitectureParameters(r.facts.victim), train: train,
+            cleanImages: clean,
+            seed: spec.seed)
     }
 
     /// One training of the victim's network with `defence` on `inputs`.

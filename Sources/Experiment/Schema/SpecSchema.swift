@@ -377,7 +377,38 @@ public enum SpecSchema {
                         "blend", .choice(["add", "average"]), default: s("add"),
                         "add: pixel values added, saturating (the paper); average: their mean (ART)."),
                 ]),
+            .init(
+                "fine_tuning",
+                "Fine-tuning: the victim trained on the poisoned set, fine-tuned on a small trusted clean share of the training set.",
+                repairFields(pruning: false)),
+            .init(
+                "fine_pruning",
+                "Fine-pruning (Liu et al. 2018): the victim's last-layer input channels least active on clean images pruned while clean accuracy allows, then fine-tuning on the clean images.",
+                repairFields(pruning: true)),
         ])
+
+    static func repairFields(pruning: Bool) -> [Field] {
+        [
+            Field(
+                "clean_fraction", .number(min: 0, max: 1, exclusiveMin: true), default: n(0.05),
+                "Share of the training set the defender holds as trusted clean images (non-poisons of the victim's set; BackdoorBench: 5 %)."
+            ),
+            Field(
+                "epochs", .number(min: 0, max: 10_000, exclusiveMin: true), default: n(10),
+                "Fine-tuning epochs over the clean images."),
+            Field(
+                "learning_rate", positive, default: n(0.01),
+                "Fine-tuning rate (constant; momentum 0.9 and the victim's weight decay)."),
+            Field("batch_size", count, default: i(128), "Fine-tuning batch size."),
+        ]
+            + (pruning
+                ? [
+                    Field(
+                        "max_accuracy_drop", unit, default: n(0.05),
+                        "Prune the last layer's input channels, least active on the clean images first, while accuracy on them stays within this drop."
+                    )
+                ] : [])
+    }
 
     static let dpFields: [Field] = [
         Field("clip", positive, default: n(1), "ℓ2 norm each microbatch gradient is clipped to.", thesis: "§7.10"),

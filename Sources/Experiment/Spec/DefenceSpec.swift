@@ -14,6 +14,10 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     case activationClustering(ClusteringSettings)
     /// Reject triggered inputs at inference.
     case strip(STRIPSettings)
+    /// Fine-tune the trained victim on trusted clean images.
+    case fineTuning(RepairSettings)
+    /// Prune its dormant last-layer channels, then fine-tune.
+    case finePruning(RepairSettings)
 
     enum CodingKeys: String, CodingKey { case kind }
 
@@ -25,6 +29,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case "spectral_signatures": self = .spectralSignatures(try SpectralSettings(from: decoder))
         case "activation_clustering": self = .activationClustering(try ClusteringSettings(from: decoder))
         case "strip": self = .strip(try STRIPSettings(from: decoder))
+        case "fine_tuning": self = .fineTuning(try RepairSettings(from: decoder))
+        case "fine_pruning": self = .finePruning(try RepairSettings(from: decoder))
         case let other: throw SpecDecodingError("defence kind '\(other)'")
         }
     }
@@ -48,14 +54,21 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case .strip(let s):
             try c.encode("strip", forKey: .kind)
             try s.encode(to: encoder)
+        case .fineTuning(let s):
+            try c.encode("fine_tuning", forKey: .kind)
+            try s.encode(to: encoder)
+        case .finePruning(let s):
+            try c.encode("fine_pruning", forKey: .kind)
+            try s.encode(to: encoder)
         }
     }
 
     /// The stage kind a defence adds beside the victim's training, if any.
     public var stage: Stage.Kind? {
         switch self {
-        case .spectralSignatures, .activationClustering: return .filter
-        case .strip: return .strip
+        case .spectralSignatures, .activationClustering: return FilterStage.name
+        case .strip: return STRIPStage.name
+        case .fineTuning, .finePruning: return RepairStage.name
         case .none, .dpSGD, .sgdBaseline: return nil
         }
     }
@@ -63,7 +76,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     /// The transfer set-up's settings, when the defence uses it.
     public var settings: DPSettings? {
         switch self {
-        case .none, .spectralSignatures, .activationClustering, .strip: return nil
+        case .none, .spectralSignatures, .activationClustering, .strip, .fineTuning, .finePruning: return nil
         case .dpSGD(let s), .sgdBaseline(let s): return s
         }
     }
@@ -103,5 +116,23 @@ public struct STRIPSettings: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case copies, inputs, entropy, blend
         case falseRejectionRate = "false_rejection_rate"
+    }
+}
+
+/// `defence: {kind: fine_tuning | fine_pruning}`.
+public struct RepairSettings: Codable, Sendable, Hashable {
+    public var cleanFraction: Double
+    public var epochs: Double
+    public var learningRate: Double
+    public var batchSize: Int
+    /// Fine-pruning only.
+    public var maxAccuracyDrop: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case epochs
+        case cleanFraction = "clean_fraction"
+        case learningRate = "learning_rate"
+        case batchSize = "batch_size"
+        case maxAccuracyDrop = "max_accuracy_drop"
     }
 }

@@ -37,8 +37,7 @@ public struct EvaluateStage: StageKind {
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
         let data = try context.preparedData(stage.inputs[0])
-        let victim = try context.work(stage.inputs[1], as: TrainStage.self)
-        let model = try context.model(stage.inputs[1], architecture: victim.architecture, data: data)
+        let model = try context.trainedModel(stage.inputs[1], data: data)
         let clean = predict(model, on: data.test).predicted
         var triggered: [Int]?
         if let asr = attackSuccessRate {

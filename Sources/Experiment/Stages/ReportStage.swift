@@ -34,6 +34,8 @@ public struct ReportStage: StageKind {
         public var perClassAttackSuccessRate: [Double?]?
         public var target: Int?
         public var cleanTargetRate: Double?
+        /// Triggered non-target test images still classified as their true label (R-Acc).
+        public var robustAccuracy: Double?
         /// Why the numbers cannot be trusted (a collapsed or untrained model); absent when they can.
         public var flags: [String]?
         public var privacy: PrivacyRecord?
@@ -42,9 +44,11 @@ public struct ReportStage: StageKind {
         public var filter: FilterStage.Outputs?
         /// STRIP's threshold and rates (without the per-input entropies, which its entry keeps).
         public var strip: STRIPStage.Outputs?
+        /// What fine-tuning or fine-pruning used and pruned.
+        public var repair: RepairStage.Record?
 
         enum CodingKeys: String, CodingKey {
-            case spec, point, stages, target, flags, privacy, detection, filter, strip
+            case spec, point, stages, target, flags, privacy, detection, filter, strip, repair
             case poisonedImages = "poisoned_images"
             case naturalAccuracy = "natural_accuracy"
             case perClassAccuracy = "per_class_accuracy"
@@ -53,6 +57,7 @@ public struct ReportStage: StageKind {
             case asrExcludingClassifiedTarget = "asr_excluding_classified_target"
             case perClassAttackSuccessRate = "per_class_attack_success_rate"
             case cleanTargetRate = "clean_target_rate"
+            case robustAccuracy = "robust_accuracy"
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -66,6 +71,7 @@ public struct ReportStage: StageKind {
             try c.encodeIfPresent(detection, forKey: .detection)
             try c.encodeIfPresent(filter, forKey: .filter)
             try c.encodeIfPresent(strip, forKey: .strip)
+            try c.encodeIfPresent(repair, forKey: .repair)
             try c.encode(poisonedImages, forKey: .poisonedImages)
             try c.encode(naturalAccuracy, forKey: .naturalAccuracy)
             try c.encodeIfPresent(perClassAccuracy, forKey: .perClassAccuracy)
@@ -75,6 +81,7 @@ public struct ReportStage: StageKind {
             // Classes without a triggered image have no rate: null, so positions stay classes.
             try c.encodeIfPresent(perClassAttackSuccessRate, forKey: .perClassAttackSuccessRate)
             try c.encodeIfPresent(cleanTargetRate, forKey: .cleanTargetRate)
+            try c.encodeIfPresent(robustAccuracy, forKey: .robustAccuracy)
         }
     }
 
@@ -111,6 +118,10 @@ public struct ReportStage: StageKind {
             var strip = r.defence.flatMap { try? context.outputs($0, of: STRIPStage.self) }
             strip?.cleanEntropies = nil
             strip?.triggeredEntropies = nil
+            let repair = try r.defence.flatMap { key -> RepairStage.Record? in
+                guard context.plan.stage(key)?.kind == .repair else { return nil }
+                return try Artifacts.readJSON(RepairStage.Record.self, try context.dir(key) + "/repair.json")
+            }
             results.append(
                 RunResult(
                     spec: file, point: Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
@@ -120,8 +131,9 @@ public struct ReportStage: StageKind {
                     attackSuccessRate: headline, asrExcludingLabelledTarget: m.attackSuccessRate,
                     asrExcludingClassifiedTarget: m.attackSuccessRateExcludingClassified,
                     perClassAttackSuccessRate: perClass ? m.perClassAttackSuccessRate : nil, target: r.target,
-                    cleanTargetRate: m.cleanTargetRate, flags: m.flags.isEmpty ? nil : m.flags, privacy: privacy,
-                    detection: detection, filter: filter, strip: strip))
+                    cleanTargetRate: m.cleanTargetRate, robustAccuracy: m.robustAccuracy,
+                    flags: m.flags.isEmpty ? nil : m.flags, privacy: privacy,
+                    detection: detection, filter: filter, strip: strip, repair: repair))
         }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
         try context.write(Outputs(spec: file, runs: results), of: ReportStage.self, into: out)

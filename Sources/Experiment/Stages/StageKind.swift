@@ -30,6 +30,12 @@ extension StageKind {
     public func caption(_ file: String, inputs: Int) -> String? { nil }
 }
 
+/// A stage that leaves a trained network (`model.safetensors`) that evaluation, export and the
+/// inference-time defences read.
+public protocol TrainsModel: StageKind {
+    var architecture: ArchitectureParameters { get }
+}
+
 /// The outputs of a stage that writes no record.
 public struct NoOutputs: Codable, Sendable {}
 
@@ -49,7 +55,7 @@ public enum StageRegistry {
     public static let kinds: [any StageKind.Type] = [
         DatasetStage.self, PretrainStage.self, ReferenceStage.self, GANStage.self, EncodeStage.self, PerturbStage.self,
         PoisonStage.self, TrainStage.self, EvaluateStage.self, DetectStage.self, ReportStage.self, ExportStage.self,
-        FilterStage.self, STRIPStage.self,
+        FilterStage.self, STRIPStage.self, RepairStage.self,
     ]
 
     /// The kind named `name`, if this version has it.

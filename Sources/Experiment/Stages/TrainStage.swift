@@ -6,7 +6,7 @@ extension Stage.Kind { public static let train = TrainStage.name }
 
 /// The victim's training on its (possibly poisoned) training set, with its defence.
 /// Inputs: the dataset, then the poison, the pre-training and a cleansing filter when the run has them.
-public struct TrainStage: StageKind {
+public struct TrainStage: TrainsModel {
     public static let name = Stage.Kind(rawValue: "train")
     public static let outputsFile: String? = "training.json"
     public typealias Outputs = TrainingRecord
