@@ -16,6 +16,7 @@ extension RunTests {
                 - {kind: strip, copies: 5, inputs: 10}
                 - {kind: fine_tuning, clean_fraction: 0.1, epochs: 1, batch_size: 10}
                 - {kind: fine_pruning, clean_fraction: 0.1, epochs: 1, batch_size: 10, max_accuracy_drop: 0.5}
+                - {kind: neural_cleanse, reverse_steps: 5, reverse_batch_size: 8, clean_fraction: 0.1, epochs: 1, batch_size: 10}
             """
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
         let r = try run(dir + "/cache")
@@ -23,7 +24,8 @@ extension RunTests {
         // The undefended victim serves none, STRIP and both filters' features; each filter retrains once.
         XCTAssertEqual(try stageKeys("train", in: dir + "/cache").count, 3)
         XCTAssertEqual(try stageKeys("filter", in: dir + "/cache").count, 2)
-        XCTAssertEqual(try stageKeys("repair", in: dir + "/cache").count, 2)
+        XCTAssertEqual(try stageKeys("repair", in: dir + "/cache").count, 3)
+        XCTAssertEqual(try stageKeys("reverse", in: dir + "/cache").count, 1)
         struct Results: Decodable {
             struct Run: Decodable {
                 struct Filter: Decodable { var removed: Int, poisons: Int, removed_poisons: Int }
@@ -33,12 +35,14 @@ extension RunTests {
                 var filter: Filter?
                 var strip: Strip?
                 var repair: Repair?
+                struct Cleanse: Decodable { var l1: [Double], anomaly_index: [Double] }
+                var neural_cleanse: Cleanse?
             }
             var runs: [Run]
         }
         let results = try JSONDecoder().decode(
             Results.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/results/spec/results.json")))
-        XCTAssertEqual(results.runs.count, 6)
+        XCTAssertEqual(results.runs.count, 7)
         XCTAssertNil(results.runs[0].filter)
         // Spectral signatures on the target class only, budget 1 × 20 poisons.
         let spectral = try XCTUnwrap(results.runs[1].filter)
@@ -67,5 +71,10 @@ extension RunTests {
         XCTAssertEqual(pruning.accuracies.count, pruning.pruned_channels.count + 1)
         XCTAssertLessThan(pruning.pruned_channels.count, 4)
         XCTAssert(pruning.accuracies.allSatisfy { $0 >= pruning.accuracies[0] - 0.5 })
+        // Neural Cleanse: one reversed mask per class, each with its anomaly index; then the unlearning.
+        let cleanse = try XCTUnwrap(results.runs[6].neural_cleanse)
+        XCTAssertEqual(cleanse.l1.count, 10)
+        XCTAssertEqual(cleanse.anomaly_index.count, 10)
+        XCTAssertNotNil(results.runs[6].repair)
     }
 }

@@ -44,6 +44,13 @@ public final class RunMetrics {
         case .defenceAUROC:
             return record(r.defence, of: FilterStage.self)?.auroc ?? record(r.defence, of: STRIPStage.self)?.auroc
         case .asrAfterRejection: return record(r.defence, of: STRIPStage.self)?.attackSuccessRateAfter
+        case .targetAnomalyIndex:
+            guard let target = r.target, let nc = record(r.defence, of: ReverseStage.self),
+                nc.anomalyIndex.indices.contains(target)
+            else { return nil }
+            // Only a mask below the median is a backdoor's: an outlier above it counts as 0.
+            let median = nc.l1.sorted()[nc.l1.count / 2]
+            return nc.l1[target] < median ? nc.anomalyIndex[target] : 0
         }
     }
 

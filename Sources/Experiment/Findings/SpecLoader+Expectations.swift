@@ -79,6 +79,11 @@ extension SpecLoader {
                     return false
                 }
             )
+        case .targetAnomalyIndex:
+            return (
+                "Neural Cleanse (defence.kind: neural_cleanse) against an attack",
+                { if case .neuralCleanse = $0.defence { return $0.attack.poison != .none } else { return false } }
+            )
         case .asrAfterRejection:
             return (
                 "STRIP (defence.kind: strip) against an attack",

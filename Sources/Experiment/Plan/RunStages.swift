@@ -137,6 +137,18 @@ extension Planner {
                 repairStage(r, settings), r, inputs: [dataset] + (poison.map { [$0] } ?? []) + [before], at: "defence",
                 checkpointEvery: spec.train.checkpointEvery)
             return (repair, repair)
+        case .neuralCleanse(let settings):
+            let before = try victim(r, defence: .none, inputs: inputs)
+            let poisonInput = poison.map { [$0] } ?? []
+            let clean = Int((settings.repair.cleanFraction * Double(spec.dataset.victimCount)).rounded())
+            let reverse = try add(
+                ReverseStage(
+                    settings: settings.reverse, threshold: settings.threshold, cleanImages: clean, seed: spec.seed),
+                r, inputs: [dataset] + poisonInput + [before], at: "defence")
+            let repair = try add(
+                repairStage(r, settings.repair), r, inputs: [dataset] + poisonInput + [before, reverse], at: "defence",
+                checkpointEvery: spec.train.checkpointEvery)
+            return (repair, reverse)
         case .none, .dpSGD, .sgdBaseline:
             return (try victim(r, defence: spec.defence, inputs: inputs), nil)
         }

@@ -385,6 +385,26 @@ public enum SpecSchema {
                 "fine_pruning",
                 "Fine-pruning (Liu et al. 2018): the victim's last-layer input channels least active on clean images pruned while clean accuracy allows, then fine-tuning on the clean images.",
                 repairFields(pruning: true)),
+            .init(
+                "neural_cleanse",
+                "Neural Cleanse (Wang et al. 2019): for each class, the smallest mask and pattern that turn clean images into it; a class whose mask ℓ1 norm is an outlier below the median (MAD anomaly index above the threshold) is flagged, and the victim unlearns its reversed trigger: fine-tuning on the clean images with the trigger stamped on a share of them, true labels kept.",
+                [
+                    Field("reverse_steps", count, default: i(300), "Optimisation steps per class."),
+                    Field("reverse_batch_size", count, default: i(128), "Clean images per optimisation step."),
+                    Field(
+                        "reverse_learning_rate", positive, default: n(0.1),
+                        "Adam's rate on the unconstrained mask and pattern."
+                    ),
+                    Field(
+                        "lambda", nonNegative, default: n(0.001),
+                        "Weight of the mask's ℓ1 norm against the classification loss."),
+                    Field(
+                        "threshold", positive, default: n(2),
+                        "Anomaly index above which the smallest mask's class is flagged (the paper: 2)."),
+                    Field(
+                        "stamped_fraction", unit, default: n(0.2),
+                        "Share of the clean images that carry the reversed trigger while unlearning (the paper: 20 %)."),
+                ] + repairFields(pruning: false)),
         ])
 
     static func repairFields(pruning: Bool) -> [Field] {
@@ -527,7 +547,7 @@ public enum SpecSchema {
             Field("finding", .string, required: true, "The finding in words, as the report prints it."),
             Field(
                 "metric", .choice(expectationMetrics), default: s("attack_success_rate"),
-                "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking), poison_loss_without_trigger (that median loss without the trigger alone: near 0 when the model learnt the poisons from their content), poisons_removed and clean_removed (the share of poisons and of clean images a cleansing defence removed), defence_auroc (spectral signatures' scores against the poisons, or STRIP's entropies of triggered against clean inputs), asr_after_rejection (STRIP: triggered non-target inputs accepted and classified as the target)."
+                "What is compared: attack_success_rate (the spec's headline ASR), natural_accuracy, epsilon (DP), detection_enrichment (poisons found among the inspected images ÷ the count chance would find), trigger_reliance (median loss of the poisons without the trigger ÷ with it, at the end of training; needs loss_tracking), poison_loss_without_trigger (that median loss without the trigger alone: near 0 when the model learnt the poisons from their content), poisons_removed and clean_removed (the share of poisons and of clean images a cleansing defence removed), defence_auroc (spectral signatures' scores against the poisons, or STRIP's entropies of triggered against clean inputs), asr_after_rejection (STRIP: triggered non-target inputs accepted and classified as the target), target_anomaly_index (Neural Cleanse: the MAD anomaly index of the target class's reversed mask, 0 when it is not below the median; flagged above 2)."
             ),
             Field("runs", .path, "Spec file whose runs are the left side (relative to this file); default this spec."),
             Field(

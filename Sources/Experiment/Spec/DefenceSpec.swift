@@ -18,6 +18,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     case fineTuning(RepairSettings)
     /// Prune its dormant last-layer channels, then fine-tune.
     case finePruning(RepairSettings)
+    /// Reverse-engineer each class's trigger, flag an outlier, unlearn it.
+    case neuralCleanse(CleanseSettings)
 
     enum CodingKeys: String, CodingKey { case kind }
 
@@ -31,6 +33,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case "strip": self = .strip(try STRIPSettings(from: decoder))
         case "fine_tuning": self = .fineTuning(try RepairSettings(from: decoder))
         case "fine_pruning": self = .finePruning(try RepairSettings(from: decoder))
+        case "neural_cleanse": self = .neuralCleanse(try CleanseSettings(from: decoder))
         case let other: throw SpecDecodingError("defence kind '\(other)'")
         }
     }
@@ -60,6 +63,9 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case .finePruning(let s):
             try c.encode("fine_pruning", forKey: .kind)
             try s.encode(to: encoder)
+        case .neuralCleanse(let s):
+            try c.encode("neural_cleanse", forKey: .kind)
+            try s.encode(to: encoder)
         }
     }
 
@@ -68,7 +74,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         switch self {
         case .spectralSignatures, .activationClustering: return FilterStage.name
         case .strip: return STRIPStage.name
-        case .fineTuning, .finePruning: return RepairStage.name
+        case .fineTuning, .finePruning, .neuralCleanse: return RepairStage.name
         case .none, .dpSGD, .sgdBaseline: return nil
         }
     }
@@ -76,7 +82,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     /// The transfer set-up's settings, when the defence uses it.
     public var settings: DPSettings? {
         switch self {
-        case .none, .spectralSignatures, .activationClustering, .strip, .fineTuning, .finePruning: return nil
+        case .none, .spectralSignatures, .activationClustering, .strip, .fineTuning, .finePruning, .neuralCleanse:
+            return nil
         case .dpSGD(let s), .sgdBaseline(let s): return s
         }
     }
@@ -134,5 +141,52 @@ public struct RepairSettings: Codable, Sendable, Hashable {
         case learningRate = "learning_rate"
         case batchSize = "batch_size"
         case maxAccuracyDrop = "max_accuracy_drop"
+    }
+}
+
+/// `defence: {kind: neural_cleanse}`: the reverse engineering, its threshold, and the unlearning.
+public struct CleanseSettings: Codable, Sendable, Hashable {
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var lambda: Double
+    public var threshold: Double
+    public var stampedFraction: Double
+    /// The unlearning's fine-tuning.
+    public var repair: RepairSettings
+
+    enum CodingKeys: String, CodingKey {
+        case lambda, threshold
+        case steps = "reverse_steps"
+        case batchSize = "reverse_batch_size"
+        case learningRate = "reverse_learning_rate"
+        case stampedFraction = "stamped_fraction"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decode(Int.self, forKey: .steps)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        lambda = try c.decode(Double.self, forKey: .lambda)
+        threshold = try c.decode(Double.self, forKey: .threshold)
+        stampedFraction = try c.decode(Double.self, forKey: .stampedFraction)
+        repair = try RepairSettings(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(lambda, forKey: .lambda)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(stampedFraction, forKey: .stampedFraction)
+        try repair.encode(to: encoder)
+    }
+
+    /// The reverse engineering's settings.
+    public var reverse: NeuralCleanse.Settings {
+        NeuralCleanse.Settings(steps: steps, batchSize: batchSize, learningRate: learningRate, lambda: lambda)
     }
 }

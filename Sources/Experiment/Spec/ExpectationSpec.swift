@@ -41,6 +41,8 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
         case defenceAUROC = "defence_auroc"
         /// STRIP: triggered non-target inputs accepted and classified as the target.
         case asrAfterRejection = "asr_after_rejection"
+        /// Neural Cleanse: the anomaly index of the attack's target class's reversed mask (flagged above 2).
+        case targetAnomalyIndex = "target_anomaly_index"
 
         /// Whether it is a rate shown in percent.
         public var isRate: Bool {

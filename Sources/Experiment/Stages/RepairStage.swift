@@ -56,7 +56,9 @@ public struct RepairStage: TrainsModel {
         let clean = data.train.subset(
             FilteringDetection.cleanImages(
                 count: cleanImages, of: data.train.count, poisons: Set(poisons ?? []), seed: UInt64(seed)))
-        let victimKey = stage.inputs[stage.inputs.count - 1]
+        guard let victimKey = context.inputs(of: stage, TrainStage.self).first?.key else {
+            throw StageFailure("a repair needs the victim's training among its inputs")
+        }
         var pruned: [Int] = []
         var accuracies: [Double] = []
         if case .finePruning(let settings) = method {
@@ -65,11 +67,44 @@ public struct RepairStage: TrainsModel {
         }
         var job = NetworkTraining(
             architecture: architecture.architecture(mean: data.mean, std: data.std), training: train, seed: seed,
-            data: clean, pretrained: try context.dir(victimKey) + "/model.safetensors")
+            data: try unlearningSet(clean, stage: stage, context: context),
+            pretrained: try context.dir(victimKey) + "/model.safetensors")
         if !pruned.isEmpty { job.constrain = { [pruned] model in FinePruning.prune(model, channels: pruned) } }
         try context.write(try context.fit(stage, job, into: out), of: RepairStage.self, into: out)
         try Artifacts.writeJSON(
             Record(cleanImages: clean.count, prunedChannels: pruned, accuracies: accuracies), out + "/repair.json")
+    }
+
+    /// Neural Cleanse's unlearning set: the clean images, a share of them carrying the flagged class's
+    /// reversed trigger with their true labels; the clean images alone for the other repairs or when no
+    /// class is flagged.
+    func unlearningSet(_ clean: Dataset, stage: Stage, context: StageContext) throws -> Dataset {
+        guard case .neuralCleanse(let settings) = method,
+            let reverse = context.inputs(of: stage, ReverseStage.self).first,
+            let flagged = try context.outputs(reverse.key, of: ReverseStage.self).flaggedClass
+        else { return clean }
+        let dir = try context.dir(reverse.key)
+        guard case .float32(let masks) = try NPY.read(dir + "/masks.npy").values,
+            case .float32(let patterns) = try NPY.read(dir + "/patterns.npy").values
+        else { throw StageFailure("\(dir): the reversed triggers are not float32 arrays") }
+        let pixels = clean.height * clean.width
+        let trigger = NeuralCleanse.Trigger(
+            mask: Array(masks[(flagged * pixels)..<((flagged + 1) * pixels)]),
+            pattern: Array(patterns[(flagged * pixels * clean.channels)..<((flagged + 1) * pixels * clean.channels)]),
+            successRate: 0)
+        var order = RNG(seed: UInt64(seed)).split("unlearning")
+        let stamped = Array(
+            order.permutation(clean.count).prefix(Int((settings.stampedFraction * Double(clean.count)).rounded())))
+        var out = clean
+        for i in stamped {
+            let x = Tensor(
+                shape: [1, clean.height, clean.width, clean.channels], values: clean.image(i).map(Float.init))
+            NeuralCleanse.stamp(trigger, on: x, height: clean.height, width: clean.width, channels: clean.channels)
+            for k in 0..<clean.imageSize {
+                out.images[i * clean.imageSize + k] = UInt8(max(0, min(255, x[k].rounded())))
+            }
+        }
+        return out
     }
 
     /// Fine-pruning's channels: least active on the clean images first, while their accuracy allows.

@@ -46,9 +46,12 @@ public struct ReportStage: StageKind {
         public var strip: STRIPStage.Outputs?
         /// What fine-tuning or fine-pruning used and pruned.
         public var repair: RepairStage.Record?
+        /// Neural Cleanse's mask norms, anomaly indices and flagged class.
+        public var neuralCleanse: ReverseStage.Outputs?
 
         enum CodingKeys: String, CodingKey {
             case spec, point, stages, target, flags, privacy, detection, filter, strip, repair
+            case neuralCleanse = "neural_cleanse"
             case poisonedImages = "poisoned_images"
             case naturalAccuracy = "natural_accuracy"
             case perClassAccuracy = "per_class_accuracy"
@@ -72,6 +75,7 @@ public struct ReportStage: StageKind {
             try c.encodeIfPresent(filter, forKey: .filter)
             try c.encodeIfPresent(strip, forKey: .strip)
             try c.encodeIfPresent(repair, forKey: .repair)
+            try c.encodeIfPresent(neuralCleanse, forKey: .neuralCleanse)
             try c.encode(poisonedImages, forKey: .poisonedImages)
             try c.encode(naturalAccuracy, forKey: .naturalAccuracy)
             try c.encodeIfPresent(perClassAccuracy, forKey: .perClassAccuracy)
@@ -118,10 +122,9 @@ public struct ReportStage: StageKind {
             var strip = r.defence.flatMap { try? context.outputs($0, of: STRIPStage.self) }
             strip?.cleanEntropies = nil
             strip?.triggeredEntropies = nil
-            let repair = try r.defence.flatMap { key -> RepairStage.Record? in
-                guard context.plan.stage(key)?.kind == .repair else { return nil }
-                return try Artifacts.readJSON(RepairStage.Record.self, try context.dir(key) + "/repair.json")
-            }
+            let repair = try [r.defence, r.train].compactMap { $0 }.first { context.plan.stage($0)?.kind == .repair }
+                .map { try Artifacts.readJSON(RepairStage.Record.self, try context.dir($0) + "/repair.json") }
+            let neuralCleanse = r.defence.flatMap { try? context.outputs($0, of: ReverseStage.self) }
             results.append(
                 RunResult(
                     spec: file, point: Dictionary(uniqueKeysWithValues: r.point.map { ($0.key, $0.value.text) }),
@@ -133,7 +136,7 @@ public struct ReportStage: StageKind {
                     perClassAttackSuccessRate: perClass ? m.perClassAttackSuccessRate : nil, target: r.target,
                     cleanTargetRate: m.cleanTargetRate, robustAccuracy: m.robustAccuracy,
                     flags: m.flags.isEmpty ? nil : m.flags, privacy: privacy,
-                    detection: detection, filter: filter, strip: strip, repair: repair))
+                    detection: detection, filter: filter, strip: strip, repair: repair, neuralCleanse: neuralCleanse))
         }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
         try context.write(Outputs(spec: file, runs: results), of: ReportStage.self, into: out)

@@ -55,7 +55,7 @@ public enum StageRegistry {
     public static let kinds: [any StageKind.Type] = [
         DatasetStage.self, PretrainStage.self, ReferenceStage.self, GANStage.self, EncodeStage.self, PerturbStage.self,
         PoisonStage.self, TrainStage.self, EvaluateStage.self, DetectStage.self, ReportStage.self, ExportStage.self,
-        FilterStage.self, STRIPStage.self, RepairStage.self,
+        FilterStage.self, STRIPStage.self, RepairStage.self, ReverseStage.self,
     ]
 
     /// The kind named `name`, if this version has it.
