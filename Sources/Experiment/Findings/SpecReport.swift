@@ -50,6 +50,7 @@ struct SpecReport {
         }
         tables(cached)
         stageFigures(cached)
+        stripHistograms()
         encodings()
         expectations()
     }
@@ -151,6 +152,20 @@ struct SpecReport {
                 body += "\n\(s.kind.rawValue) \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![\(f)](\(out))\n"
                 if let caption = s.work.caption(f, inputs: s.inputs.count) { body += "\n" + caption + "\n" }
             }
+        }
+    }
+
+    /// STRIP: the entropies of clean and triggered inputs, binned — how far the two apart the threshold sits.
+    mutating func stripHistograms() {
+        for s in done where s.kind == .strip {
+            guard let o = try? Artifacts.readJSON(STRIPStage.Outputs.self, cache.directory(s.key) + "/strip.json"),
+                let plot = Histogram.svg(
+                    title: String(format: "STRIP entropies (threshold %.3f)", o.threshold), xLabel: "entropy (bits)",
+                    samples: [("clean", o.cleanEntropies ?? []), ("triggered", o.triggeredEntropies ?? [])])
+            else { continue }
+            let file = "\(name)-strip-\(s.shortKey.prefix(6))-entropies.svg"
+            files[file] = Data(plot.utf8)
+            body += "\nstrip \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![STRIP entropies](\(file))\n"
         }
     }
 
