@@ -115,6 +115,23 @@ extension Planner {
         let spec = r.spec
         let inputs = [dataset] + (poison.map { [$0] } ?? []) + (pretrain.map { [$0] } ?? [])
         switch spec.defence {
+        case .filtering(let settings):
+            guard let poison else { return (try victim(r, defence: .none, inputs: inputs), nil) }
+            // The thesis's filter classifier, inspecting as many images as the defence removes.
+            let t = settings.train
+            let detect = try add(
+                DetectStage(
+                    train: t.resolved(steps: t.totalSteps(count: settings.cleanImages)),
+                    cleanImages: settings.cleanImages,
+                    inspect: max(1, Int((settings.remove * Double(spec.poisonCount)).rounded())),
+                    architecture: ArchitectureParameters(r.facts.victim), seed: spec.seed), r,
+                inputs: [dataset, poison],
+                at: "defence", checkpointEvery: t.checkpointEvery)
+            let filter = try add(
+                FilterStage(
+                    method: spec.defence, target: spec.attack.target, poisons: spec.poisonCount, seed: spec.seed),
+                r, inputs: [dataset, poison, detect], at: "defence")
+            return (try victim(r, defence: spec.defence, inputs: [dataset, poison, filter]), filter)
         case .spectralSignatures, .activationClustering:
             guard let poison else { return (try victim(r, defence: .none, inputs: inputs), nil) }
             let before = try victim(r, defence: .none, inputs: inputs)

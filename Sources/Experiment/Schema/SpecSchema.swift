@@ -339,6 +339,20 @@ public enum SpecSchema {
                     ),
                 ]),
             .init(
+                "filtering",
+                "The thesis's detection by filtering (§3.2) as a cleansing defence: a classifier trained on a small trusted clean set ranks every training image by the probability it gives the image's label; the lowest-ranked are removed and a fresh victim trains on the rest.",
+                [
+                    Field(
+                        "remove", positive, default: n(1.5),
+                        "Images removed, as a multiple of the run's poison count (the lowest-ranked)."),
+                    Field(
+                        "clean_images", count, default: i(1024), "Clean images the filter classifier trains on.",
+                        thesis: "§3.2"),
+                    Field(
+                        "train", .object(training("filter training", steps: 5000)), default: .object([:]),
+                        "Training of the filter classifier (default 5 000 steps of batch 50)."),
+                ]),
+            .init(
                 "activation_clustering",
                 "Activation clustering (Chen et al. 2018): each class's penultimate features under the victim trained on the poisoned set, reduced by PCA and split by 2-means; a cluster judged poisoned is removed and a fresh victim trains on the rest.",
                 [

@@ -10,6 +10,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     case sgdBaseline(DPSettings)
     /// Cleanse the training set by spectral signatures, then retrain.
     case spectralSignatures(SpectralSettings)
+    /// Cleanse the training set by the thesis's filtering, then retrain.
+    case filtering(FilteringSettings)
     /// Cleanse the training set by activation clustering, then retrain.
     case activationClustering(ClusteringSettings)
     /// Reject triggered inputs at inference.
@@ -29,6 +31,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case "dp_sgd": self = .dpSGD(try DPSettings(from: decoder))
         case "sgd_baseline": self = .sgdBaseline(try DPSettings(from: decoder))
         case "spectral_signatures": self = .spectralSignatures(try SpectralSettings(from: decoder))
+        case "filtering": self = .filtering(try FilteringSettings(from: decoder))
         case "activation_clustering": self = .activationClustering(try ClusteringSettings(from: decoder))
         case "strip": self = .strip(try STRIPSettings(from: decoder))
         case "fine_tuning": self = .fineTuning(try RepairSettings(from: decoder))
@@ -51,6 +54,9 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case .spectralSignatures(let s):
             try c.encode("spectral_signatures", forKey: .kind)
             try s.encode(to: encoder)
+        case .filtering(let s):
+            try c.encode("filtering", forKey: .kind)
+            try s.encode(to: encoder)
         case .activationClustering(let s):
             try c.encode("activation_clustering", forKey: .kind)
             try s.encode(to: encoder)
@@ -72,7 +78,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     /// The stage kind a defence adds beside the victim's training, if any.
     public var stage: Stage.Kind? {
         switch self {
-        case .spectralSignatures, .activationClustering: return FilterStage.name
+        case .spectralSignatures, .activationClustering, .filtering: return FilterStage.name
         case .strip: return STRIPStage.name
         case .fineTuning, .finePruning, .neuralCleanse: return RepairStage.name
         case .none, .dpSGD, .sgdBaseline: return nil
@@ -82,7 +88,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     /// The transfer set-up's settings, when the defence uses it.
     public var settings: DPSettings? {
         switch self {
-        case .none, .spectralSignatures, .activationClustering, .strip, .fineTuning, .finePruning, .neuralCleanse:
+        case .none, .spectralSignatures, .activationClustering, .filtering, .strip, .fineTuning, .finePruning,
+            .neuralCleanse:
             return nil
         case .dpSGD(let s), .sgdBaseline(let s): return s
         }
@@ -188,5 +195,18 @@ public struct CleanseSettings: Codable, Sendable, Hashable {
     /// The reverse engineering's settings.
     public var reverse: NeuralCleanse.Settings {
         NeuralCleanse.Settings(steps: steps, batchSize: batchSize, learningRate: learningRate, lambda: lambda)
+    }
+}
+
+/// `defence: {kind: filtering}`.
+public struct FilteringSettings: Codable, Sendable, Hashable {
+    /// Images removed, as a multiple of the poison count.
+    public var remove: Double
+    public var cleanImages: Int
+    public var train: TrainSpec
+
+    enum CodingKeys: String, CodingKey {
+        case remove, train
+        case cleanImages = "clean_images"
     }
 }

@@ -52,6 +52,13 @@ public struct FilterStage: StageKind {
         let data = try context.preparedData(stage.inputs[0])
         let poison = try context.poison(stage.inputs[1])
         let poisoned = poison.apply(to: data.train)
+        if case .filtering = method {
+            // The thesis's filter ranked the set already: its lowest-ranked images are removed.
+            let lowest = try context.outputs(stage.inputs[2], of: DetectStage.self).lowest ?? []
+            return try record(
+                removed: lowest.sorted(), auroc: nil, flaggedClasses: [], poisons: Set(poison.indices),
+                total: poisoned.count, into: out, context)
+        }
         let victim = try context.work(stage.inputs[2], as: TrainStage.self)
         let model = try context.model(stage.inputs[2], architecture: victim.architecture, data: data)
         let (f, dim) = features(model, on: poisoned)
@@ -84,14 +91,24 @@ public struct FilterStage: StageKind {
             if !picked.isEmpty { flaggedClasses.append(c) }
             removed += picked.map { rows[$0] }
         }
-        removed.sort()
-        try Artifacts.writeIndices(removed, out + "/removed.npy")
-        let hits = removed.filter(isPoison.contains).count
-        let clean = poisoned.count - isPoison.count
         var auroc: Double?
         if case .spectralSignatures = method {
             auroc = ROC.auroc(scores: scores, positive: (0..<poisoned.count).map(isPoison.contains))
         }
+        try record(
+            removed: removed.sorted(), auroc: auroc, flaggedClasses: flaggedClasses, poisons: isPoison,
+            total: poisoned.count, into: out, context)
+    }
+
+    /// Writes the removals and their rates against the known poisons.
+    func record(
+        removed: [Int], auroc: Double?, flaggedClasses: [Int], poisons isPoison: Set<Int>, total: Int,
+        into out: String,
+        _ context: StageContext
+    ) throws {
+        try Artifacts.writeIndices(removed, out + "/removed.npy")
+        let hits = removed.filter(isPoison.contains).count
+        let clean = total - isPoison.count
         try context.write(
             Outputs(
                 removed: removed.count, poisons: isPoison.count, removedPoisons: hits,
