@@ -35,3 +35,19 @@ final class FinePruningTests: XCTestCase {
         XCTAssertEqual(FinePruning.channelsToPrune(order: [2, 1, 0], maxDrop: 0.5, accuracy: acc).channels, [2, 1])
     }
 }
+
+final class AntiBackdoorLearningTests: XCTestCase {
+    func testLocalGradientAscentHoldsTheLossAtTheFloor() {
+        XCTAssertEqual(AntiBackdoorLearning.localGradientAscentScale(loss: 0.9, gamma: 0.5), 1)
+        XCTAssertEqual(AntiBackdoorLearning.localGradientAscentScale(loss: 0.1, gamma: 0.5), -1)
+        XCTAssertEqual(AntiBackdoorLearning.localGradientAscentScale(loss: 0.5, gamma: 0.5), 0)
+    }
+
+    /// The lowest 25 % of eight losses (ties by position), and at least one image.
+    func testIsolationTakesTheLowestLosses() {
+        let losses: [Float] = [0.5, 0.01, 0.6, 0.02, 0.5, 0.7, 0.02, 0.9]
+        XCTAssertEqual(AntiBackdoorLearning.isolate(losses: losses, fraction: 0.25), [1, 3])
+        XCTAssertEqual(AntiBackdoorLearning.isolate(losses: losses, fraction: 0.001), [1])
+        XCTAssertEqual(AntiBackdoorLearning.isolate(losses: [], fraction: 0.5), [])
+    }
+}

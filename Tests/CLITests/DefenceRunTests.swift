@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import XCTest
 
@@ -18,15 +19,16 @@ extension RunTests {
                 - {kind: fine_pruning, clean_fraction: 0.1, epochs: 1, batch_size: 10, max_accuracy_drop: 0.5}
                 - {kind: neural_cleanse, reverse_steps: 5, reverse_batch_size: 8, clean_fraction: 0.1, epochs: 1, batch_size: 10}
                 - {kind: filtering, clean_images: 40, remove: 1, train: {steps: 8, batch_size: 10}}
+                - {kind: abl, isolation_share: 0.5, isolation_rate: 0.05, unlearning_epochs: 1}
             """
         FileManager.default.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
         let r = try run(dir + "/cache")
         XCTAssertEqual(r.code, 0, r.out + r.err)
         // The undefended victim serves none, STRIP, the repairs and two filters' features; each filter retrains once.
-        XCTAssertEqual(try stageKeys("train", in: dir + "/cache").count, 4)
+        XCTAssertEqual(try stageKeys("train", in: dir + "/cache").count, 5)
         XCTAssertEqual(try stageKeys("filter", in: dir + "/cache").count, 3)
         XCTAssertEqual(try stageKeys("detect", in: dir + "/cache").count, 1)
-        XCTAssertEqual(try stageKeys("repair", in: dir + "/cache").count, 3)
+        XCTAssertEqual(try stageKeys("repair", in: dir + "/cache").count, 4)
         XCTAssertEqual(try stageKeys("reverse", in: dir + "/cache").count, 1)
         struct Results: Decodable {
             struct Run: Decodable {
@@ -44,7 +46,7 @@ extension RunTests {
         }
         let results = try JSONDecoder().decode(
             Results.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/results/spec/results.json")))
-        XCTAssertEqual(results.runs.count, 8)
+        XCTAssertEqual(results.runs.count, 9)
         XCTAssertNil(results.runs[0].filter)
         // Spectral signatures on the target class only, budget 1 × 20 poisons.
         let spectral = try XCTUnwrap(results.runs[1].filter)
@@ -81,5 +83,15 @@ extension RunTests {
         // The thesis's filtering as a cleansing defence: its 20 lowest-ranked images removed, then a retraining.
         XCTAssertEqual(results.runs[7].filter?.removed, 20)
         XCTAssertNotEqual(results.runs[7].stages["train"], results.runs[0].stages["train"])
+        // ABL: the victim trained with local gradient ascent isolated 5 % (10 images) at half its steps.
+        let ablVictim = try XCTUnwrap(
+            try stageKeys("train", in: dir + "/cache").first {
+                FileManager.default.fileExists(atPath: "\(dir)/cache/\($0)/isolated.npy")
+            })
+        guard case .int64(let isolated) = try NPY.read("\(dir)/cache/\(ablVictim)/isolated.npy").values else {
+            return XCTFail("int64 indices expected")
+        }
+        XCTAssertEqual(isolated.count, 10)
+        XCTAssertNotNil(results.runs[8].repair)
     }
 }

@@ -22,6 +22,11 @@ struct NetworkTraining {
     /// Applied to the network once its starting weights are in place, and after every step (fine-pruning
     /// keeps its pruned channels at zero this way).
     var constrain: ((Model) -> Void)?
+    /// The factor on each step's loss gradient (ABL's local gradient ascent, its unlearning); nil is 1.
+    var lossScale: ((Float, Int) -> Float)?
+    /// ABL: at this step, the lowest-loss share of the training images is isolated (kept in the checkpoint,
+    /// written as `isolated.npy`).
+    var isolation: (step: Int, fraction: Double)?
 }
 
 /// A network, its optimizer and its loop: a training a checkpoint can hold.
@@ -68,6 +73,10 @@ extension StageContext {
         if let (tracker, _) = job.tracking { state.lossTracking = [tracker.record(step: 0, model: model)] }
         try runCheckpointed(s, network, total: steps, state: &state) { step, loss, state in
             job.constrain?(model)
+            if let iso = job.isolation, step == iso.step {
+                state.isolated = AntiBackdoorLearning.isolate(
+                    losses: predict(model, on: job.data).losses, fraction: iso.fraction)
+            }
             // Summed in Float, as the losses are: a resumed curve matches an uninterrupted one bit for bit.
             state.lossWindow[0] = Double(Float(state.lossWindow[0]) + loss)
             state.lossWindow[1] += 1
@@ -81,6 +90,7 @@ extension StageContext {
             return String(format: "loss %.3f", mean)
         }
         try model.save(to: out + "/model.safetensors", metadata: ["stage": s.key, "steps": "\(steps)"])
+        if let isolated = state.isolated { try Artifacts.writeIndices(isolated, out + "/isolated.npy") }
         if let records = state.lossTracking {
             let csv = LossTracking.csv(records)
             try csv.write(toFile: out + "/loss_tracking.csv", atomically: true, encoding: .utf8)
@@ -99,6 +109,7 @@ extension StageContext {
             if let adversarial = job.adversarial {
                 AdversarialTraining.install(adversarial, on: trainer, seed: config.seed)
             }
+            trainer.lossGradientScale = job.lossScale
             return (trainer, nil)
         }
         model.freeze(keeping: dp.trainable, batchStatistics: dp.batchNorm == .batchStatistics)
@@ -141,9 +152,11 @@ struct TrainingState: CheckpointState {
     /// The loss averaging window in progress: [sum, count].
     var lossWindow: [Double] = [0, 0]
     var lossTracking: [LossTracking.Record]?
+    /// ABL's isolated images, once isolated.
+    var isolated: [Int]?
 
     enum CodingKeys: String, CodingKey {
-        case step, seconds
+        case step, seconds, isolated
         case lossCurve = "loss_curve"
         case lossWindow = "loss_window"
         case lossTracking = "loss_tracking"

@@ -115,31 +115,9 @@ extension Planner {
         let spec = r.spec
         let inputs = [dataset] + (poison.map { [$0] } ?? []) + (pretrain.map { [$0] } ?? [])
         switch spec.defence {
-        case .filtering(let settings):
+        case .filtering, .spectralSignatures, .activationClustering:
             guard let poison else { return (try victim(r, defence: .none, inputs: inputs), nil) }
-            // The thesis's filter classifier, inspecting as many images as the defence removes.
-            let t = settings.train
-            let detect = try add(
-                DetectStage(
-                    train: t.resolved(steps: t.totalSteps(count: settings.cleanImages)),
-                    cleanImages: settings.cleanImages,
-                    inspect: max(1, Int((settings.remove * Double(spec.poisonCount)).rounded())),
-                    architecture: ArchitectureParameters(r.facts.victim), seed: spec.seed), r,
-                inputs: [dataset, poison],
-                at: "defence", checkpointEvery: t.checkpointEvery)
-            let filter = try add(
-                FilterStage(
-                    method: spec.defence, target: spec.attack.target, poisons: spec.poisonCount, seed: spec.seed),
-                r, inputs: [dataset, poison, detect], at: "defence")
-            return (try victim(r, defence: spec.defence, inputs: [dataset, poison, filter]), filter)
-        case .spectralSignatures, .activationClustering:
-            guard let poison else { return (try victim(r, defence: .none, inputs: inputs), nil) }
-            let before = try victim(r, defence: .none, inputs: inputs)
-            let filter = try add(
-                FilterStage(
-                    method: spec.defence, target: spec.attack.target, poisons: spec.poisonCount, seed: spec.seed),
-                r, inputs: [dataset, poison, before], at: "defence")
-            return (try victim(r, defence: spec.defence, inputs: [dataset, poison, filter]), filter)
+            return try cleansed(r, dataset: dataset, poison: poison, inputs: inputs)
         case .strip(let settings):
             // STRIP acts at inference: the victim is the undefended one (its stages shared with a run without it).
             let train = try victim(r, defence: .none, inputs: inputs)
@@ -154,21 +132,80 @@ extension Planner {
                 repairStage(r, settings), r, inputs: [dataset] + (poison.map { [$0] } ?? []) + [before], at: "defence",
                 checkpointEvery: spec.train.checkpointEvery)
             return (repair, repair)
+        case .abl(let settings):
+            return try antiBackdoor(r, settings, dataset: dataset, poison: poison, inputs: inputs)
         case .neuralCleanse(let settings):
-            let before = try victim(r, defence: .none, inputs: inputs)
-            let poisonInput = poison.map { [$0] } ?? []
-            let clean = Int((settings.repair.cleanFraction * Double(spec.dataset.victimCount)).rounded())
-            let reverse = try add(
-                ReverseStage(
-                    settings: settings.reverse, threshold: settings.threshold, cleanImages: clean, seed: spec.seed),
-                r, inputs: [dataset] + poisonInput + [before], at: "defence")
-            let repair = try add(
-                repairStage(r, settings.repair), r, inputs: [dataset] + poisonInput + [before, reverse], at: "defence",
-                checkpointEvery: spec.train.checkpointEvery)
-            return (repair, reverse)
+            return try neuralCleanse(r, settings, dataset: dataset, poison: poison, inputs: inputs)
         case .none, .dpSGD, .sgdBaseline:
             return (try victim(r, defence: spec.defence, inputs: inputs), nil)
         }
+    }
+
+    /// A cleansing defence: the detector (the thesis's filter classifier, or the undefended victim's
+    /// features), its removals, and the victim retrained on the rest.
+    mutating func cleansed(_ r: RunContext, dataset: String, poison: String, inputs: [String]) throws -> (
+        train: String, defence: String?
+    ) {
+        let spec = r.spec
+        let detector: String
+        if case .filtering(let settings) = spec.defence {
+            // The thesis's filter classifier, inspecting as many images as the defence removes.
+            let t = settings.train
+            detector = try add(
+                DetectStage(
+                    train: t.resolved(steps: t.totalSteps(count: settings.cleanImages)),
+                    cleanImages: settings.cleanImages,
+                    inspect: max(1, Int((settings.remove * Double(spec.poisonCount)).rounded())),
+                    architecture: ArchitectureParameters(r.facts.victim), seed: spec.seed), r,
+                inputs: [dataset, poison], at: "defence", checkpointEvery: t.checkpointEvery)
+        } else {
+            detector = try victim(r, defence: .none, inputs: inputs)
+        }
+        let filter = try add(
+            FilterStage(method: spec.defence, target: spec.attack.target, poisons: spec.poisonCount, seed: spec.seed),
+            r,
+            inputs: [dataset, poison, detector], at: "defence")
+        return (try victim(r, defence: spec.defence, inputs: [dataset, poison, filter]), filter)
+    }
+
+    /// ABL: the victim trained with local gradient ascent (isolating its lowest-loss images), then the
+    /// unlearning of those images.
+    mutating func antiBackdoor(
+        _ r: RunContext, _ settings: ABLSettings, dataset: String, poison: String?, inputs: [String]
+    ) throws -> (train: String, defence: String?) {
+        let spec = r.spec
+        let trained = try victim(r, defence: spec.defence, inputs: inputs)
+        let isolated = Int((settings.isolationRate * Double(spec.dataset.victimCount)).rounded())
+        var unlearning = repairStage(
+            r,
+            RepairSettings(
+                cleanFraction: 1, epochs: settings.unlearningEpochs, learningRate: settings.unlearningRate,
+                batchSize: 64, maxAccuracyDrop: nil))
+        unlearning.cleanImages = 0
+        unlearning.train.steps = TrainingConfig.steps(
+            epochs: settings.unlearningEpochs, count: max(1, isolated), batchSize: 64)
+        let repair = try add(
+            unlearning, r, inputs: [dataset] + (poison.map { [$0] } ?? []) + [trained], at: "defence",
+            checkpointEvery: spec.train.checkpointEvery)
+        return (repair, repair)
+    }
+
+    /// Neural Cleanse: every class's reversed trigger on the undefended victim, then the unlearning.
+    mutating func neuralCleanse(
+        _ r: RunContext, _ settings: CleanseSettings, dataset: String, poison: String?, inputs: [String]
+    ) throws -> (train: String, defence: String?) {
+        let spec = r.spec
+        let before = try victim(r, defence: .none, inputs: inputs)
+        let poisonInput = poison.map { [$0] } ?? []
+        let clean = Int((settings.repair.cleanFraction * Double(spec.dataset.victimCount)).rounded())
+        let reverse = try add(
+            ReverseStage(
+                settings: settings.reverse, threshold: settings.threshold, cleanImages: clean, seed: spec.seed),
+            r, inputs: [dataset] + poisonInput + [before], at: "defence")
+        let repair = try add(
+            repairStage(r, settings.repair), r, inputs: [dataset] + poisonInput + [before, reverse], at: "defence",
+            checkpointEvery: spec.train.checkpointEvery)
+        return (repair, reverse)
     }
 
     /// Fine-tuning (after fine-pruning, for that kind) of the victim on a clean share of its training set.

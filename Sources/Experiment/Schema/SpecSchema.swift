@@ -400,6 +400,23 @@ public enum SpecSchema {
                 "Fine-pruning (Liu et al. 2018): the victim's last-layer input channels least active on clean images pruned while clean accuracy allows, then fine-tuning on the clean images.",
                 repairFields(pruning: true)),
             .init(
+                "abl",
+                "Anti-backdoor learning (Li et al. 2021): the victim trains with local gradient ascent (each batch's loss held near γ) for the first share of its steps; the lowest-loss training images are then isolated as likely poisons; after training on, the victim unlearns them by gradient ascent.",
+                [
+                    Field(
+                        "isolation_share", .number(min: 0, max: 1, exclusiveMin: true), default: n(0.2),
+                        "Share of the victim's training steps trained with local gradient ascent before isolating (the paper: 20 of 100 epochs)."
+                    ),
+                    Field("gamma", positive, default: n(0.5), "LGA's loss floor γ (the paper: 0.5)."),
+                    Field(
+                        "isolation_rate", .number(min: 0, max: 0.5, exclusiveMin: true), default: n(0.01),
+                        "Share of the training set isolated, lowest loss first (the paper: 1 %)."),
+                    Field(
+                        "unlearning_epochs", .number(min: 0, max: 10_000, exclusiveMin: true), default: n(5),
+                        "Epochs of gradient ascent over the isolated images."),
+                    Field("unlearning_rate", positive, default: n(0.0005), "Rate of the unlearning (the paper: 5e-4)."),
+                ]),
+            .init(
                 "neural_cleanse",
                 "Neural Cleanse (Wang et al. 2019): for each class, the smallest mask and pattern that turn clean images into it; a class whose mask ℓ1 norm is an outlier below the median (MAD anomaly index above the threshold) is flagged, and the victim unlearns its reversed trigger: fine-tuning on the clean images with the trigger stamped on a share of them, true labels kept.",
                 [

@@ -20,6 +20,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     case fineTuning(RepairSettings)
     /// Prune its dormant last-layer channels, then fine-tune.
     case finePruning(RepairSettings)
+    /// Anti-backdoor learning: isolate the lowest-loss images while training, unlearn them after.
+    case abl(ABLSettings)
     /// Reverse-engineer each class's trigger, flag an outlier, unlearn it.
     case neuralCleanse(CleanseSettings)
 
@@ -37,6 +39,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case "fine_tuning": self = .fineTuning(try RepairSettings(from: decoder))
         case "fine_pruning": self = .finePruning(try RepairSettings(from: decoder))
         case "neural_cleanse": self = .neuralCleanse(try CleanseSettings(from: decoder))
+        case "abl": self = .abl(try ABLSettings(from: decoder))
         case let other: throw SpecDecodingError("defence kind '\(other)'")
         }
     }
@@ -72,6 +75,9 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case .neuralCleanse(let s):
             try c.encode("neural_cleanse", forKey: .kind)
             try s.encode(to: encoder)
+        case .abl(let s):
+            try c.encode("abl", forKey: .kind)
+            try s.encode(to: encoder)
         }
     }
 
@@ -80,7 +86,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         switch self {
         case .spectralSignatures, .activationClustering, .filtering: return FilterStage.name
         case .strip: return STRIPStage.name
-        case .fineTuning, .finePruning, .neuralCleanse: return RepairStage.name
+        case .fineTuning, .finePruning, .neuralCleanse, .abl: return RepairStage.name
         case .none, .dpSGD, .sgdBaseline: return nil
         }
     }
@@ -89,7 +95,7 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     public var settings: DPSettings? {
         switch self {
         case .none, .spectralSignatures, .activationClustering, .filtering, .strip, .fineTuning, .finePruning,
-            .neuralCleanse:
+            .neuralCleanse, .abl:
             return nil
         case .dpSGD(let s), .sgdBaseline(let s): return s
         }
@@ -208,5 +214,22 @@ public struct FilteringSettings: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case remove, train
         case cleanImages = "clean_images"
+    }
+}
+
+/// `defence: {kind: abl}`.
+public struct ABLSettings: Codable, Sendable, Hashable {
+    public var isolationShare: Double
+    public var gamma: Double
+    public var isolationRate: Double
+    public var unlearningEpochs: Double
+    public var unlearningRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case gamma
+        case isolationShare = "isolation_share"
+        case isolationRate = "isolation_rate"
+        case unlearningEpochs = "unlearning_epochs"
+        case unlearningRate = "unlearning_rate"
     }
 }

@@ -69,6 +69,15 @@ public struct RepairStage: TrainsModel {
             architecture: architecture.architecture(mean: data.mean, std: data.std), training: train, seed: seed,
             data: try unlearningSet(clean, stage: stage, context: context),
             pretrained: try context.dir(victimKey) + "/model.safetensors")
+        if case .abl = method {
+            // ABL unlearns the images it isolated, as trained on, by gradient ascent.
+            var poisoned = data.train
+            if let p = context.inputs(of: stage, PoisonStage.self).first {
+                poisoned = try context.poison(p.key).apply(to: poisoned)
+            }
+            job.data = poisoned.subset(try Artifacts.readIndices(try context.dir(victimKey) + "/isolated.npy"))
+            job.lossScale = { _, _ in -1 }
+        }
         if !pruned.isEmpty { job.constrain = { [pruned] model in FinePruning.prune(model, channels: pruned) } }
         try context.write(try context.fit(stage, job, into: out), of: RepairStage.self, into: out)
         try Artifacts.writeJSON(

@@ -95,6 +95,15 @@ public struct TrainStage: TrainsModel {
             data: images, pretrained: pretrained, defence: defence)
         job.rateScale = learningRateScale ?? 1
         job.tracking = tracking
+        if case .abl(let abl) = defence {
+            // Local gradient ascent until the isolation, then plain training.
+            let isolationStep = max(1, Int((abl.isolationShare * Double(train.steps)).rounded()))
+            let gamma = Float(abl.gamma)
+            job.lossScale = { loss, step in
+                step < isolationStep ? AntiBackdoorLearning.localGradientAscentScale(loss: loss, gamma: gamma) : 1
+            }
+            job.isolation = (isolationStep, abl.isolationRate)
+        }
         try context.write(try context.fit(stage, job, into: out), of: TrainStage.self, into: out)
     }
 }

@@ -43,6 +43,9 @@ public final class Trainer {
     /// Called on each batch before the step (images on the 0–255 scale, labels, step): adversarial
     /// training replaces the images with adversarial ones here.
     public var transformBatch: ((Tensor, [Int32], Int) -> Void)?
+    /// The factor on the loss's gradient, from the batch's mean loss and the step: ABL's local gradient
+    /// ascent (−1 below its floor γ) and its unlearning (−1 throughout) set it; nil is 1.
+    public var lossGradientScale: ((Float, Int) -> Float)?
 
     public init(model: Model, optimizer: Optimizer, config: TrainingConfig, dataset: Dataset) {
         self.model = model
@@ -80,7 +83,12 @@ public final class Trainer {
         model.zeroGradients()
         let logits = model.forward(images, training: true)
         let l = loss.forward(logits, labels: labels)
-        model.backward(loss.backward())
+        let g = loss.backward()
+        if let scale = lossGradientScale?(l, step), scale != 1 {
+            let p = g.pointer
+            for i in 0..<g.count { p[i] *= scale }
+        }
+        model.backward(g)
         optimizer.step(model.parameters, learningRate: config.learningRate(step))
         step += 1
         return l
