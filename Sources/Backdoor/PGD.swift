@@ -28,14 +28,8 @@ public struct PGD: Sendable, Equatable {
         let n = images.shape[0]
         let d = images.count / n
         let original = images.copy()
-        let saved = model.parameters.map(\.trainable)
-        let savedInput = model.needsInputGradient
-        for p in model.parameters { p.trainable = false }
-        model.needsInputGradient = true
-        defer {
-            for (p, t) in zip(model.parameters, saved) { p.trainable = t }
-            model.needsInputGradient = savedInput
-        }
+        let restore = model.freezeForInputGradients()
+        defer { restore() }
         let x = images.pointer
         let x0 = original.pointer
         if randomStart {

@@ -95,7 +95,7 @@ final class TypedSpineTests: XCTestCase {
             [
                 "dataset", "pretrain", "train_reference", "train_gan", "encode", "perturb", "poison", "train",
                 "evaluate",
-                "detect", "report", "export", "filter", "strip", "repair",
+                "detect", "report", "export", "filter", "strip", "repair", "reverse",
             ])
     }
 

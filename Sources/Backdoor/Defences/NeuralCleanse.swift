@@ -67,14 +67,8 @@ public enum NeuralCleanse {
             ma: [Float](repeating: 0, count: a.count), va: [Float](repeating: 0, count: a.count),
             mb: [Float](repeating: 0, count: b.count), vb: [Float](repeating: 0, count: b.count)
         )
-        let saved = model.parameters.map(\.trainable)
-        let savedInput = model.needsInputGradient
-        for p in model.parameters { p.trainable = false }
-        model.needsInputGradient = true
-        defer {
-            for (p, t) in zip(model.parameters, saved) { p.trainable = t }
-            model.needsInputGradient = savedInput
-        }
+        let restore = model.freezeForInputGradients()
+        defer { restore() }
         let images = Tensor(zeros: [1])
         var labels: [Int32] = []
         let loss = CrossEntropyLoss()

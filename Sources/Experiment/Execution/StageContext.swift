@@ -111,6 +111,15 @@ public final class StageContext: @unchecked Sendable {
         return Dictionary(uniqueKeysWithValues: idx.enumerated().map { ($1, px[($0 * size)..<(($0 + 1) * size)]) })
     }
 
+    /// The defender's trusted clean images: `count` seeded non-poisons of the victim's training set (the
+    /// stage's poison input, if any, says which images are poisons).
+    func trustedCleanImages(_ count: Int, of stage: Stage, data: PreparedData, seed: Int) throws -> Dataset {
+        let poisons = try inputs(of: stage, PoisonStage.self).first.map { try poison($0.key).indices } ?? []
+        return data.train.subset(
+            FilteringDetection.cleanImages(
+                count: count, of: data.train.count, poisons: Set(poisons), seed: UInt64(seed)))
+    }
+
     /// A trained model of a training stage (victim, reference).
     func model(_ key: String, architecture: ArchitectureParameters, data: PreparedData) throws -> Model {
         let model = architecture.architecture(mean: data.mean, std: data.std).build()

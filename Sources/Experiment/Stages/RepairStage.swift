@@ -52,10 +52,7 @@ public struct RepairStage: TrainsModel {
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
         let data = try context.preparedData(stage.inputs[0])
-        let poisons = try context.inputs(of: stage, PoisonStage.self).first.map { try context.poison($0.key).indices }
-        let clean = data.train.subset(
-            FilteringDetection.cleanImages(
-                count: cleanImages, of: data.train.count, poisons: Set(poisons ?? []), seed: UInt64(seed)))
+        let clean = try context.trustedCleanImages(cleanImages, of: stage, data: data, seed: seed)
         guard let victimKey = context.inputs(of: stage, TrainStage.self).first?.key else {
             throw StageFailure("a repair needs the victim's training among its inputs")
         }

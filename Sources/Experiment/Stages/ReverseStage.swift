@@ -50,10 +50,7 @@ public struct ReverseStage: StageKind {
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
         let data = try context.preparedData(stage.inputs[0])
-        let poisons = try context.inputs(of: stage, PoisonStage.self).first.map { try context.poison($0.key).indices }
-        let clean = data.train.subset(
-            FilteringDetection.cleanImages(
-                count: cleanImages, of: data.train.count, poisons: Set(poisons ?? []), seed: UInt64(seed)))
+        let clean = try context.trustedCleanImages(cleanImages, of: stage, data: data, seed: seed)
         guard let victim = context.inputs(of: stage, TrainStage.self).first else {
             throw StageFailure("Neural Cleanse needs the victim's training among its inputs")
         }

@@ -37,3 +37,18 @@ extension Model {
         for p in parameters { p.trainable = keep.contains(ObjectIdentifier(p)) }
     }
 }
+
+extension Model {
+    /// Freezes every weight and turns input gradients on, for attacks that differentiate the loss with
+    /// respect to the images (PGD, Neural Cleanse); returns what restores both.
+    public func freezeForInputGradients() -> () -> Void {
+        let saved = parameters.map(\.trainable)
+        let savedInput = needsInputGradient
+        for p in parameters { p.trainable = false }
+        needsInputGradient = true
+        return { [self] in
+            for (p, t) in zip(parameters, saved) { p.trainable = t }
+            needsInputGradient = savedInput
+        }
+    }
+}

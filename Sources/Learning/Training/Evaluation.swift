@@ -33,28 +33,36 @@ public struct Predictions: Sendable {
     }
 }
 
-/// Runs `model` in inference mode over `dataset` in batches.
-public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> Predictions {
+/// Calls `body` with each batch of `dataset` loaded (inference order, no augmentation): the images,
+/// their labels and how many they are.
+func forEachBatch(_ dataset: Dataset, batchSize: Int, _ body: (Tensor, [Int32], Int) -> Void) {
     let images = Tensor(zeros: [1])
-    let loss = CrossEntropyLoss()
     var labels: [Int32] = []
     var rng = RNG(seed: 0)
-    var out = Predictions(predicted: [], losses: [], labelProbability: [], labels: dataset.labels)
     var start = 0
     while start < dataset.count {
         let idx = Array(start..<min(start + batchSize, dataset.count))
         loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+        body(images, labels, idx.count)
+        start += batchSize
+    }
+}
+
+/// Runs `model` in inference mode over `dataset` in batches.
+public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> Predictions {
+    let loss = CrossEntropyLoss()
+    var out = Predictions(predicted: [], losses: [], labelProbability: [], labels: dataset.labels)
+    forEachBatch(dataset, batchSize: batchSize) { images, labels, n in
         let logits = model(images)
         loss.forward(logits, labels: labels)
         let k = logits.shape[1]
-        for b in 0..<idx.count {
+        for b in 0..<n {
             var best = 0
             for j in 1..<k where logits[b * k + j] > logits[b * k + best] { best = j }
             out.predicted.append(best)
             out.losses.append(loss.losses[b])
             out.labelProbability.append(loss.probabilities[b * k + Int(labels[b])])
         }
-        start += batchSize
     }
     return out
 }
@@ -62,41 +70,27 @@ public func predict(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -
 /// What `model` computes on `dataset` just before its last layer (the classifier): the penultimate
 /// representation defences analyse, [count × dim] row-major.
 public func features(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> (values: [Float], dim: Int) {
-    let images = Tensor(zeros: [1])
-    var labels: [Int32] = []
-    var rng = RNG(seed: 0)
     var values: [Float] = []
     var dim = 0
-    var start = 0
     let body = model.network.layers.dropLast()
-    while start < dataset.count {
-        let idx = Array(start..<min(start + batchSize, dataset.count))
-        loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+    forEachBatch(dataset, batchSize: batchSize) { images, _, n in
         var h = images
         for l in body { h = l.forward(h, training: false) }
-        dim = h.count / idx.count
+        dim = h.count / n
         values.reserveCapacity(dataset.count * dim)
         for i in 0..<h.count { values.append(h[i]) }
-        start += batchSize
     }
     return (values, dim)
 }
 
 /// The softmax probabilities `model` gives each image of `dataset`, [count × classes] row-major.
 public func probabilities(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> [Float] {
-    let images = Tensor(zeros: [1])
     let loss = CrossEntropyLoss()
-    var labels: [Int32] = []
-    var rng = RNG(seed: 0)
     var out: [Float] = []
-    var start = 0
-    while start < dataset.count {
-        let idx = Array(start..<min(start + batchSize, dataset.count))
-        loadBatch(dataset, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
+    forEachBatch(dataset, batchSize: batchSize) { images, labels, _ in
         let logits = model(images)
         loss.forward(logits, labels: labels)
         for i in 0..<logits.count { out.append(loss.probabilities[i]) }
-        start += batchSize
     }
     return out
 }
