@@ -1,4 +1,5 @@
 import Backdoor
+import Datasets
 import Foundation
 import Reports
 
@@ -51,6 +52,7 @@ struct SpecReport {
         tables(cached)
         stageFigures(cached)
         stripHistograms()
+        detectorFigures()
         encodings()
         expectations()
     }
@@ -166,6 +168,38 @@ struct SpecReport {
             let file = "\(name)-strip-\(s.shortKey.prefix(6))-entropies.svg"
             files[file] = Data(plot.utf8)
             body += "\nstrip \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![STRIP entropies](\(file))\n"
+        }
+    }
+
+    /// A scoring filter's ROC curve and score histogram against the known poisons (drawn from its entry, so a
+    /// cached run gets the current drawing).
+    mutating func detectorFigures() {
+        for s in done where s.kind == .filter {
+            let dir = cache.directory(s.key)
+            guard s.inputs.count > 1, case .float32(let f)? = try? NPY.read(dir + "/scores.npy").values,
+                let poisons = try? Artifacts.readIndices(cache.directory(s.inputs[1]) + "/indices.npy")
+            else { continue }
+            let scores = f.map(Double.init)
+            let isPoison = Set(poisons)
+            let positive = scores.indices.map(isPoison.contains)
+            let curve = ROC.curve(scores: scores, positive: positive)
+            let auc = ROC.auroc(scores: scores, positive: positive) ?? 0
+            let roc = LinePlot(
+                title: String(format: "ROC of the filter's scores (AUROC %.3f)", auc), xLabel: "false-positive rate",
+                yLabel: "true-positive rate",
+                series: [LinePlot.Series(name: "detector", x: curve.map(\.fpr), y: curve.map(\.tpr))]
+            ).svg
+            let tag = "\(name)-filter-\(s.shortKey.prefix(6))"
+            files["\(tag)-roc.svg"] = Data(roc.utf8)
+            body += "\nfilter \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![ROC](\(tag)-roc.svg)\n"
+            let clean = scores.indices.filter { !isPoison.contains($0) }.map { scores[$0] }
+            if let hist = Histogram.svg(
+                title: "Scores of poisons and clean training images", xLabel: "score",
+                samples: [("poisons", poisons.map { scores[$0] }), ("clean", clean)])
+            {
+                files["\(tag)-scores.svg"] = Data(hist.utf8)
+                body += "\n![scores](\(tag)-scores.svg)\n"
+            }
         }
     }
 

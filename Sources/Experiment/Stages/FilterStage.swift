@@ -94,6 +94,9 @@ public struct FilterStage: StageKind {
         var auroc: Double?
         if case .spectralSignatures = method {
             auroc = ROC.auroc(scores: scores, positive: (0..<poisoned.count).map(isPoison.contains))
+            // Every training image's score (0 in classes not analysed), for the report's ROC curve and histogram.
+            try NPY.write(
+                NPYArray(shape: [scores.count], values: .float32(scores.map { Float($0) })), to: out + "/scores.npy")
         }
         try record(
             removed: removed.sorted(), auroc: auroc, flaggedClasses: flaggedClasses, poisons: isPoison,
