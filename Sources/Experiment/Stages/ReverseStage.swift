@@ -17,6 +17,8 @@ public struct ReverseStage: StageKind {
     public var threshold: Double
     public var cleanImages: Int
     public var seed: Int
+    /// The attack's own trigger, drawn beside the reversed ones (not used by the detection).
+    public var trigger: TriggerParameters?
 
     /// What `neural_cleanse.json` holds.
     public struct Outputs: Codable, Sendable {
@@ -45,7 +47,8 @@ public struct ReverseStage: StageKind {
 
     public func caption(_ file: String, inputs: Int) -> String? {
         file == "reversed.png"
-            ? "One reversed trigger per class, class 0 first: the mask times the pattern, on black." : nil
+            ? "The attack's own trigger on black first (when the run has one), then one reversed trigger per class, class 0 first: the mask times the pattern, on black."
+            : nil
     }
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
@@ -75,8 +78,16 @@ public struct ReverseStage: StageKind {
                 UInt8(max(0, min(255, (t.mask[k / clean.channels] * t.pattern[k]).rounded())))
             }
         }
+        var real: [UInt8] = []
+        if let trigger {
+            let black = Dataset(
+                name: "black", height: clean.height, width: clean.width, channels: clean.channels,
+                images: [UInt8](repeating: 0, count: clean.imageSize), labels: [0], classNames: ["x"])
+            real = try trigger.trigger().applied(to: black).images
+        }
         try Artifacts.writeBytes(
-            gridPNG([images], columns: triggers.count, shape: data.train.shape), out + "/reversed.png")
+            gridPNG([real + images], columns: triggers.count + (real.isEmpty ? 0 : 1), shape: data.train.shape),
+            out + "/reversed.png")
         try context.write(
             Outputs(
                 l1: l1, anomalyIndex: NeuralCleanse.anomalyIndices(l1), successRate: triggers.map(\.successRate),
