@@ -127,11 +127,6 @@ public enum NeuralCleanse {
 
     /// The MAD anomaly index of each value: |x − median| / (1.4826 · median |x − median|), the constant 1/Φ⁻¹(0.75).
     public static func anomalyIndices(_ values: [Double]) -> [Double] {
-        func median(_ v: [Double]) -> Double {
-            let s = v.sorted()
-            guard !s.isEmpty else { return 0 }
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let m = median(values)
         let mad = 1.482602218505602 * median(values.map { abs($0 - m) })
         return values.map { mad > 0 ? abs($0 - m) / mad : 0 }
@@ -140,15 +135,16 @@ public enum NeuralCleanse {
     /// The flagged class: the smallest mask, when it lies below the median with an anomaly index over `threshold`.
     public static func flagged(l1: [Double], threshold: Double = 2) -> Int? {
         let index = anomalyIndices(l1)
-        let sorted = l1.sorted()
-        let median =
-            sorted.isEmpty
-            ? 0
-            : (sorted.count % 2 == 1
-                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
-        guard let smallest = l1.indices.min(by: { l1[$0] < l1[$1] }), l1[smallest] < median,
+        guard let smallest = l1.indices.min(by: { l1[$0] < l1[$1] }), l1[smallest] < median(l1),
             index[smallest] > threshold
         else { return nil }
         return smallest
+    }
+
+    /// The median (the mean of the middle two for an even count; 0 for none).
+    public static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }

@@ -81,17 +81,22 @@ extension SpecLoader {
         // Checks across keys run beside the schema's errors, so one round of fixes sees them all; they
         // need the dataset and the attack, which the others refer to (a default in place of a section
         // that failed would give false errors).
+        // Decoded once: the checks read the typed spec (a partial value that does not decode skips the
+        // checks that need it), and the run keeps it.
+        var decoded: Result<ExperimentSpec, Error>?
         if diags.isEmpty || v.partialIsComplete && v.failedSections.isDisjoint(with: ["dataset", "attack"]) {
-            diags += semanticProblems(value, marks: v.marks, file: file, triggerFile: triggerFile)
+            decoded = Result { try ExperimentSpec(value) }
+            diags += semanticProblems(
+                value, spec: try? decoded?.get(), marks: v.marks, file: file, triggerFile: triggerFile)
         }
-        guard diags.isEmpty else { return .failure(Diagnostics(diags)) }
-        do {
-            let spec = try ExperimentSpec(value)
+        guard diags.isEmpty, let decoded else { return .failure(Diagnostics(diags)) }
+        switch decoded {
+        case .success(let spec):
             let point = axes.map { ($0.key, value[path: $0.key] ?? .string("?")) }
             return .success(
                 ResolvedRun(
                     file: file, point: point, value: value, spec: spec, marks: v.marks, triggerFile: triggerFile))
-        } catch {
+        case .failure(let error):
             return .failure(
                 Diagnostics([Diagnostic(Mark(file: file, line: 1, column: 1), "this spec does not decode: \(error)")]))
         }

@@ -49,8 +49,7 @@ public final class RunMetrics {
                 nc.anomalyIndex.indices.contains(target)
             else { return nil }
             // Only a mask below the median is a backdoor's: an outlier above it counts as 0.
-            let median = nc.l1.sorted()[nc.l1.count / 2]
-            return nc.l1[target] < median ? nc.anomalyIndex[target] : 0
+            return nc.l1[target] < NeuralCleanse.median(nc.l1) ? nc.anomalyIndex[target] : 0
         }
     }
 

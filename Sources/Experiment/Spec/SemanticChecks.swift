@@ -2,8 +2,11 @@ import Backdoor
 import Foundation
 
 /// Rules that span several keys, checked after each run is validated against the schema.
-/// `triggerFile` is `attack.trigger.file` resolved against the spec that names it.
-func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFile: String?) -> [Diagnostic] {
+/// `triggerFile` is `attack.trigger.file` resolved against the spec that names it; `spec` is `v` decoded,
+/// nil when other sections failed validation (their errors are reported already).
+func semanticProblems(_ v: Value, spec: ExperimentSpec?, marks: [String: Mark], file: String, triggerFile: String?)
+    -> [Diagnostic]
+{
     var checks = SemanticChecks(v: v, marks: marks, file: file, triggerFile: triggerFile)
     checks.datasetFiles()
     checks.schedules()
@@ -12,7 +15,7 @@ func semanticProblems(_ v: Value, marks: [String: Mark], file: String, triggerFi
     checks.trigger()
     checks.perturbation()
     checks.defence()
-    checks.networks()
+    if let spec { checks.networks(spec) }
     return checks.out
 }
 
@@ -297,9 +300,7 @@ struct SemanticChecks {
     }
 
     /// Networks counted from their shapes: planning builds them, so an absurd width must stop here.
-    mutating func networks() {
-        // (A spec whose other sections failed validation does not decode; their errors are reported already.)
-        guard let spec = try? ExperimentSpec(v) else { return }
+    mutating func networks(_ spec: ExperimentSpec) {
         var networks = [("model", spec.architecture())]
         if case .pgd(let p) = spec.attack.perturbation, let m = p.reference.model {
             networks.append(("attack.perturbation.reference.model", spec.architecture(m)))
