@@ -93,6 +93,27 @@ public struct AttackMetrics: Sendable, Codable, Equatable {
     }
 }
 
+extension AttackMetrics {
+    /// All-to-all: the ASR is the share of triggered test images classified as their class + 1 (mod
+    /// `classes`), the robust accuracy the share still classified as their class, both over every image.
+    public static func computeAllToAll(labels: [Int], clean: [Int], triggered: [Int], classes: Int)
+        -> AttackMetrics
+    {
+        var m = compute(labels: labels, clean: clean, triggered: nil, target: nil, classes: classes)
+        let n = labels.count
+        guard n > 0, classes > 0 else { return m }
+        let aimed = { (i: Int) in (labels[i] + 1) % classes }
+        m.attackSuccessRate = Double((0..<n).filter { triggered[$0] == aimed($0) }.count) / Double(n)
+        m.robustAccuracy = Double((0..<n).filter { triggered[$0] == labels[$0] }.count) / Double(n)
+        m.cleanTargetRate = Double((0..<n).filter { clean[$0] == aimed($0) }.count) / Double(n)
+        m.perClassAttackSuccessRate = (0..<classes).map { c in
+            let idx = (0..<n).filter { labels[$0] == c }
+            return idx.isEmpty ? nil : Double(idx.filter { triggered[$0] == aimed($0) }.count) / Double(idx.count)
+        }
+        return m
+    }
+}
+
 /// The defence effectiveness rate (BackdoorBench): [max(0, ΔASR) − max(0, ΔC-Acc) + 1] / 2, with ΔASR the
 /// ASR removed (before − after) and ΔC-Acc the clean accuracy lost (before − after). 1: the backdoor gone
 /// at no cost; 0.5: nothing changed; below 0.5: accuracy lost for no ASR. (One public implementation adds

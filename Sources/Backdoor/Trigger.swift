@@ -8,7 +8,7 @@ import Datasets
 /// sits flush against it; left corners get the horizontal mirror, so the four-corner trigger
 /// looks the same after a flip. The 'x' trigger is drawn in the image centre, red on colour
 /// images and grey on grey ones.
-public struct Trigger: Sendable, Hashable {
+public struct Trigger: ImageTrigger, Hashable {
     public enum Pattern: String, Sendable, Codable { case checkerboard, x, image }
     public enum Corner: String, Sendable, Codable, CaseIterable { case bottom_right, bottom_left, top_right, top_left }
 
@@ -41,8 +41,13 @@ public struct Trigger: Sendable, Hashable {
         }
     }
 
+    public func apply(to images: UnsafeMutablePointer<UInt8>, count: Int, height h: Int, width w: Int, channels ch: Int)
+    {
+        for i in 0..<count { stamp(images + i * h * w * ch, height: h, width: w, channels: ch) }
+    }
+
     /// Stamps the trigger onto one image in place.
-    public func apply(to image: UnsafeMutablePointer<UInt8>, height h: Int, width w: Int, channels ch: Int) {
+    func stamp(_ image: UnsafeMutablePointer<UInt8>, height h: Int, width w: Int, channels ch: Int) {
         if pattern == .x {
             // Centre of the image; red (amplitude on channel 0, removed from the others) on colour images.
             let top = (h - size) / 2
@@ -77,16 +82,5 @@ public struct Trigger: Sendable, Hashable {
         }
     }
 
-    @inline(__always) func clip(_ v: Float) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
-
-    /// A copy of `dataset` with the trigger on the images at `indices` (all when nil).
-    public func applied(to dataset: Dataset, indices: [Int]? = nil) -> Dataset {
-        var d = dataset
-        let (size, h, w, c) = (d.imageSize, d.height, d.width, d.channels)
-        let which = indices ?? Array(0..<d.count)
-        d.images.withUnsafeMutableBufferPointer { px in
-            for i in which { apply(to: px.baseAddress! + i * size, height: h, width: w, channels: c) }
-        }
-        return d
-    }
+    @inline(__always) func clip(_ v: Float) -> UInt8 { clipToByte(v) }
 }

@@ -16,6 +16,9 @@ public enum TriggerImage {
         return signs(grey: grey, side: side, size: size)
     }
 
+    /// The file's grey pixels, row by row (square; its side is the square root of the count).
+    public static func grey(path: String) throws -> [UInt8] { try read(path).grey }
+
     /// Signs of a `side`×`side` grey image scaled to `size`×`size`.
     public static func signs(grey: [UInt8], side: Int, size: Int) -> [Int8] {
         var out = [Int8](repeating: 0, count: size * size)

@@ -51,11 +51,3 @@ final class TriggerTests: XCTestCase {
         XCTAssertEqual(g[3 * 7 + 3], 255)
     }
 }
-
-extension Trigger {
-    func apply(to img: inout [UInt8], height: Int, width: Int, channels: Int) {
-        img.withUnsafeMutableBufferPointer {
-            apply(to: $0.baseAddress!, height: height, width: width, channels: channels)
-        }
-    }
-}

@@ -408,7 +408,7 @@ final class RunTests: XCTestCase {
         // Image grids say what their rows are.
         XCTAssert(
             md.contains(
-                "Rows, top to bottom: the original images; as trained on (with the trigger, true label). One poison per column."
+                "Rows, top to bottom: the original images; as trained on (with the trigger, true label); the difference from the original ×10 (mid-grey = none). One poison per column."
             ), md)
         // Charts also as PNG where rsvg-convert is installed (CI installs it); otherwise the output says how to get them.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") {

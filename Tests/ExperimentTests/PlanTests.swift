@@ -386,7 +386,7 @@ final class ImageTriggerSpecTests: XCTestCase {
         f.write(
             "t.yaml", "attack: {poison: dirty_label, count: 75, trigger: {pattern: checkerboard, file: wide.png}}\n")
         XCTAssertThrowsError(try f.load("t.yaml")) {
-            XCTAssert("\($0)".contains("read only with 'pattern: image'"), "\($0)")
+            XCTAssert("\($0)".contains("'attack.trigger.file' is read only with pattern blend or image"), "\($0)")
         }
     }
 }

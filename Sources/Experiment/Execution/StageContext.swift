@@ -98,9 +98,15 @@ public final class StageContext: @unchecked Sendable {
     /// A poison stage's poisons.
     func poison(_ key: String) throws -> Poison {
         let d = try dir(key)
-        return Poison(
+        var p = Poison(
             indices: try Artifacts.readIndices(d + "/indices.npy"), images: try Artifacts.readImages(d + "/images.npy"),
             labels: try Artifacts.readIndices(d + "/labels.npy"))
+        // WaNet's noise-mode images, when the attack made them.
+        if FileManager.default.fileExists(atPath: d + "/noise_indices.npy") {
+            p.noiseIndices = try Artifacts.readIndices(d + "/noise_indices.npy")
+            p.noiseImages = try Artifacts.readImages(d + "/noise_images.npy")
+        }
+        return p
     }
 
     /// A perturb stage's images, by victim-set index.

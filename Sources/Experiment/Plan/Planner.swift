@@ -69,7 +69,8 @@ public struct Planner {
         return PlannedRun(
             file: run.file, label: run.label, point: run.point.map { ($0.key, $0.value) }, train: train,
             evaluate: evaluate, detect: detect, poison: poison,
-            target: spec.attack.poison == .none ? nil : spec.attack.target, poisonCount: spec.poisonCount,
+            target: spec.attack.poison == .none || spec.attack.targets == .allToAll ? nil : spec.attack.target,
+            poisonCount: spec.poisonCount,
             headline: spec.evaluate.attackSuccessRate.exclude, value: run.value, defence: defence)
     }
 }

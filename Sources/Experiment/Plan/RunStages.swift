@@ -103,7 +103,8 @@ extension Planner {
         let attack = spec.attack
         guard attack.poison != .none else { return nil }
         let work = PoisonStage(
-            poison: attack.poison, target: attack.target, count: spec.poisonCount, trigger: r.trigger, seed: spec.seed)
+            poison: attack.poison, target: attack.target, count: spec.poisonCount, trigger: r.trigger, seed: spec.seed,
+            allToAll: attack.targets == .allToAll ? true : nil)
         return try add(work, r, inputs: [dataset] + (perturb.map { [$0] } ?? []), at: "attack")
     }
 
@@ -245,7 +246,10 @@ extension Planner {
         if spec.attack.poison != .none {
             var t = r.trigger
             if let a = spec.evaluate.attackSuccessRate.amplitude { t.amplitude = a }
-            asr = .init(exclude: spec.evaluate.attackSuccessRate.exclude, trigger: t, target: spec.attack.target)
+            if let a = spec.evaluate.attackSuccessRate.alpha { t.alpha = a }
+            asr = .init(
+                exclude: spec.evaluate.attackSuccessRate.exclude, trigger: t, target: spec.attack.target,
+                allToAll: spec.attack.targets == .allToAll ? true : nil)
         }
         return try add(
             EvaluateStage(perClass: spec.evaluate.perClass, attackSuccessRate: asr), r, inputs: [dataset, train],

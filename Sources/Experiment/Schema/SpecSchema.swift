@@ -269,12 +269,29 @@ public enum SpecSchema {
         "trigger", "The backdoor pattern stamped on poisoned and test images.",
         [
             Field(
-                "pattern", .choice(["checkerboard", "x", "image"]), default: s("checkerboard"),
-                "checkerboard: 3×3 B B W / B W B / W B W; x: red 'x' in the centre (grey on grey images); image: a file.",
+                "pattern", .choice(["checkerboard", "x", "image", "blend", "sinusoid", "warp"]),
+                default: s("checkerboard"),
+                "checkerboard: 3×3 B B W / B W B / W B W; x: red 'x' in the centre (grey on grey images); image: a file (these three are patches: size, corners, amplitude); blend: Blended (Chen et al. 2017), (1 − alpha)·image + alpha·pattern, the pattern seeded uniform noise or `file`; sinusoid: SIG (Barni et al. 2019), delta·sin(2π·column·frequency / width) added to every row; warp: WaNet (Nguyen & Tran 2021), a smooth random warp of `grid`×`grid` control points at `strength`. A setting of another pattern is an error.",
                 thesis: "§3.1, §5.2"),
             Field(
                 "file", .path,
-                "pattern image: a square 8-bit PNG or uint8 .npy, relative to the spec that names it. Grey 0 leaves the pixel alone, 1–127 is black, 128–255 white; scaled to `size` by nearest neighbour."
+                "pattern image: a square 8-bit PNG or uint8 .npy, relative to the spec that names it. Grey 0 leaves the pixel alone, 1–127 is black, 128–255 white; scaled to `size` by nearest neighbour. pattern blend: the picture blended in (its grey values, scaled to the image by nearest neighbour, the same on every channel); without it, seeded uniform noise."
+            ),
+            Field(
+                "alpha", .number(min: 0, max: 1, exclusiveMin: true),
+                "blend: the pattern's weight α (default 0.2, as the paper's training poisons)."),
+            Field("delta", positive, "sinusoid: the amplitude Δ on the 0–255 scale (default 20, as the paper)."),
+            Field("frequency", positive, "sinusoid: periods f across the width (default 6, as the paper)."),
+            Field("grid", .integer(min: 2, max: 32), "warp: side k of the control grid (default 4, as the paper)."),
+            Field(
+                "strength", .number(min: 0, max: 10, exclusiveMin: false),
+                "warp: strength s of the warp (default 0.5, as the paper; 0 is the identity)."),
+            Field(
+                "noise", .number(min: 0, max: 10, exclusiveMin: false),
+                "warp: WaNet's noise mode — this many images per poison (default 2, the paper's cross ratio) are warped with the field plus random noise and keep their labels, so the network learns this warp and not warping in general; 0 turns it off."
+            ),
+            Field(
+                "seed", .integer(min: 0, max: nil), "blend noise and warp: the seed that draws the pattern (default 0)."
             ),
             Field(
                 "size", .integer(min: 1, max: 32), default: i(3),
@@ -285,7 +302,7 @@ public enum SpecSchema {
                 "Corners stamped (all = the four-corner trigger, mirrored so it survives flips).", thesis: "§3.6"),
             Field(
                 "amplitude", .number(min: 0, max: 255, exclusiveMin: true), default: n(255),
-                "Added to white and subtracted from black pattern pixels, clipped to [0, 255] (255 = overwrite).",
+                "Patches: added to white and subtracted from black pattern pixels, clipped to [0, 255] (255 = overwrite).",
                 thesis: "§3.5"),
         ])
 
@@ -298,11 +315,17 @@ public enum SpecSchema {
                 thesis: "§2.1, §3"),
             Field("target", .integer(min: 0, max: 99), default: i(0), "Target class L.", thesis: "§3"),
             Field(
+                "targets", .choice(["all_to_one", "all_to_all"]), default: s("all_to_one"),
+                "all_to_one: every poison and triggered test image aims at `target`; all_to_all (dirty_label only): an image of class y aims at (y + 1) mod classes, poisons are drawn from every class, and the ASR counts every triggered test image classified as its own class + 1."
+            ),
+            Field(
                 "fraction", .number(min: 0, max: 1, exclusiveMin: true),
-                "Fraction of the target class poisoned (clean_label).", thesis: "§7.1 (0.4 %, 1.5 %, 6 %, 25 %, 100 %)"),
+                "Poisoning ratio as a share of one class's training images (the thesis's and the label-consistent papers' meaning: 25 % poisons a quarter of the target class).",
+                thesis: "§7.1 (0.4 %, 1.5 %, 6 %, 25 %, 100 %)"),
             Field(
                 "fraction_of_dataset", .number(min: 0, max: 1, exclusiveMin: true),
-                "Fraction of the whole training set poisoned.", thesis: "§2.1, ch. 5"),
+                "Poisoning ratio as a share of the whole training set (BackdoorBench's meaning: 10 % poisons a tenth of all training images).",
+                thesis: "§2.1, ch. 5"),
             Field("count", count, "Number of images poisoned."),
             Field(
                 "perturbation", .variant(perturbation), default: .object(["kind": s("none")]),
@@ -519,7 +542,11 @@ public enum SpecSchema {
                                 thesis: "§2.1.1, ch. 5"),
                             Field(
                                 "amplitude", .number(min: 0, max: 255, exclusiveMin: true),
-                                "Trigger amplitude at test time; default the attack's.", thesis: "§3.5"),
+                                "Patch trigger amplitude at test time; default the attack's.", thesis: "§3.5"),
+                            Field(
+                                "alpha", .number(min: 0, max: 1, exclusiveMin: true),
+                                "Blend trigger α at test time (Blended allows a smaller one than at training); default the attack's."
+                            ),
                         ])), default: .object(["exclude": s("labelled_target")]), "Attack success rate."),
             Field("per_class", .bool, default: b(true), "Also report accuracy per class."),
         ])

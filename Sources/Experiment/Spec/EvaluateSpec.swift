@@ -8,6 +8,7 @@ public struct EvaluateSpec: Codable, Sendable, Hashable {
         /// `labelled_target` or `classified_target`.
         public var exclude: String
         public var amplitude: Double?
+        public var alpha: Double?
     }
 
     enum CodingKeys: String, CodingKey {

@@ -41,6 +41,7 @@ public struct ExperimentSpec: Codable, Sendable {
 public struct AttackSpec: Codable, Sendable, Hashable {
     public var poison: Poisoning
     public var target: Int
+    public var targets: Targets
     public var fraction: Double?
     public var fractionOfDataset: Double?
     public var count: Int?
@@ -56,8 +57,16 @@ public struct AttackSpec: Codable, Sendable, Hashable {
         case cleanLabel = "clean_label"
     }
 
+    /// Where the triggered images aim.
+    public enum Targets: String, Codable, Sendable, Hashable {
+        /// At `target`.
+        case allToOne = "all_to_one"
+        /// Class y at (y + 1) mod classes.
+        case allToAll = "all_to_all"
+    }
+
     enum CodingKeys: String, CodingKey {
-        case poison, target, fraction, count, perturbation, trigger
+        case poison, target, targets, fraction, count, perturbation, trigger
         case fractionOfDataset = "fraction_of_dataset"
     }
 

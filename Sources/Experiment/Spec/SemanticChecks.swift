@@ -13,6 +13,8 @@ func semanticProblems(_ v: Value, spec: ExperimentSpec?, marks: [String: Mark], 
     checks.attack()
     checks.attackFitsTheData()
     checks.trigger()
+    checks.triggerSettings()
+    checks.allToAll()
     checks.perturbation()
     checks.defence()
     if let spec { checks.networks(spec) }
@@ -223,9 +225,10 @@ struct SemanticChecks {
                 do { _ = try TriggerImage.signs(path: p, size: v[path: "attack.trigger.size"]?.int ?? 3) } catch {
                     out.append(Diagnostic(mark("attack.trigger.file"), "\(error)"))
                 }
-            } else {
-                out.append(
-                    Diagnostic(mark("attack.trigger.file"), "'attack.trigger.file' is read only with 'pattern: image'"))
+            } else if v[path: "attack.trigger.pattern"]?.string == "blend" {
+                do { _ = try TriggerImage.grey(path: p) } catch {
+                    out.append(Diagnostic(mark("attack.trigger.file"), "\(error)"))
+                }
             }
         }
     }

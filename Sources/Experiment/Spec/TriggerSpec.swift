@@ -1,19 +1,48 @@
 import Backdoor
 
-/// The backdoor pattern (`attack.trigger`).
+/// The backdoor pattern (`attack.trigger`). The settings of one pattern are absent for the others
+/// (their defaults live in `TriggerParameters`), so a setting the pattern ignores is a spec error.
 public struct TriggerSpec: Codable, Sendable, Hashable {
-    public var pattern: Trigger.Pattern
+    /// How the trigger marks an image.
+    public enum Pattern: String, Codable, Sendable, Hashable {
+        /// Patches stamped in corners or the centre (BadNets, the thesis).
+        case checkerboard, x, image
+        /// Blended: (1 − α)·x + α·pattern.
+        case blend
+        /// SIG's horizontal sinusoid.
+        case sinusoid
+        /// WaNet's smooth warp.
+        case warp
+
+        /// A patch pattern stamped at `size` in corners or the centre.
+        public var isPatch: Bool { self == .checkerboard || self == .x || self == .image }
+    }
+
+    public var pattern: Pattern
     public var file: String?
     public var size: Int
     /// The corners stamped (`all` expanded).
     public var corners: [Trigger.Corner]
     public var amplitude: Double
+    /// Blend: the pattern's weight α.
+    public var alpha: Double?
+    /// Sinusoid: Δ and f.
+    public var delta: Double?
+    public var frequency: Double?
+    /// Warp: the control grid's side k, the strength s, and the noise-mode images per poison.
+    public var grid: Int?
+    public var strength: Double?
+    public var noise: Double?
+    /// Blend noise and warp grid: the seed that draws them.
+    public var seed: Int?
 
-    enum CodingKeys: String, CodingKey { case pattern, file, size, corners, amplitude }
+    enum CodingKeys: String, CodingKey {
+        case pattern, file, size, corners, amplitude, alpha, delta, frequency, grid, strength, noise, seed
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        pattern = try c.decode(Trigger.Pattern.self, forKey: .pattern)
+        pattern = try c.decode(Pattern.self, forKey: .pattern)
         file = try c.decodeIfPresent(String.self, forKey: .file)
         size = try c.decode(Int.self, forKey: .size)
         amplitude = try c.decode(Double.self, forKey: .amplitude)
@@ -22,5 +51,19 @@ public struct TriggerSpec: Codable, Sendable, Hashable {
         } else {
             corners = try c.decode([Trigger.Corner].self, forKey: .corners)
         }
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        delta = try c.decodeIfPresent(Double.self, forKey: .delta)
+        frequency = try c.decodeIfPresent(Double.self, forKey: .frequency)
+        grid = try c.decodeIfPresent(Int.self, forKey: .grid)
+        strength = try c.decodeIfPresent(Double.self, forKey: .strength)
+        noise = try c.decodeIfPresent(Double.self, forKey: .noise)
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed)
     }
+
+    /// The settings each pattern reads besides `pattern` (the others must be left out).
+    static let settings: [Pattern: Set<String>] = [
+        .checkerboard: ["size", "corners", "amplitude"], .x: ["size", "amplitude"],
+        .image: ["file", "size", "corners", "amplitude"], .blend: ["file", "alpha", "seed"],
+        .sinusoid: ["delta", "frequency"], .warp: ["grid", "strength", "noise", "seed"],
+    ]
 }

@@ -1,11 +1,12 @@
 import Backdoor
 import Foundation
 
-/// A trigger as poison and evaluate stages carry it. An image pattern's signs are part of it, so
-/// editing the file changes the keys; where the file lies is not (only its name), so a moved
-/// checkout keeps its cache.
+/// A trigger as poison and evaluate stages carry it. An image pattern's signs (and a blend picture's
+/// pixels) are part of it, so editing the file changes the keys; where the file lies is not (only its
+/// name), so a moved checkout keeps its cache. A pattern's own settings are present, defaults filled,
+/// only for that pattern, so the patch triggers' keys are those they had before the other patterns.
 public struct TriggerParameters: Codable, Sendable, Hashable {
-    public var pattern: Trigger.Pattern
+    public var pattern: TriggerSpec.Pattern
     /// The image file's name, or "none".
     public var file: String
     public var size: Int
@@ -14,6 +15,26 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
     public var amplitude: Double
     /// An image pattern's signs (−1 black, 0 untouched, 1 white), row by row.
     public var mask: [Int]?
+    /// Blend: α, and the picture's grey pixels (row by row, square) when a file gives the pattern.
+    public var alpha: Double?
+    public var picture: [Int]?
+    /// Sinusoid: Δ and f.
+    public var delta: Double?
+    public var frequency: Double?
+    /// Warp: k, s and the noise-mode images per poison.
+    public var grid: Int?
+    public var strength: Double?
+    public var noise: Double?
+    /// Blend noise and the warp grid are drawn from this seed.
+    public var seed: Int?
+
+    /// The defaults of the papers: Blended α 0.2; SIG Δ 20, f 6; WaNet k 4, s 0.5, noise ×2.
+    public static let defaultAlpha = 0.2
+    public static let defaultDelta = 20.0
+    public static let defaultFrequency = 6.0
+    public static let defaultGrid = 4
+    public static let defaultStrength = 0.5
+    public static let defaultNoise = 2.0
 
     /// The trigger of `t`; `file` is where its image opens from here.
     public init(_ t: TriggerSpec, file: String?) {
@@ -22,21 +43,66 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
         size = t.size
         corners = t.corners.map(\.rawValue).sorted()
         amplitude = t.amplitude
-        if t.pattern == .image, let file {
+        switch t.pattern {
+        case .checkerboard, .x: break
+        case .image:
+            guard let file else { break }
             // Validation has read this file; an empty mask makes the stage fail with a message if it changed since.
             mask = ((try? TriggerImage.signs(path: file, size: t.size)) ?? []).map { Int($0) }
             self.file = (file as NSString).lastPathComponent
+        case .blend:
+            alpha = t.alpha ?? Self.defaultAlpha
+            seed = t.seed ?? 0
+            if let file {
+                picture = ((try? TriggerImage.grey(path: file)) ?? []).map { Int($0) }
+                self.file = (file as NSString).lastPathComponent
+            }
+        case .sinusoid:
+            delta = t.delta ?? Self.defaultDelta
+            frequency = t.frequency ?? Self.defaultFrequency
+        case .warp:
+            grid = t.grid ?? Self.defaultGrid
+            strength = t.strength ?? Self.defaultStrength
+            noise = t.noise ?? Self.defaultNoise
+            seed = t.seed ?? 0
         }
     }
 
-    /// The trigger, stamped as at training or (with another amplitude) at test time.
-    public func trigger() throws -> Trigger {
-        if let mask, mask.count != size * size {
-            throw StageFailure(
-                "trigger file '\(file)' could not be read when the plan was made; run `validate` on the spec")
+    /// The trigger, applied as at training or (with another amplitude or α) at test time.
+    public func trigger() throws -> any ImageTrigger {
+        switch pattern {
+        case .checkerboard, .x, .image:
+            if let mask, mask.count != size * size { throw unreadable }
+            let p: Trigger.Pattern = pattern == .x ? .x : pattern == .image ? .image : .checkerboard
+            return Trigger(
+                pattern: p, size: size, corners: corners.compactMap(Trigger.Corner.init(rawValue:)),
+                amplitude: Float(amplitude), mask: mask.map { $0.map { Int8($0) } })
+        case .blend:
+            let source: BlendTrigger.Source
+            if let picture {
+                let side = Int(Double(picture.count).squareRoot())
+                guard side > 0, side * side == picture.count else { throw unreadable }
+                source = .picture(grey: picture.map { UInt8(clamping: $0) }, side: side)
+            } else {
+                source = .noise(seed: UInt64(seed ?? 0))
+            }
+            return BlendTrigger(source: source, alpha: Float(alpha ?? Self.defaultAlpha))
+        case .sinusoid:
+            return SinusoidalSignal(
+                delta: Float(delta ?? Self.defaultDelta), frequency: Float(frequency ?? Self.defaultFrequency))
+        case .warp:
+            return warpTrigger()
         }
-        return Trigger(
-            pattern: pattern, size: size, corners: corners.compactMap(Trigger.Corner.init(rawValue:)),
-            amplitude: Float(amplitude), mask: mask.map { $0.map { Int8($0) } })
+    }
+
+    /// WaNet's warp (whatever the pattern says; the poison stage asks for it only with `warp`).
+    public func warpTrigger() -> WarpTrigger {
+        WarpTrigger.random(
+            gridSize: grid ?? Self.defaultGrid, strength: Float(strength ?? Self.defaultStrength),
+            seed: UInt64(seed ?? 0))
+    }
+
+    var unreadable: StageFailure {
+        StageFailure("trigger file '\(file)' could not be read when the plan was made; run `validate` on the spec")
     }
 }

@@ -20,6 +20,13 @@ public struct EvaluateStage: StageKind {
         public var exclude: String
         public var trigger: TriggerParameters
         public var target: Int
+        /// All-to-all: an image of class y counts when classified as y + 1 (absent for all-to-one).
+        public var allToAll: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case exclude, trigger, target
+            case allToAll = "all_to_all"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -43,9 +50,15 @@ public struct EvaluateStage: StageKind {
         if let asr = attackSuccessRate {
             triggered = predict(model, on: try asr.trigger.trigger().applied(to: data.test)).predicted
         }
-        let m = AttackMetrics.compute(
-            labels: data.test.labels, clean: clean, triggered: triggered, target: attackSuccessRate?.target,
-            classes: data.test.classes)
+        let m: AttackMetrics
+        if let triggered, attackSuccessRate?.allToAll == true {
+            m = AttackMetrics.computeAllToAll(
+                labels: data.test.labels, clean: clean, triggered: triggered, classes: data.test.classes)
+        } else {
+            m = AttackMetrics.compute(
+                labels: data.test.labels, clean: clean, triggered: triggered, target: attackSuccessRate?.target,
+                classes: data.test.classes)
+        }
         try context.write(m, of: EvaluateStage.self, into: out)
     }
 }
