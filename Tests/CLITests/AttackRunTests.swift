@@ -54,3 +54,41 @@ extension RunTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache"))
     }
 }
+
+extension RunTests {
+    /// A folder of specs that each attack once and sweep the defence is reported as a matrix.
+    func testAFolderOfAttacksIsReportedAsAMatrix() throws {
+        let folder = dir + "/matrix"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let base = """
+            \(tinySpec(train: "steps: 6, batch_size: 10, learning_rate: 0.05"))
+            defence: {sweep: [none, {kind: fine_tuning, clean_fraction: 0.1, epochs: 1, batch_size: 10}]}
+            """
+        FileManager.default.createFile(atPath: folder + "/_base.yaml", contents: Data(base.utf8))
+        let attacks = [
+            "badnets": "{poison: dirty_label, count: 20}",
+            "blended": "{poison: dirty_label, count: 20, trigger: {pattern: blend}}",
+        ]
+        for (name, attack) in attacks {
+            FileManager.default.createFile(
+                atPath: "\(folder)/\(name).yaml", contents: Data("extends: _base.yaml\nattack: \(attack)\n".utf8))
+        }
+        let r = try CLITests.run(["run", folder, "--cache", dir + "/cache", "--results", dir + "/results"])
+        XCTAssertEqual(r.code, 0, r.out + r.err)
+        let rep = try CLITests.run(["report", folder, "--cache", dir + "/cache", "--out", dir + "/report"])
+        XCTAssertEqual(rep.code, 0, rep.out + rep.err)
+        let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        XCTAssert(md.contains("## Attack × defence matrix"), md)
+        XCTAssert(md.contains("| attack | none | fine_tuning |"), md)
+        // Each cell is filled: C-Acc / ASR / R-Acc / DER, the undefended DER 0.50 by definition.
+        XCTAssertNotNil(
+            md.range(
+                of:
+                    #"\| blended \| [\d.]+ % / [\d.]+ % / [\d.]+ % / 0\.50 \| [\d.]+ % / [\d.]+ % / [\d.]+ % / [\d.]+ \|"#,
+                options: .regularExpression), md)
+        for f in ["matrix-asr.svg", "matrix-der.svg"] {
+            let svg = try String(contentsOfFile: dir + "/report/" + f, encoding: .utf8)
+            XCTAssert(svg.contains(">blended<") && svg.contains(">badnets<") && !svg.contains("not run"), svg)
+        }
+    }
+}

@@ -15,14 +15,7 @@ struct DefenceTable {
             "\n| run | C-Acc | ASR | R-Acc | DER | poisons removed | clean removed | detector AUROC |\n|---|---|---|---|---|---|---|---|\n"
         for r in runs {
             let after = self.after(r)
-            let before = undefended(r).flatMap { metrics.attack($0) }
-            var der = "—"
-            if let b = before, let ba = b.attackSuccessRate, let a = after.asr, let acc = after.accuracy {
-                der = String(
-                    format: "%.3f",
-                    defenceEffectivenessRate(
-                        asrBefore: ba, asrAfter: a, accuracyBefore: b.naturalAccuracy, accuracyAfter: acc))
-            }
+            let der = self.der(r).map { String(format: "%.3f", $0) } ?? "—"
             let cells = [
                 r.label.isEmpty ? "—" : r.label, pct(after.accuracy), pct(after.asr),
                 pct(metrics.attack(r)?.robustAccuracy), der, pct(metrics.value(r, .poisonsRemoved)),
@@ -43,6 +36,16 @@ struct DefenceTable {
             return (strip.cleanAccuracyAfter, strip.attackSuccessRateAfter)
         }
         return (metrics.value(r, .naturalAccuracy), metrics.value(r, .attackSuccessRate))
+    }
+
+    /// DER of `r`'s defence against the undefended run of its point; nil when either is missing.
+    func der(_ r: PlannedRun) -> Double? {
+        let after = self.after(r)
+        guard let b = undefended(r).flatMap({ metrics.attack($0) }), let ba = b.attackSuccessRate, let a = after.asr,
+            let acc = after.accuracy
+        else { return nil }
+        return defenceEffectivenessRate(
+            asrBefore: ba, asrAfter: a, accuracyBefore: b.naturalAccuracy, accuracyAfter: acc)
     }
 
     /// The run of the same spec and point whose defence is none.

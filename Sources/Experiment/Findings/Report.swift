@@ -27,9 +27,15 @@ public struct Report {
         let tally = Expectation.Verdict.labels.filter {
             $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" }
         }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
+        var matrix = ""
+        if let m = AttackDefenceMatrix(specs: specs, plan: plan, metrics: metrics) {
+            let section = m.section
+            matrix = section.markdown
+            files.merge(section.files) { a, _ in a }
+        }
         markdown =
             "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n"
-            + Report.totals(plan, cache: cache, metrics: metrics) + body
+            + Report.totals(plan, cache: cache, metrics: metrics) + matrix + body
     }
 
     /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.
