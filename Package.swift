@@ -49,7 +49,7 @@ let package = Package(
             name: "BackdoorTests", dependencies: ["Backdoor", "Datasets", "Learning", "Tensor", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["backdoorlab", "Datasets", "TestSupport"], exclude: ["Slurm"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
