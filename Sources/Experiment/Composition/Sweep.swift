@@ -47,9 +47,38 @@ extension SpecLoader {
             }
         }
         if !problems.isEmpty { throw Diagnostics(problems) }
+        runs = try runs.flatMap { try repetitions(of: $0, axes: axes) }
         let labels = SpecLoader.labels(runs.map(\.point))
         for i in runs.indices { runs[i].label = labels[i] }
         return LoadedSpec(file: file, runs: runs)
+    }
+
+    /// A run once per seed of `seeds` (itself without): each repetition's `seed` and point say its seed; the
+    /// shared stages keep the first seed unless `reseed_upstream`.
+    func repetitions(of run: ResolvedRun, axes: [SweepAxis]) throws -> [ResolvedRun] {
+        guard let seeds = run.spec.seeds else { return [run] }
+        let mark = run.mark("seeds")
+        if let swept = axes.first(where: { $0.key == "seeds" || $0.key == "seed" }) {
+            throw Diagnostic(
+                swept.mark,
+                swept.key == "seeds"
+                    ? "'seeds' cannot be swept: it repeats every run of the spec"
+                    : "sweep 'seed' or give 'seeds', not both: 'seeds' already repeats each run over seeds")
+        }
+        let list = seeds.seeds(base: run.spec.seed)
+        if Set(list).count != list.count {
+            throw Diagnostic(mark, "'seeds' lists a seed twice: \(list.map(String.init).joined(separator: ", "))")
+        }
+        guard case .object(var fields) = run.value, let first = list.first else { return [run] }
+        return list.map { s in
+            var r = run
+            r.spec.seed = s
+            r.spec.sharedSeedOverride = run.spec.reseedUpstream ? s : first
+            fields["seed"] = .int(s)
+            r.value = .object(fields)
+            r.point.append((key: "seed", value: .int(s)))
+            return r
+        }
     }
 
     /// Runs in the grid, multiplied with overflow checks: 20 sweeps of 10 values are 10²⁰ runs, beyond Int.

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// A finding stated in a spec's `expect:` block, checked against the runs' metrics after they ran.
 public struct Expectation: Sendable {
@@ -27,22 +28,25 @@ public struct Expectation: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// `unreliable`: a run the verdict needs is flagged (a collapsed or untrained model), so its
         /// numbers decide nothing either way.
+        /// `inconclusive`: over several seeds, the 95 % interval of the comparison straddles its threshold.
         case holds(String)
         case fails(String)
+        case inconclusive(String)
         case notRun(String)
         case unreliable(String)
-        public static let labels = ["holds", "fails", "unreliable", "not run"]
+        public static let labels = ["holds", "fails", "inconclusive", "unreliable", "not run"]
         public var label: String {
             switch self {
             case .holds: return "holds"
             case .fails: return "fails"
+            case .inconclusive: return "inconclusive"
             case .notRun: return "not run"
             case .unreliable: return "unreliable"
             }
         }
         public var detail: String {
             switch self {
-            case .holds(let d), .fails(let d), .notRun(let d), .unreliable(let d): return d
+            case .holds(let d), .fails(let d), .inconclusive(let d), .notRun(let d), .unreliable(let d): return d
             }
         }
     }
@@ -102,16 +106,34 @@ public struct Expectation: Sendable {
             if let p = x?.double, let q = y?.double { return p < q }
             return (x?.text ?? "") < (y?.text ?? "")
         }
-        let v = sorted.compactMap { value($0, metric) }
-        guard v.count == sorted.count else { return missing(sorted, metric: value) }
-        let ok = zip(v, v.dropFirst()).allSatisfy { comparison == .increasing ? $1 > $0 : $1 < $0 }
+        guard sorted.allSatisfy({ value($0, metric) != nil }) else { return missing(sorted, metric: value) }
         // Settings such as 1/3 print as 0.3333, not with every digit.
         func setting(_ v: Value?) -> String {
             guard let v, case .number(let d) = v, d != d.rounded() else { return v?.text ?? "?" }
             return String(format: "%.4g", d)
         }
-        let text = zip(sorted, v).map { "\(setting($0.value[path: along])) → \(format($1))" }.joined(separator: ", ")
-        return ok ? .holds(text) : .fails(text)
+        // One step per value of `along`, each the mean over its runs per seed.
+        var steps: [(String, [Int: Double])] = []
+        for r in sorted {
+            let s = setting(r.value[path: along])
+            if steps.last?.0 == s { continue }
+            let same = sorted.filter { setting($0.value[path: along]) == s }
+            steps.append((s, valuesBySeed(same) { value($0, metric) } ?? [:]))
+        }
+        if steps.allSatisfy({ $0.1.count <= 1 }) {
+            let v = steps.compactMap { $0.1.values.first }
+            let ok = zip(v, v.dropFirst()).allSatisfy { comparison == .increasing ? $1 > $0 : $1 < $0 }
+            let text = zip(steps, v).map { "\($0.0) → \(format($1))" }.joined(separator: ", ")
+            return ok ? .holds(text) : .fails(text)
+        }
+        // Over seeds: each step against the one before, paired by seed (next − previous > 0 when increasing).
+        let step: ExpectationSpec.Comparison = comparison == .increasing ? .greater : .less
+        var outcomes: [SeededComparison.Outcome] = []
+        for (prev, next) in zip(steps, steps.dropFirst()) {
+            outcomes.append(SeededComparison.paired(next.1, prev.1, ratio: metric.isRatio).outcome(step))
+        }
+        let text = steps.map { "\($0.0) → \(summary($0.1))" }.joined(separator: ", ")
+        return combine(outcomes, text)
     }
 
     /// (label, left runs, right runs): one per value of `pair_by`, or one pair of everything.
@@ -127,8 +149,8 @@ public struct Expectation: Sendable {
         }
     }
 
-    /// Each pair's left mean against its right mean (or the constant), every pair or their means.
-    func decideComparison(_ pairs: [(String, [PlannedRun], [PlannedRun])], metric value: MetricValue) -> Verdict {
+    /// One seed: each pair's left mean against its right mean (or the constant).
+    func decideOneSeed(_ pairs: [(String, [PlannedRun], [PlannedRun])], metric value: MetricValue) -> Verdict {
         func average(_ rs: [PlannedRun]) -> Double? {
             let vs = rs.compactMap { value($0, metric) }
             return vs.isEmpty ? nil : vs.reduce(0, +) / Double(vs.count)

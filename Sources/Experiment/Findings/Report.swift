@@ -23,9 +23,9 @@ public struct Report {
             verdicts += section.verdicts
             summary += section.summaryRow
         }
-        // "unreliable" only when some verdict is: it is the exception, and reports without one read as before.
-        let tally = Expectation.Verdict.labels.filter {
-            $0 != "unreliable" || verdicts.contains { $0.1.label == "unreliable" }
+        // "unreliable" and "inconclusive" only when some verdict is: reports without one read as before.
+        let tally = Expectation.Verdict.labels.filter { l in
+            !["unreliable", "inconclusive"].contains(l) || verdicts.contains { $0.1.label == l }
         }.map { l in "\(verdicts.filter { $0.1.label == l }.count) \(l)" }.joined(separator: ", ")
         var matrix = ""
         if let m = AttackDefenceMatrix(specs: specs, plan: plan, metrics: metrics) {

@@ -41,6 +41,7 @@ struct SpecReport {
         body += "\n## \(first?.title ?? name)\n\n`\(spec.file)`"
         if let t = first?.thesis { body += " — thesis: \(t)" }
         runTable()
+        if let table = SeedTable(runs: runs, metrics: metrics).markdown { body += table }
         if let table = DefenceTable(runs: runs, metrics: metrics).markdown { body += table }
         compute()
         figures()
@@ -218,7 +219,13 @@ struct SpecReport {
 
     /// The verdict on each expectation, with grouped bars for a per-pair comparison.
     mutating func expectations() {
-        if !spec.expectations.isEmpty { body += "\nExpectations:\n\n" }
+        if !spec.expectations.isEmpty {
+            let seeded = runs.contains { r in r.point.contains { $0.key == "seed" } }
+            body +=
+                seeded
+                ? "\nExpectations (over seeds: holds or fails only when the 95 % interval of the comparison is on one side of it, inconclusive otherwise):\n\n"
+                : "\nExpectations (one seed: no spread is known, so no verdict can say inconclusive; `seeds: 3` repeats the runs):\n\n"
+        }
         for (k, e) in spec.expectations.enumerated() {
             // A per-pair comparison between two specs is drawn as grouped bars (e.g. per target class).
             if let bars = Report.pairBars(e, runs: plan.runs, metrics: metrics) {

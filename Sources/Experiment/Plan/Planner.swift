@@ -59,7 +59,7 @@ public struct Planner {
         let spec = run.spec
         let r = RunContext(
             run: run, facts: RunFacts(spec), user: run.label.isEmpty ? run.file : "\(run.file) [\(run.label)]")
-        let dataset = try add(DatasetStage(spec.dataset, seed: spec.seed), r, inputs: [], at: "dataset")
+        let dataset = try add(DatasetStage(spec.dataset, seed: spec.sharedSeed), r, inputs: [], at: "dataset")
         let pretrain = try pretraining(r, dataset: dataset)
         let perturb = try perturbation(r, dataset: dataset)
         let poison = try poisoning(r, dataset: dataset, perturb: perturb)

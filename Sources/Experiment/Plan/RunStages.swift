@@ -31,7 +31,7 @@ extension Planner {
         let steps = t.totalSteps(count: data == "public" ? spec.dataset.publicCount : 50_000)
         let work = PretrainStage(
             architecture: ArchitectureParameters(r.facts.victim), train: t.resolved(steps: steps), data: data,
-            path: path ?? "default", seed: spec.seed)
+            path: path ?? "default", seed: spec.sharedSeed)
         return try add(work, r, inputs: [dataset], at: "defence.pretrain", checkpointEvery: t.checkpointEvery)
     }
 
@@ -40,7 +40,9 @@ extension Planner {
         let spec = r.spec
         guard spec.attack.poison == .cleanLabel else { return nil }
         let target = spec.attack.target
-        let seed = spec.seed
+        // Perturbations of the whole target class are shared by a spec's seeds; GAN interpolation perturbs
+        // only the images the poison stage picks, so it follows the run's own seed.
+        var seed = spec.sharedSeed
         let method: PerturbStage.Method
         var inputs = [dataset]
         switch spec.attack.perturbation {
@@ -53,6 +55,7 @@ extension Planner {
         case .ganInterpolation(let g):
             inputs += try ganInterpolation(r, g, dataset: dataset)
             method = .ganInterpolation(count: spec.poisonCount, tau: g.tau)
+            seed = spec.seed
         }
         return try add(
             PerturbStage(method: method, target: target, seed: seed), r, inputs: inputs, at: "attack.perturbation")
@@ -68,7 +71,7 @@ extension Planner {
         let adversarial = ref.isAdversarial ? adversarialTraining(r, ref.adversarial, units: p.epsilonUnits) : nil
         let work = ReferenceStage(
             architecture: ArchitectureParameters(spec.architecture(model)), train: t.resolved(steps: steps),
-            training: ref.training, data: ref.data, seed: spec.seed, adversarial: adversarial)
+            training: ref.training, data: ref.data, seed: spec.sharedSeed, adversarial: adversarial)
         return try add(
             work, r, inputs: [dataset], at: "attack.perturbation.reference", checkpointEvery: t.checkpointEvery)
     }
@@ -87,7 +90,7 @@ extension Planner {
         let target = spec.attack.target
         let classes = g.gan.classes == "all" ? Array(0..<classCount) : [target, (target + 1) % classCount]
         let gan = try add(
-            GANStage(gan: g.gan, classes: classes, seed: spec.seed), r, inputs: [dataset],
+            GANStage(gan: g.gan, classes: classes, seed: spec.sharedSeed), r, inputs: [dataset],
             at: "attack.perturbation.gan",
             checkpointEvery: max(1, g.gan.steps / 20))
         let encode = try add(

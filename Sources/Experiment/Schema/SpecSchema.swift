@@ -642,7 +642,17 @@ public enum SpecSchema {
             Field("title", .string, "What the experiment shows."),
             Field("thesis", .string, "The thesis section and figure it reproduces."),
             Field("extends", .path, "A spec this one builds on, merged key by key (relative to this file)."),
-            Field("seed", .integer(min: 0, max: nil), default: i(0), "Seed of every random choice."),
+            Field(
+                "seed", .integer(min: 0, max: nil), default: i(0),
+                "Seed of every random choice (with `seeds`, the first repetition's, and the shared stages')."),
+            Field(
+                "seeds", .either([.integer(min: 1, max: 100), .list(.integer(min: 0, max: nil), minCount: 1)]),
+                "Repetitions of every run: a count n (seeds seed, seed + 1, …, seed + n − 1) or a list of distinct seeds. A seed re-draws what a real repetition varies — the victim's initialisation, batch order and augmentation, which images are poisoned, the defences' random choices — while the reference model, the GAN, pre-training, the dataset split and perturbations of the whole target class stay one stage (drawn with the first seed) unless `reseed_upstream` is true. Results carry each metric's mean, SD and 95 % interval over the seeds, and `expect:` verdicts say holds, fails or inconclusive at that confidence. The first seed's runs are the same cached stages as the spec without `seeds`."
+            ),
+            Field(
+                "reseed_upstream", .bool, default: b(false),
+                "With `seeds`: also re-draw the shared stages (reference model, GAN, pre-training, dataset split, perturbations) per seed."
+            ),
             Field("dataset", .object(dataset), default: .object([:]), "Data."),
             Field("model", .object(model), default: .object([:]), "Victim network."),
             Field(

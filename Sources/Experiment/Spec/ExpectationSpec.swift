@@ -44,6 +44,10 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
         /// Neural Cleanse: the anomaly index of the attack's target class's reversed mask (flagged above 2).
         case targetAnomalyIndex = "target_anomaly_index"
 
+        /// Whether it is a ratio of two measurements, whose spread over seeds is skewed: its interval is a
+        /// bootstrap, not Student t.
+        public var isRatio: Bool { self == .detectionEnrichment || self == .triggerReliance }
+
         /// Whether it is a rate shown in percent.
         public var isRate: Bool {
             [.attackSuccessRate, .naturalAccuracy, .poisonsRemoved, .cleanRemoved, .asrAfterRejection].contains(self)

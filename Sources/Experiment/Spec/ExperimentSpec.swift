@@ -4,7 +4,16 @@ import Learning
 public struct ExperimentSpec: Codable, Sendable {
     public var title: String?
     public var thesis: String?
+    /// This run's seed: the spec's, or with `seeds` this repetition's.
     public var seed: Int
+    /// `seeds` as written: a count or a list.
+    public var seeds: Seeds?
+    public var reseedUpstream: Bool
+    /// The seed of the stages shared by a spec's repetitions (dataset split, reference model, GAN, pre-training,
+    /// perturbations of the whole target class): the first repetition's, or this run's with `reseed_upstream`.
+    public var sharedSeed: Int { sharedSeedOverride ?? seed }
+    /// Set when a run is made a repetition (not part of the spec's JSON).
+    var sharedSeedOverride: Int?
     public var dataset: DatasetSpec
     public var model: ModelSpec
     public var train: TrainSpec
@@ -18,8 +27,36 @@ public struct ExperimentSpec: Codable, Sendable {
     public var expect: [ExpectationSpec]?
 
     enum CodingKeys: String, CodingKey {
-        case title, thesis, seed, dataset, model, train, attack, defence, evaluate, detection, report, expect
+        case title, thesis, seed, seeds, dataset, model, train, attack, defence, evaluate, detection, report, expect
         case lossTracking = "loss_tracking"
+        case reseedUpstream = "reseed_upstream"
+    }
+
+    /// `seeds`: how many, or which.
+    public enum Seeds: Codable, Sendable, Hashable {
+        case count(Int)
+        case list([Int])
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) { self = .count(n) } else { self = .list(try c.decode([Int].self)) }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .count(let n): try c.encode(n)
+            case .list(let l): try c.encode(l)
+            }
+        }
+
+        /// The seeds of the repetitions, starting from `base` for a count.
+        public func seeds(base: Int) -> [Int] {
+            switch self {
+            case .count(let n): return Array(base..<(base + n))
+            case .list(let l): return l
+            }
+        }
     }
 
     /// Decodes a validated spec value.

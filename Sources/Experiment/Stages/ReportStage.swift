@@ -18,6 +18,8 @@ public struct ReportStage: StageKind {
     public struct Outputs: Codable, Sendable {
         public var spec: String
         public var runs: [RunResult]
+        /// With seeds: per point, each metric over the seeds.
+        public var aggregates: [SeedAggregate]?
     }
 
     /// One run's numbers.
@@ -138,8 +140,22 @@ public struct ReportStage: StageKind {
                     flags: m.flags.isEmpty ? nil : m.flags, privacy: privacy,
                     detection: detection, filter: filter, strip: strip, repair: repair, neuralCleanse: neuralCleanse))
         }
+        let aggregates = SeedAggregate.aggregate(results)
+        if let aggregates {
+            // Each run's row also carries its point's spread over the seeds.
+            var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines[0] += "," + SeedAggregate.columns.joined(separator: ",")
+            for (i, r) in results.enumerated() {
+                var p = r.point
+                p["seed"] = nil
+                if let a = aggregates.first(where: { $0.point == p }) {
+                    lines[i + 1] += "," + a.fields.joined(separator: ",")
+                }
+            }
+            csv = lines.joined(separator: "\n")
+        }
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
-        try context.write(Outputs(spec: file, runs: results), of: ReportStage.self, into: out)
+        try context.write(Outputs(spec: file, runs: results, aggregates: aggregates), of: ReportStage.self, into: out)
     }
 }
 

@@ -1,0 +1,123 @@
+import Experiment
+import XCTest
+
+/// `seeds`: repetitions that share the upstream stages, reuse the unseeded spec's cache for the first seed,
+/// and verdicts that know the spread.
+final class SeedTests: XCTestCase {
+    func plan(_ f: SpecFolder, _ file: String = "s.yaml") throws -> (Plan, [Expectation]) {
+        let specs = try f.load(file)
+        var planner = Planner(rates: .defaults)
+        return (try planner.plan(specs), specs.flatMap(\.expectations))
+    }
+
+    static let pgd = """
+        attack:
+          poison: clean_label
+          fraction: 0.1
+          perturbation: {kind: pgd, epsilon: 300, steps: 2, reference: {train: {steps: 5, batch_size: 10}}}
+        """
+
+    /// Seed 0 of `seeds: 3` is the unseeded spec's stages, key for key; the reference model, its perturbations
+    /// and the dataset are one stage for the three seeds; poisons, training and evaluation are per seed.
+    func testFirstSeedReusesTheUnseededCacheAndUpstreamIsShared() throws {
+        let f = SpecFolder()
+        f.write("one.yaml", Self.pgd + "\n")
+        f.write("s.yaml", Self.pgd + "\nseeds: 3\n")
+        let (one, _) = try plan(f, "one.yaml")
+        let (three, _) = try plan(f, "s.yaml")
+        XCTAssertEqual(three.runs.count, 3)
+        XCTAssertEqual(three.runs.map(\.label), ["seed=0", "seed=1", "seed=2"])
+        let oneKeys = Set(one.stages.filter { $0.kind != .report }.map(\.key))
+        let seed0 = Set(
+            three.stages.filter { $0.users.contains { $0.hasSuffix("[seed=0]") } && $0.kind != .report }.map(\.key))
+        XCTAssertEqual(seed0, oneKeys)
+        func count(_ k: Stage.Kind) -> Int { three.stages.filter { $0.kind == k }.count }
+        XCTAssertEqual(count(.dataset), 1)
+        XCTAssertEqual(count(.trainReference), 1)
+        XCTAssertEqual(count(.perturb), 1)
+        XCTAssertEqual(count(.poison), 3)
+        XCTAssertEqual(count(.train), 3)
+        XCTAssertEqual(count(.evaluate), 3)
+        // `reseed_upstream` draws the reference model per seed too.
+        f.write("r.yaml", Self.pgd + "\nseeds: [4, 7]\nreseed_upstream: true\n")
+        let (reseeded, _) = try plan(f, "r.yaml")
+        XCTAssertEqual(reseeded.stages.filter { $0.kind == .trainReference }.count, 2)
+        XCTAssertEqual(reseeded.runs.map { $0.value[path: "seed"]?.int }, [4, 7])
+    }
+
+    func testSeedsThatCannotWorkAreSpecErrors() {
+        let f = SpecFolder()
+        f.write("s.yaml", "attack: {poison: dirty_label, count: 10}\nseeds: [1, 2, 1]\n")
+        XCTAssertThrowsError(try f.load("s.yaml")) {
+            XCTAssert("\($0)".contains("'seeds' lists a seed twice"), "\($0)")
+        }
+        f.write("t.yaml", "attack: {poison: dirty_label, count: 10}\nseed: {sweep: [0, 1]}\nseeds: 2\n")
+        XCTAssertThrowsError(try f.load("t.yaml")) {
+            XCTAssert("\($0)".contains("sweep 'seed' or give 'seeds', not both"), "\($0)")
+        }
+        f.write("u.yaml", "attack: {poison: dirty_label, count: 10}\nseeds: 0\n")
+        XCTAssertThrowsError(try f.load("u.yaml"))
+    }
+
+    /// Verdicts on made-up ASRs per seed: paired comparisons on overlapping data are inconclusive, on
+    /// separated data they hold; a constant threshold inside the interval is inconclusive.
+    func testPairedVerdictsKnowTheSpread() throws {
+        let f = SpecFolder()
+        f.write(
+            "s.yaml",
+            """
+            attack: {poison: dirty_label, count: {sweep: [10, 20, 40]}}
+            seeds: 4
+            expect:
+              - finding: 20 poisons beat 10 (overlapping seeds)
+                where: [attack.count=20]
+                than_where: [attack.count=10]
+                is: ">"
+              - finding: 40 poisons beat 10 (separated)
+                where: [attack.count=40]
+                than_where: [attack.count=10]
+                is: ">"
+              - finding: 10 poisons stay under 5 % (they do not)
+                where: [attack.count=10]
+                is: "<"
+                value: 0.05
+              - finding: 10 poisons stay under 16 % (the interval straddles it)
+                where: [attack.count=10]
+                is: "<"
+                value: 0.16
+              - finding: grows with the count
+                is: increasing
+                along: attack.count
+            """)
+        let (plan, e) = try plan(f)
+        XCTAssertEqual(plan.runs.count, 12)
+        // Per seed 0…3: count 10 → 19.4, 14.0, 14.1, 24.7 % (the trigger-only spread of the thesis cpu runs);
+        // count 20 → 10 plus 1, −4, 3, 2 points (overlapping); count 40 → 10 plus 60, 62, 58, 61 points.
+        let base = [0.194, 0.140, 0.141, 0.247]
+        let extra: [Int: [Double]] = [10: [0, 0, 0, 0], 20: [0.01, -0.04, 0.03, 0.02], 40: [0.60, 0.62, 0.58, 0.61]]
+        let v = e.map { x in
+            x.evaluate(plan.runs) { r, _ in
+                let s = r.value[path: "seed"]?.int ?? 0
+                return base[s] + (extra[r.value[path: "attack.count"]?.int ?? 0]?[s] ?? 0)
+            }
+        }
+        XCTAssertEqual(v.map(\.label), ["inconclusive", "holds", "fails", "inconclusive", "inconclusive"], "\(v)")
+        // The paired differences 1, −4, 3, 2 points: mean 0.5, SD 3.11, t(0.975, 3) = 3.182 → ± 4.95 points.
+        XCTAssert(v[0].detail.contains("difference +0.5 % [−4.4 %, +5.4 %] (95 %, paired by seed)"), v[0].detail)
+        XCTAssert(v[0].detail.contains("seeds would decide it"), v[0].detail)
+        XCTAssert(v[1].detail.contains("over 4 seeds"), v[1].detail)
+        // 18.05 % ± 8.1 (SD 5.1): 16 % is inside the interval.
+        XCTAssert(v[3].detail.contains("18.1 % [9.9 %, 26.2 %] over 4 seeds vs 16.0 %"), v[3].detail)
+        XCTAssert(v[3].detail.contains("(95 %, against a constant)"), v[3].detail)
+    }
+
+    /// One seed: the verdict is the plain comparison's, as before seeds existed.
+    func testOneSeedVerdictIsThePlainComparison() throws {
+        let f = SpecFolder()
+        f.write(
+            "s.yaml",
+            "attack: {poison: dirty_label, count: 10}\nexpect:\n  - {finding: under 16 %, is: \"<\", value: 0.16}\n")
+        let (plan, e) = try plan(f)
+        XCTAssertEqual(e[0].evaluate(plan.runs) { _, _ in 0.173 }, .fails("17.3 % vs 16.0 %"))
+    }
+}
