@@ -110,12 +110,14 @@ public struct Report {
         let chosenSeries = fig?.series
         // Without an x key: the poison fraction when swept, else the first swept number (an ε or τ sweep)
         // that is not the target class (a category, not a quantity).
-        let numeric = first.point.filter { $0.key != (chosenSeries ?? "attack.target") && $0.value.double != nil }.map(
-            \.key)
+        // The seed is a repetition, never an axis or a line: its runs make one point's mean and band.
+        let numeric = first.point.filter {
+            $0.key != (chosenSeries ?? "attack.target") && $0.key != "seed" && $0.value.double != nil
+        }.map(\.key)
         guard let x = fig?.x ?? (numeric.contains("attack.fraction") ? "attack.fraction" : numeric.first),
             first.point.contains(where: { $0.key == x }), runs.count > 1
         else { return nil }
-        let others = first.point.map(\.key).filter { $0 != x }
+        let others = first.point.map(\.key).filter { $0 != x && $0 != "seed" }
         let seriesKeys = chosenSeries.map { [$0] } ?? (others.isEmpty ? ["attack.target"] : others)
         func pointValue(_ r: PlannedRun, _ k: String) -> Value? { r.point.first { $0.key == k }?.value }
         var groups: [(String, [PlannedRun])] = []
@@ -132,11 +134,20 @@ public struct Report {
             }
         }
         let series = groups.compactMap { label, rs -> LinePlot.Series? in
-            let pts = rs.compactMap { r -> (Double, Double)? in
-                guard let xv = pointValue(r, x)?.double, let yv = metrics.value(r, y) else { return nil }
-                return (xv, 100 * yv)
-            }.sorted { $0.0 < $1.0 }
-            return pts.isEmpty ? nil : LinePlot.Series(name: label, x: pts.map(\.0), y: pts.map(\.1))
+            // Each x's runs (its seeds): the mean, and the 95 % t interval as a band when there are several.
+            var byX: [Double: [Double]] = [:]
+            for r in rs {
+                guard let xv = pointValue(r, x)?.double, let yv = metrics.value(r, y) else { continue }
+                byX[xv, default: []].append(100 * yv)
+            }
+            let xs = byX.keys.sorted()
+            guard !xs.isEmpty else { return nil }
+            let summaries = xs.map { SeedSummary(byX[$0] ?? []) }
+            // Both figure metrics are rates: the band stops at 0 and 100 %.
+            let band =
+                summaries.contains { $0.count > 1 }
+                ? (summaries.map { max(0, $0.lower) }, summaries.map { min(100, $0.upper) }) : nil
+            return LinePlot.Series(name: label, x: xs, y: summaries.map(\.mean), band: band)
         }
         guard !series.isEmpty else { return nil }
         let title = first.spec.title ?? spec.file
