@@ -239,7 +239,7 @@ public struct SpecLoader {
             )
         }
         // A spec's own `profiles: {NAME: overlay}` block applies after the folder's profiles/NAME.yaml.
-        var own: Node?
+        var ownBlocks: [Node.Entry] = []
         var ownNames: [String] = []
         if case .mapping(let entries, let m) = node, let i = entries.firstIndex(where: { $0.key == "profiles" }) {
             guard case .mapping(let blocks, _) = entries[i].value,
@@ -253,10 +253,12 @@ public struct SpecLoader {
                     "'profiles' maps profile names to overlays, e.g. profiles: {cpu: {train: {epochs: 24}}}")
             }
             ownNames = blocks.map(\.key)
-            if let profile { own = blocks.first { $0.key == profile }?.value }
+            ownBlocks = blocks
             node = .mapping(entries.filter { $0.key != "profiles" }, m)
         }
-        if let profile {
+        // `--profile cpu+seeds` applies cpu, then seeds, each as a profile of its own.
+        for profile in (profile ?? "").split(separator: "+").map(String.init) where !profile.isEmpty {
+            let own = ownBlocks.first { $0.key == profile }?.value
             let p = (folder as NSString).appendingPathComponent("profiles/\(profile).yaml")
             if FileManager.default.fileExists(atPath: p) { node = merge(node, try composed(p, from: nil, chain: [])) }
             guard FileManager.default.fileExists(atPath: p) || own != nil else {

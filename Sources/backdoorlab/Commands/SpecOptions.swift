@@ -5,7 +5,10 @@ import Foundation
 /// Options shared by the commands that read specs.
 struct SpecOptions: ParsableArguments {
     @Argument(help: "A spec file or a folder of specs.") var path: String
-    @Option(help: "Overlay profiles/<name>.yaml of the spec folder (e.g. cpu, full).") var profile: String?
+    @Option(
+        help:
+            "Overlay profiles/<name>.yaml of the spec folder and the specs' own profiles blocks (e.g. cpu, full); a+b applies a, then b."
+    ) var profile: String?
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp("Override a value: key.path=value (repeatable; narrows a sweep).", valueName: "key=value"))
