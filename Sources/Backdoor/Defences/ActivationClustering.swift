@@ -12,6 +12,14 @@ public enum ActivationClustering {
         case silhouette
     }
 
+    /// How the activations are reduced before clustering.
+    public enum Reduction: String, Sendable, Codable, CaseIterable {
+        /// The first principal components (the paper's and ART's default).
+        case pca
+        /// FastICA's independent sources (the paper's alternative; ART's `FastICA`).
+        case ica
+    }
+
     /// What the analysis of one class found.
     public struct ClassResult: Sendable, Equatable {
         /// Cluster (0 or 1) of each row.
@@ -30,11 +38,15 @@ public enum ActivationClustering {
 
     /// Reduces `rows` activations of one class to `components` dimensions, splits them in two and judges.
     public static func analyse(
-        _ activations: [Float], rows: Int, dim: Int, components: Int = 10, analysis: Analysis = .relativeSize,
-        sizeThreshold: Double = 0.35, silhouetteThreshold: Double = 0.1, seed: UInt64 = 0
+        _ activations: [Float], rows: Int, dim: Int, components: Int = 10, reduction: Reduction = .pca,
+        analysis: Analysis = .relativeSize, sizeThreshold: Double = 0.35, silhouetteThreshold: Double = 0.1,
+        seed: UInt64 = 0
     ) -> ClassResult {
         let k = min(components, dim)
-        let projected = pca(activations, rows: rows, dim: dim, components: k)
+        let projected =
+            reduction == .pca
+            ? pca(activations, rows: rows, dim: dim, components: k)
+            : FastICA.sources(activations, rows: rows, dim: dim, components: k, seed: seed)
         let labels = twoMeans(projected, rows: rows, dim: k, seed: seed)
         let counts = [labels.filter { $0 == 0 }.count, labels.filter { $0 == 1 }.count]
         let sizes = counts.map { Double($0) / Double(max(rows, 1)) }

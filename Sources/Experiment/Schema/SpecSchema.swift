@@ -377,11 +377,15 @@ public enum SpecSchema {
                 ]),
             .init(
                 "activation_clustering",
-                "Activation clustering (Chen et al. 2018): each class's penultimate features under the victim trained on the poisoned set, reduced by PCA and split by 2-means; a cluster judged poisoned is removed and a fresh victim trains on the rest.",
+                "Activation clustering (Chen et al. 2018): each class's penultimate features under the victim trained on the poisoned set, reduced by PCA (or ICA) and split by 2-means; a cluster judged poisoned is removed and a fresh victim trains on the rest.",
                 [
                     Field(
                         "components", .integer(min: 1, max: 4096), default: i(10),
-                        "Dimensions kept by PCA (the paper: 10; it also allows ICA, not offered here)."),
+                        "Dimensions kept (the paper: 10)."),
+                    Field(
+                        "reduce", .choice(["pca", "ica"]),
+                        "How: pca (default; the principal components, as the paper and ART's default) or ica (FastICA's independent sources, parallel log-cosh with unit-variance whitening, as scikit-learn's FastICA that ART calls; the paper allows either)."
+                    ),
                     Field(
                         "analysis", .choice(["relative_size", "silhouette"]), default: s("relative_size"),
                         "relative_size: the smaller cluster is poison when it holds at most size_threshold of the class (the paper); silhouette: and its silhouette score exceeds silhouette_threshold (as ART's silhouette analysis)."

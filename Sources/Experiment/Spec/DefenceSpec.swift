@@ -114,12 +114,14 @@ public struct SpectralSettings: Codable, Sendable, Hashable {
 /// `defence: {kind: activation_clustering}`.
 public struct ClusteringSettings: Codable, Sendable, Hashable {
     public var components: Int
+    /// PCA when absent (absent rather than defaulted, so the keys of runs from before ICA are unchanged).
+    public var reduce: ActivationClustering.Reduction?
     public var analysis: ActivationClustering.Analysis
     public var sizeThreshold: Double
     public var silhouetteThreshold: Double
 
     enum CodingKeys: String, CodingKey {
-        case components, analysis
+        case components, analysis, reduce
         case sizeThreshold = "size_threshold"
         case silhouetteThreshold = "silhouette_threshold"
     }

@@ -82,7 +82,8 @@ public struct FilterStage: StageKind {
             case .activationClustering(let a):
                 picked =
                     ActivationClustering.analyse(
-                        x, rows: rows.count, dim: dim, components: a.components, analysis: a.analysis,
+                        x, rows: rows.count, dim: dim, components: a.components, reduction: a.reduce ?? .pca,
+                        analysis: a.analysis,
                         sizeThreshold: a.sizeThreshold, silhouetteThreshold: a.silhouetteThreshold, seed: UInt64(seed)
                     ).flagged
             default:
