@@ -93,14 +93,15 @@ extension RunTests {
         }
         XCTAssertEqual(isolated.count, 10)
         XCTAssertNotNil(results.runs[8].repair)
-        // The report: the defence table, the spectral filter's ROC curve and score histogram, STRIP's entropies,
-        // Neural Cleanse's reversed triggers.
+        // The report: the defence table, the spectral filter's ROC curve and score histogram, STRIP's entropies
+        // and ROC, Neural Cleanse's reversed triggers.
         let report = try CLITests.run([
             "report", dir + "/spec.yaml", "--cache", dir + "/cache", "--out", dir + "/report",
         ])
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
         for text in [
-            "| run | C-Acc | ASR | R-Acc | DER |", "-roc.svg)", "-scores.svg)", "STRIP entropies", "reversed.png",
+            "| run | C-Acc | ASR | R-Acc | DER |", "-roc.svg)", "-scores.svg)", "STRIP entropies", "![STRIP ROC](",
+            "reversed.png",
         ] {
             XCTAssert(md.contains(text), "\(text) missing from the report (exit \(report.code)): \(md.prefix(2000))")
         }

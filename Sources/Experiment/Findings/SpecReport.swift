@@ -169,6 +169,21 @@ struct SpecReport {
             let file = "\(name)-strip-\(s.shortKey.prefix(6))-entropies.svg"
             files[file] = Data(plot.utf8)
             body += "\nstrip \(s.shortKey.prefix(6)) (\(s.users.first ?? "")): ![STRIP entropies](\(file))\n"
+            // The detector's ROC: triggered inputs are the positives, a lower entropy the more suspicious.
+            let (clean, triggered) = (o.cleanEntropies ?? [], o.triggeredEntropies ?? [])
+            let scores = (clean + triggered).map { -$0 }
+            let positive = clean.map { _ in false } + triggered.map { _ in true }
+            guard !clean.isEmpty, !triggered.isEmpty, let auc = ROC.auroc(scores: scores, positive: positive) else {
+                continue
+            }
+            let curve = ROC.curve(scores: scores, positive: positive)
+            let roc = LinePlot(
+                title: String(format: "ROC of STRIP's entropies, triggered against clean (AUROC %.3f)", auc),
+                xLabel: "false-positive rate", yLabel: "true-positive rate",
+                series: [LinePlot.Series(name: "STRIP", x: curve.map(\.fpr), y: curve.map(\.tpr))]
+            ).svg
+            files["\(name)-strip-\(s.shortKey.prefix(6))-roc.svg"] = Data(roc.utf8)
+            body += "\n![STRIP ROC](\(name)-strip-\(s.shortKey.prefix(6))-roc.svg)\n"
         }
     }
 
