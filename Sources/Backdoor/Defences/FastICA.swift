@@ -50,12 +50,17 @@ public enum FastICA {
             w = next
             if change < tolerance { break }
         }
-        var out = [Double](repeating: 0, count: rows * k)
-        for i in 0..<rows {
-            for c in 0..<k {
+        return product(white, w, m: rows, inner: k, n: k, transposedB: true)
+    }
+
+    /// A·B (m × inner times inner × n), or A·Bᵀ with B given as n × inner; row-major.
+    static func product(_ a: [Double], _ b: [Double], m: Int, inner: Int, n: Int, transposedB: Bool) -> [Double] {
+        var out = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
                 var s = 0.0
-                for j in 0..<k { s += w[c * k + j] * white[i * k + j] }
-                out[i * k + c] = s
+                for l in 0..<inner { s += a[i * inner + l] * (transposedB ? b[j * inner + l] : b[l * n + j]) }
+                out[i * n + j] = s
             }
         }
         return out
@@ -92,29 +97,13 @@ public enum FastICA {
 
     /// (WWᵀ)^(−1/2)·W, through the eigen-decomposition of WWᵀ.
     static func decorrelate(_ w: [Double], k: Int) -> [Double] {
-        var m = [Double](repeating: 0, count: k * k)
-        for a in 0..<k {
-            for b in 0..<k {
-                var s = 0.0
-                for j in 0..<k { s += w[a * k + j] * w[b * k + j] }
-                m[a * k + b] = s
-            }
-        }
-        let (values, vectors) = SymmetricEigen.decompose(m, n: k)
+        let (values, vectors) = SymmetricEigen.decompose(product(w, w, m: k, inner: k, n: k, transposedB: true), n: k)
         // (WWᵀ)^(−1/2) = Σ v vᵀ / √λ.
         var inv = [Double](repeating: 0, count: k * k)
         for (l, v) in zip(values, vectors) where l > 1e-300 {
             let f = 1 / l.squareRoot()
             for a in 0..<k { for b in 0..<k { inv[a * k + b] += f * v[a] * v[b] } }
         }
-        var out = [Double](repeating: 0, count: k * k)
-        for a in 0..<k {
-            for b in 0..<k {
-                var s = 0.0
-                for j in 0..<k { s += inv[a * k + j] * w[j * k + b] }
-                out[a * k + b] = s
-            }
-        }
-        return out
+        return product(inv, w, m: k, inner: k, n: k, transposedB: false)
     }
 }
