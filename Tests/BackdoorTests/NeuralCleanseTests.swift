@@ -49,4 +49,36 @@ final class NeuralCleanseTests: XCTestCase {
         // The weights are untouched and stay trainable.
         XCTAssert(model.parameters.allSatisfy(\.trainable))
     }
+
+    /// The paper's schedule by hand: five successful windows in a row raise λ by 1.5, five failed ones lower
+    /// it by 1.5^1.5; a window of the other kind resets the count.
+    func testAdaptiveLambdaByHand() {
+        var l = NeuralCleanse.AdaptiveLambda(lambda: 0.001)
+        for _ in 0..<4 { l.update(success: 1) }
+        XCTAssertEqual(l.lambda, 0.001)
+        l.update(success: 0.995)
+        XCTAssertEqual(l.lambda, 0.0015, accuracy: 1e-15)
+        for _ in 0..<4 { l.update(success: 0.5) }
+        l.update(success: 1)  // resets the failures
+        for _ in 0..<4 { l.update(success: 0.5) }
+        XCTAssertEqual(l.lambda, 0.0015, accuracy: 1e-15)
+        l.update(success: 0.2)
+        XCTAssertEqual(l.lambda, 0.0015 / pow(1.5, 1.5), accuracy: 1e-15)
+    }
+
+    /// With the adaptive schedule, the trigger kept is one whose window reached 99 % success.
+    func testAdaptiveScheduleKeepsASuccessfulTrigger() {
+        let arch = Architecture(
+            kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
+        let model = arch.build()
+        model.initialize(RNG(seed: 7))
+        var r = RNG(seed: 8)
+        let clean = Dataset(
+            name: "t", height: 8, width: 8, channels: 1, images: (0..<(64 * 64)).map { _ in UInt8(r.below(256)) },
+            labels: (0..<64).map { $0 % 3 }, classNames: ["a", "b", "c"])
+        let settings = NeuralCleanse.Settings(
+            steps: 120, batchSize: 16, learningRate: 0.1, lambda: 0.001, schedule: .adaptive)
+        let t = NeuralCleanse.reverse(model, clean: clean, target: 1, settings: settings, seed: 1)
+        XCTAssertGreaterThanOrEqual(t.successRate, 0.99)
+    }
 }

@@ -14,14 +14,53 @@ public enum NeuralCleanse {
         public var steps: Int
         public var batchSize: Int
         public var learningRate: Double
-        /// Weight of the mask's ℓ1 norm against the classification loss.
+        /// Weight of the mask's ℓ1 norm against the classification loss (the adaptive schedule's start).
         public var lambda: Double
+        /// Fixed λ when absent.
+        public var schedule: LambdaSchedule?
 
-        public init(steps: Int = 300, batchSize: Int = 128, learningRate: Double = 0.1, lambda: Double = 0.001) {
+        public init(
+            steps: Int = 300, batchSize: Int = 128, learningRate: Double = 0.1, lambda: Double = 0.001,
+            schedule: LambdaSchedule? = nil
+        ) {
             self.steps = steps
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.lambda = lambda
+            self.schedule = schedule
+        }
+    }
+
+    /// How λ moves during the search.
+    public enum LambdaSchedule: String, Sendable, Codable, Hashable, CaseIterable {
+        case fixed
+        /// The paper's code: after each pass over the clean images (a window of steps), count the windows in a
+        /// row whose attack success is at least 99 % (or below it); after 5 such, λ ×1.5 (or ÷1.5^1.5). The
+        /// trigger kept is the smallest mask of a successful window.
+        case adaptive
+    }
+
+    /// The adaptive schedule's constants, as the paper's code.
+    static let successThreshold = 0.99, patience = 5, up = 1.5, down = pow(1.5, 1.5)
+
+    /// The adaptive λ: one window's success moves the counters, and λ after it.
+    struct AdaptiveLambda {
+        var lambda: Double
+        var upCount = 0, downCount = 0
+
+        mutating func update(success: Double) {
+            if success >= NeuralCleanse.successThreshold {
+                (upCount, downCount) = (upCount + 1, 0)
+            } else {
+                (upCount, downCount) = (0, downCount + 1)
+            }
+            if upCount >= NeuralCleanse.patience {
+                upCount = 0
+                lambda *= NeuralCleanse.up
+            } else if downCount >= NeuralCleanse.patience {
+                downCount = 0
+                lambda /= NeuralCleanse.down
+            }
         }
     }
 
@@ -74,6 +113,10 @@ public enum NeuralCleanse {
         let loss = CrossEntropyLoss()
         var success = 0.0
         func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+        var lambda = AdaptiveLambda(lambda: settings.lambda)
+        let window = max(1, clean.count / max(settings.batchSize, 1))
+        var windowSuccess = 0.0
+        var best: Trigger?
         for step in 1...max(settings.steps, 1) {
             let idx = (0..<min(settings.batchSize, clean.count)).map { _ in rng.below(clean.count) }
             loadBatch(clean, indices: idx[...], augmentation: .none, rng: &rng, into: images, labels: &labels)
@@ -93,7 +136,7 @@ public enum NeuralCleanse {
                     }.count) / Double(idx.count)
             guard let g = model.backward(loss.backward()) else { break }
             // Chain rule through the stamp: ∂x′/∂m = p − x, ∂x′/∂p = m; the ℓ1 term adds λ to ∂/∂m.
-            var ga = [Float](repeating: Float(settings.lambda), count: a.count)
+            var ga = [Float](repeating: Float(lambda.lambda), count: a.count)
             var gb = [Float](repeating: 0, count: b.count)
             for i in 0..<idx.count {
                 for s in 0..<(h * w) {
@@ -108,8 +151,18 @@ public enum NeuralCleanse {
             for k in 0..<b.count { gb[k] *= 255 * sigmoid(b[k]) * (1 - sigmoid(b[k])) }
             adamStep(&a, ga, &adam.ma, &adam.va, step: step, rate: Float(settings.learningRate))
             adamStep(&b, gb, &adam.mb, &adam.vb, step: step, rate: Float(settings.learningRate))
+            windowSuccess += success
+            if settings.schedule == .adaptive, step % window == 0 {
+                let mean = windowSuccess / Double(window)
+                windowSuccess = 0
+                if mean >= successThreshold {
+                    let t = Trigger(mask: a.map(sigmoid), pattern: b.map { 255 * sigmoid($0) }, successRate: mean)
+                    if best.map({ t.l1 < $0.l1 }) ?? true { best = t }
+                }
+                lambda.update(success: mean)
+            }
         }
-        return Trigger(mask: a.map(sigmoid), pattern: b.map { 255 * sigmoid($0) }, successRate: success)
+        return best ?? Trigger(mask: a.map(sigmoid), pattern: b.map { 255 * sigmoid($0) }, successRate: success)
     }
 
     static func adamStep(

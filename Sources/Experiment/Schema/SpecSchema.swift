@@ -455,7 +455,12 @@ public enum SpecSchema {
                     ),
                     Field(
                         "lambda", nonNegative, default: n(0.001),
-                        "Weight of the mask's ℓ1 norm against the classification loss."),
+                        "Weight of the mask's ℓ1 norm against the classification loss (the adaptive schedule's start; the paper: 0.001)."
+                    ),
+                    Field(
+                        "lambda_schedule", .choice(["fixed", "adaptive"]),
+                        "fixed (default): λ stays; adaptive: the paper's code — after each pass over the clean images, 5 passes in a row with at least 99 % attack success multiply λ by 1.5, 5 below divide it by 1.5^1.5, and the smallest mask of a successful pass is kept."
+                    ),
                     Field(
                         "threshold", positive, default: n(2),
                         "Anomaly index above which the smallest mask's class is flagged (the paper: 2)."),

@@ -165,6 +165,8 @@ public struct CleanseSettings: Codable, Sendable, Hashable {
     public var batchSize: Int
     public var learningRate: Double
     public var lambda: Double
+    /// Fixed when absent (absent rather than defaulted, so keys from before the schedule are unchanged).
+    public var lambdaSchedule: NeuralCleanse.LambdaSchedule?
     public var threshold: Double
     public var stampedFraction: Double
     /// The unlearning's fine-tuning.
@@ -176,10 +178,12 @@ public struct CleanseSettings: Codable, Sendable, Hashable {
         case batchSize = "reverse_batch_size"
         case learningRate = "reverse_learning_rate"
         case stampedFraction = "stamped_fraction"
+        case lambdaSchedule = "lambda_schedule"
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        lambdaSchedule = try c.decodeIfPresent(NeuralCleanse.LambdaSchedule.self, forKey: .lambdaSchedule)
         steps = try c.decode(Int.self, forKey: .steps)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         learningRate = try c.decode(Double.self, forKey: .learningRate)
@@ -195,6 +199,7 @@ public struct CleanseSettings: Codable, Sendable, Hashable {
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(learningRate, forKey: .learningRate)
         try c.encode(lambda, forKey: .lambda)
+        try c.encodeIfPresent(lambdaSchedule, forKey: .lambdaSchedule)
         try c.encode(threshold, forKey: .threshold)
         try c.encode(stampedFraction, forKey: .stampedFraction)
         try repair.encode(to: encoder)
@@ -202,7 +207,8 @@ public struct CleanseSettings: Codable, Sendable, Hashable {
 
     /// The reverse engineering's settings.
     public var reverse: NeuralCleanse.Settings {
-        NeuralCleanse.Settings(steps: steps, batchSize: batchSize, learningRate: learningRate, lambda: lambda)
+        NeuralCleanse.Settings(
+            steps: steps, batchSize: batchSize, learningRate: learningRate, lambda: lambda, schedule: lambdaSchedule)
     }
 }
 
