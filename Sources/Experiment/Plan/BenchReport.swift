@@ -94,6 +94,8 @@ public struct BenchReport: Codable, Sendable {
     /// The mean training GFLOP/s of the bench that measured each optional figure ("DP-SGD", "PGD", "GAN"),
     /// so that a later plain `bench` can tell when a kept figure predates a change in the machine's speed.
     public var measuredAtTrainingGflops: [String: Double]?
+    /// Share of the machine other processes used while this bench ran (nil where it could not be read).
+    public var othersLoad: Double?
 
     public init(threads: Int, cpu: String) {
         self.threads = threads
@@ -187,6 +189,9 @@ public struct BenchReport: Codable, Sendable {
 
     public var table: String {
         var s = "backdoorlab bench — \(cpu), \(threads) threads\n"
+        if let l = othersLoad {
+            s += String(format: "other processes used %.0f %% of the machine while it ran\n", 100 * l)
+        }
         s += String(
             format: "sgemm 1024³ peak: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sgemmPeak.oneThread,
             sgemmPeak.allThreads, threads)

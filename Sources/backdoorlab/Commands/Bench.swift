@@ -32,6 +32,11 @@ struct Bench: ParsableCommand {
             "Also measure WGAN-GP training and latent inversion (the examples' GAN: latent 64, 3×3 kernels, batch 256, 5 critic steps)."
     )
     var gan = false
+    @Flag(
+        help:
+            "Store the figures even when other processes kept more than 10 % of the machine busy while bench ran (they would make `plan` too optimistic)."
+    )
+    var storeUnderLoad = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
@@ -46,6 +51,7 @@ struct Bench: ParsableCommand {
         if let threads { Parallel.configure(threads: threads) }
         if timeToAccuracy { return try runTimeToAccuracy() }
         var report = BenchReport(threads: Parallel.threads, cpu: cpuName())
+        let loadBefore = MachineLoad.now()
         report.sgemmPeak = sgemmPeak()
         for (shape, batch) in [([32, 32, 3], 50), ([32, 32, 3], 128), ([28, 28, 1], 50), ([28, 28, 1], 128)] {
             report.training.append(trainingThroughput(shape: shape, batch: batch, units: 5))
@@ -56,8 +62,26 @@ struct Bench: ParsableCommand {
         if dp { report.privacy = dpThroughput() }
         if pgd { report.pgd = pgdThroughput() }
         if gan { report.gan = [ganThroughput(shape: [28, 28, 1]), ganThroughput(shape: [32, 32, 3])] }
+        if let before = loadBefore, let after = MachineLoad.now() {
+            report.othersLoad = before.othersShare(until: after)
+        }
         let kept = report.keep(from: BenchReport.stored())
-        try? report.store()
+        let underLoad = (report.othersLoad ?? 0) > MachineLoad.storeLimit
+        if !underLoad || storeUnderLoad { try? report.store() }
+        if underLoad {
+            // On stderr, so --json output stays one JSON document.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format:
+                            "warning: other processes kept %.0f %% of this machine's %d cores busy while bench ran; %@\n",
+                        100 * (report.othersLoad ?? 0), cores,
+                        storeUnderLoad
+                            ? "stored anyway (--store-under-load): `plan` will time stages from figures taken under load"
+                            : "these figures were NOT stored, and `plan` keeps its earlier rates. Run bench on an idle machine, or pass --store-under-load to store them anyway"
+                    ).utf8))
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
