@@ -63,6 +63,7 @@ extension RunTests {
         let base = """
             \(tinySpec(train: "steps: 6, batch_size: 10, learning_rate: 0.05"))
             defence: {sweep: [none, {kind: fine_tuning, clean_fraction: 0.1, epochs: 1, batch_size: 10}]}
+            seeds: 2
             """
         FileManager.default.createFile(atPath: folder + "/_base.yaml", contents: Data(base.utf8))
         let attacks = [
@@ -80,12 +81,14 @@ extension RunTests {
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
         XCTAssert(md.contains("## Attack × defence matrix"), md)
         XCTAssert(md.contains("| attack | none | fine_tuning |"), md)
-        // Each cell is filled: C-Acc / ASR / R-Acc / DER, the undefended DER 0.50 by definition.
+        // Each cell is filled, over two seeds: C-Acc / ASR ± half-width / R-Acc / DER, the undefended DER 0.50 by
+        // definition.
         XCTAssertNotNil(
             md.range(
                 of:
-                    #"\| blended \| [\d.]+ % / [\d.]+ % / [\d.]+ % / 0\.50 \| [\d.]+ % / [\d.]+ % / [\d.]+ % / [\d.]+ \|"#,
+                    #"\| blended \| [\d.]+ % / [\d.]+ % ± [\d.]+ / [\d.]+ % / 0\.50 \| [\d.]+ % / [\d.]+ % ± [\d.]+ / [\d.]+ % / [\d.]+ \|"#,
                 options: .regularExpression), md)
+        XCTAssert(md.contains("Over seeds: means, and the ASR's 95 % interval half-width in points."), md)
         for f in ["matrix-asr.svg", "matrix-der.svg"] {
             let svg = try String(contentsOfFile: dir + "/report/" + f, encoding: .utf8)
             XCTAssert(svg.contains(">blended<") && svg.contains(">badnets<") && !svg.contains("not run"), svg)

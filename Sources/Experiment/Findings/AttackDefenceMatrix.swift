@@ -18,8 +18,12 @@ struct AttackDefenceMatrix {
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
             let kinds = runs.map { $0.value[path: "defence.kind"]?.string ?? "none" }
-            guard runs.count > 1, Set(kinds).count == runs.count, kinds.contains("none"),
-                runs.allSatisfy({ r in r.point.allSatisfy { $0.key.hasPrefix("defence") } }),
+            // One run per defence kind and seed.
+            let cells = Set(
+                runs.map { "\($0.value[path: "defence.kind"]?.string ?? "none") \($0.value[path: "seed"]?.text ?? "")" }
+            )
+            guard runs.count > 1, cells.count == runs.count, kinds.contains("none"),
+                runs.allSatisfy({ r in r.point.allSatisfy { $0.key.hasPrefix("defence") || $0.key == "seed" } }),
                 spec.runs.first?.spec.attack.poison != AttackSpec.Poisoning.none
             else { continue }
             rows.append((Executor.resultsName(spec.file), runs))
@@ -31,16 +35,22 @@ struct AttackDefenceMatrix {
         self.metrics = metrics
     }
 
-    func run(_ row: Int, _ kind: String) -> PlannedRun? {
-        rows[row].runs.first { ($0.value[path: "defence.kind"]?.string ?? "none") == kind }
+    /// A cell's runs, one per seed.
+    func runs(_ row: Int, _ kind: String) -> [PlannedRun] {
+        rows[row].runs.filter { ($0.value[path: "defence.kind"]?.string ?? "none") == kind }
     }
 
-    /// ASR after the defence and DER for each cell, nil where not run.
+    /// A value over a cell's seeds: nil until every seed has it.
+    func summary(_ row: Int, _ kind: String, _ value: (DefenceTable, PlannedRun) -> Double?) -> SeedSummary? {
+        let table = DefenceTable(runs: rows[row].runs, metrics: metrics)
+        let rs = runs(row, kind)
+        let v = rs.compactMap { value(table, $0) }
+        return v.count == rs.count && !v.isEmpty ? SeedSummary(v) : nil
+    }
+
+    /// A value's mean over the seeds for each cell, nil where not run.
     func grid(_ value: (DefenceTable, PlannedRun) -> Double?) -> [[Double?]] {
-        rows.indices.map { i in
-            let table = DefenceTable(runs: rows[i].runs, metrics: metrics)
-            return columns.map { k in run(i, k).flatMap { value(table, $0) } }
-        }
+        rows.indices.map { i in columns.map { k in summary(i, k, value)?.mean } }
     }
 
     /// The section's markdown and its two figures.
@@ -58,22 +68,28 @@ struct AttackDefenceMatrix {
             "\n## Attack × defence matrix\n\n![ASR after the defence](matrix-asr.svg)\n\n![DER](matrix-der.svg)\n\n"
         md +=
             "| attack | " + columns.joined(separator: " | ") + " |\n|---|" + columns.map { _ in "---|" }.joined() + "\n"
+        var seeded = false
         for i in rows.indices {
-            let table = DefenceTable(runs: rows[i].runs, metrics: metrics)
             let cells = columns.map { k -> String in
-                guard let r = run(i, k) else { return "not planned" }
-                let after = table.after(r)
-                guard after.accuracy != nil else { return "not run" }
+                guard !runs(i, k).isEmpty else { return "not planned" }
+                guard let acc = summary(i, k, { t, r in t.after(r).accuracy }) else { return "not run" }
+                let asr = summary(i, k) { t, r in t.after(r).asr }
+                var asrText = asr.map { pct($0.mean) } ?? "—"
+                if let a = asr, a.count > 1 {
+                    seeded = true
+                    asrText += String(format: " ± %.1f", 100 * a.halfWidth)
+                }
                 return [
-                    after.accuracy.map(pct) ?? "—", after.asr.map(pct) ?? "—",
-                    metrics.attack(r)?.robustAccuracy.map(pct) ?? "—",
-                    table.der(r).map { String(format: "%.2f", $0) } ?? "—",
+                    pct(acc.mean), asrText,
+                    summary(i, k) { _, r in metrics.attack(r)?.robustAccuracy }.map { pct($0.mean) } ?? "—",
+                    summary(i, k) { t, r in t.der(r) }.map { String(format: "%.2f", $0.mean) } ?? "—",
                 ].joined(separator: " / ")
             }
             md += "| \(rows[i].name) | " + cells.joined(separator: " | ") + " |\n"
         }
         md +=
-            "\n(Each cell: C-Acc / ASR / R-Acc / DER after the defence, as in the specs' defence tables below. R-Acc is the victim's before any rejection.)\n"
+            "\n(Each cell: C-Acc / ASR / R-Acc / DER after the defence, as in the specs' defence tables below. R-Acc is the victim's before any rejection."
+            + (seeded ? " Over seeds: means, and the ASR's 95 % interval half-width in points." : "") + ")\n"
         return (md, ["matrix-asr.svg": Data(asrMap.svg.utf8), "matrix-der.svg": Data(derMap.svg.utf8)])
     }
 }
