@@ -27,9 +27,8 @@ final class NeuralCleanseTests: XCTestCase {
         XCTAssertEqual([x[0], x[1]], [10, 110])
     }
 
-    /// On a small random network: without the ℓ1 term the optimised trigger turns the images into the
-    /// class; a heavy ℓ1 term buys a smaller mask. Seeded: the same trigger twice.
-    func testReverseEngineeringFindsATriggerAndTheL1TermShrinksIt() {
+    /// A small random ResNet on 8×8 images and 64 random images of its three classes.
+    func smallNetwork() -> (Model, Dataset) {
         let arch = Architecture(
             kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
         let model = arch.build()
@@ -38,6 +37,13 @@ final class NeuralCleanseTests: XCTestCase {
         let clean = Dataset(
             name: "t", height: 8, width: 8, channels: 1, images: (0..<(64 * 64)).map { _ in UInt8(r.below(256)) },
             labels: (0..<64).map { $0 % 3 }, classNames: ["a", "b", "c"])
+        return (model, clean)
+    }
+
+    /// On a small random network: without the ℓ1 term the optimised trigger turns the images into the
+    /// class; a heavy ℓ1 term buys a smaller mask. Seeded: the same trigger twice.
+    func testReverseEngineeringFindsATriggerAndTheL1TermShrinksIt() {
+        let (model, clean) = smallNetwork()
         let free = NeuralCleanse.Settings(steps: 60, batchSize: 16, learningRate: 0.1, lambda: 0)
         let t = NeuralCleanse.reverse(model, clean: clean, target: 1, settings: free, seed: 1)
         XCTAssertGreaterThanOrEqual(t.successRate, 0.9)
@@ -68,14 +74,7 @@ final class NeuralCleanseTests: XCTestCase {
 
     /// With the adaptive schedule, the trigger kept is one whose window reached 99 % success.
     func testAdaptiveScheduleKeepsASuccessfulTrigger() {
-        let arch = Architecture(
-            kind: .resnet, inputShape: [8, 8, 1], classes: 3, stem: 4, widths: [4, 8], unitsPerGroup: 1)
-        let model = arch.build()
-        model.initialize(RNG(seed: 7))
-        var r = RNG(seed: 8)
-        let clean = Dataset(
-            name: "t", height: 8, width: 8, channels: 1, images: (0..<(64 * 64)).map { _ in UInt8(r.below(256)) },
-            labels: (0..<64).map { $0 % 3 }, classNames: ["a", "b", "c"])
+        let (model, clean) = smallNetwork()
         let settings = NeuralCleanse.Settings(
             steps: 120, batchSize: 16, learningRate: 0.1, lambda: 0.001, schedule: .adaptive)
         let t = NeuralCleanse.reverse(model, clean: clean, target: 1, settings: settings, seed: 1)

@@ -386,7 +386,8 @@ final class StageKeySnapshotTests: XCTestCase {
         for (folder, profile) in [
             ("experiments/examples", nil), ("experiments/examples/clean_label", nil), ("experiments/examples/gan", nil),
             ("experiments/thesis", "cpu"), ("experiments/thesis", "full"), ("experiments/defences", nil),
-            ("experiments/defences", "quick"),
+            ("experiments/defences", "quick"), ("experiments/matrix", nil), ("experiments/matrix", "quick"),
+            ("experiments/thesis", "cpu+seeds"),
         ] as [(String, String?)] {
             var loader = SpecLoader(environment: [:], profile: profile, displayRoot: root.path)
             loader.allowUnsetEnvironment = true

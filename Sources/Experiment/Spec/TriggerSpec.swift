@@ -24,21 +24,10 @@ public struct TriggerSpec: Codable, Sendable, Hashable {
     /// The corners stamped (`all` expanded).
     public var corners: [Trigger.Corner]
     public var amplitude: Double
-    /// Blend: the pattern's weight α.
-    public var alpha: Double?
-    /// Sinusoid: Δ and f.
-    public var delta: Double?
-    public var frequency: Double?
-    /// Warp: the control grid's side k, the strength s, and the noise-mode images per poison.
-    public var grid: Int?
-    public var strength: Double?
-    public var noise: Double?
-    /// Blend noise and warp grid: the seed that draws them.
-    public var seed: Int?
+    /// The blend, sinusoid and warp patterns' settings, as written (absent: the papers' defaults).
+    public var settings: PatternSettings
 
-    enum CodingKeys: String, CodingKey {
-        case pattern, file, size, corners, amplitude, alpha, delta, frequency, grid, strength, noise, seed
-    }
+    enum CodingKeys: String, CodingKey { case pattern, file, size, corners, amplitude }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,13 +40,17 @@ public struct TriggerSpec: Codable, Sendable, Hashable {
         } else {
             corners = try c.decode([Trigger.Corner].self, forKey: .corners)
         }
-        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
-        delta = try c.decodeIfPresent(Double.self, forKey: .delta)
-        frequency = try c.decodeIfPresent(Double.self, forKey: .frequency)
-        grid = try c.decodeIfPresent(Int.self, forKey: .grid)
-        strength = try c.decodeIfPresent(Double.self, forKey: .strength)
-        noise = try c.decodeIfPresent(Double.self, forKey: .noise)
-        seed = try c.decodeIfPresent(Int.self, forKey: .seed)
+        settings = try PatternSettings(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pattern, forKey: .pattern)
+        try c.encodeIfPresent(file, forKey: .file)
+        try c.encode(size, forKey: .size)
+        try c.encode(corners, forKey: .corners)
+        try c.encode(amplitude, forKey: .amplitude)
+        try settings.encode(to: encoder)
     }
 
     /// The settings each pattern reads besides `pattern` (the others must be left out).
@@ -66,4 +59,19 @@ public struct TriggerSpec: Codable, Sendable, Hashable {
         .image: ["file", "size", "corners", "amplitude"], .blend: ["file", "alpha", "seed"],
         .sinusoid: ["delta", "frequency"], .warp: ["grid", "strength", "noise", "seed"],
     ]
+}
+
+/// The settings of the blend, sinusoid and warp patterns, side by side with the trigger's own keys.
+public struct PatternSettings: Codable, Sendable, Hashable {
+    /// Blend: the pattern's weight α.
+    public var alpha: Double?
+    /// Sinusoid: Δ and f.
+    public var delta: Double?
+    public var frequency: Double?
+    /// Warp: the control grid's side k, the strength s, and the noise-mode images per poison.
+    public var grid: Int?
+    public var strength: Double?
+    public var noise: Double?
+    /// Blend noise and warp grid: the seed that draws them.
+    public var seed: Int?
 }

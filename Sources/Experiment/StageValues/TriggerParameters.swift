@@ -15,18 +15,43 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
     public var amplitude: Double
     /// An image pattern's signs (−1 black, 0 untouched, 1 white), row by row.
     public var mask: [Int]?
-    /// Blend: α, and the picture's grey pixels (row by row, square) when a file gives the pattern.
-    public var alpha: Double?
+    /// Blend: the picture's grey pixels (row by row, square) when a file gives the pattern.
     public var picture: [Int]?
-    /// Sinusoid: Δ and f.
-    public var delta: Double?
-    public var frequency: Double?
-    /// Warp: k, s and the noise-mode images per poison.
-    public var grid: Int?
-    public var strength: Double?
-    public var noise: Double?
-    /// Blend noise and the warp grid are drawn from this seed.
-    public var seed: Int?
+    /// The pattern's own settings with their defaults filled (only this pattern's).
+    public var settings: PatternSettings
+
+    enum CodingKeys: String, CodingKey { case pattern, file, size, corners, amplitude, mask, picture }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pattern = try c.decode(TriggerSpec.Pattern.self, forKey: .pattern)
+        file = try c.decode(String.self, forKey: .file)
+        size = try c.decode(Int.self, forKey: .size)
+        corners = try c.decode([String].self, forKey: .corners)
+        amplitude = try c.decode(Double.self, forKey: .amplitude)
+        mask = try c.decodeIfPresent([Int].self, forKey: .mask)
+        picture = try c.decodeIfPresent([Int].self, forKey: .picture)
+        settings = try PatternSettings(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pattern, forKey: .pattern)
+        try c.encode(file, forKey: .file)
+        try c.encode(size, forKey: .size)
+        try c.encode(corners, forKey: .corners)
+        try c.encode(amplitude, forKey: .amplitude)
+        try c.encodeIfPresent(mask, forKey: .mask)
+        try c.encodeIfPresent(picture, forKey: .picture)
+        try settings.encode(to: encoder)
+    }
+
+    // Shorthands for the settings.
+    public var alpha: Double? {
+        get { settings.alpha }
+        set { settings.alpha = newValue }
+    }
+    public var noise: Double? { settings.noise }
 
     /// The defaults of the papers: Blended α 0.2; SIG Δ 20, f 6; WaNet k 4, s 0.5, noise ×2.
     public static let defaultAlpha = 0.2
@@ -43,6 +68,8 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
         size = t.size
         corners = t.corners.map(\.rawValue).sorted()
         amplitude = t.amplitude
+        settings = PatternSettings()
+        let given = t.settings
         switch t.pattern {
         case .checkerboard, .x: break
         case .image:
@@ -51,20 +78,20 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
             mask = ((try? TriggerImage.signs(path: file, size: t.size)) ?? []).map { Int($0) }
             self.file = (file as NSString).lastPathComponent
         case .blend:
-            alpha = t.alpha ?? Self.defaultAlpha
-            seed = t.seed ?? 0
+            settings.alpha = given.alpha ?? Self.defaultAlpha
+            settings.seed = given.seed ?? 0
             if let file {
                 picture = ((try? TriggerImage.grey(path: file)) ?? []).map { Int($0) }
                 self.file = (file as NSString).lastPathComponent
             }
         case .sinusoid:
-            delta = t.delta ?? Self.defaultDelta
-            frequency = t.frequency ?? Self.defaultFrequency
+            settings.delta = given.delta ?? Self.defaultDelta
+            settings.frequency = given.frequency ?? Self.defaultFrequency
         case .warp:
-            grid = t.grid ?? Self.defaultGrid
-            strength = t.strength ?? Self.defaultStrength
-            noise = t.noise ?? Self.defaultNoise
-            seed = t.seed ?? 0
+            settings.grid = given.grid ?? Self.defaultGrid
+            settings.strength = given.strength ?? Self.defaultStrength
+            settings.noise = given.noise ?? Self.defaultNoise
+            settings.seed = given.seed ?? 0
         }
     }
 
@@ -84,12 +111,13 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
                 guard side > 0, side * side == picture.count else { throw unreadable }
                 source = .picture(grey: picture.map { UInt8(clamping: $0) }, side: side)
             } else {
-                source = .noise(seed: UInt64(seed ?? 0))
+                source = .noise(seed: UInt64(settings.seed ?? 0))
             }
-            return BlendTrigger(source: source, alpha: Float(alpha ?? Self.defaultAlpha))
+            return BlendTrigger(source: source, alpha: Float(settings.alpha ?? Self.defaultAlpha))
         case .sinusoid:
             return SinusoidalSignal(
-                delta: Float(delta ?? Self.defaultDelta), frequency: Float(frequency ?? Self.defaultFrequency))
+                delta: Float(settings.delta ?? Self.defaultDelta),
+                frequency: Float(settings.frequency ?? Self.defaultFrequency))
         case .warp:
             return warpTrigger()
         }
@@ -98,8 +126,8 @@ public struct TriggerParameters: Codable, Sendable, Hashable {
     /// WaNet's warp (whatever the pattern says; the poison stage asks for it only with `warp`).
     public func warpTrigger() -> WarpTrigger {
         WarpTrigger.random(
-            gridSize: grid ?? Self.defaultGrid, strength: Float(strength ?? Self.defaultStrength),
-            seed: UInt64(seed ?? 0))
+            gridSize: settings.grid ?? Self.defaultGrid, strength: Float(settings.strength ?? Self.defaultStrength),
+            seed: UInt64(settings.seed ?? 0))
     }
 
     var unreadable: StageFailure {
