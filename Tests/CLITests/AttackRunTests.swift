@@ -74,13 +74,32 @@ extension RunTests {
             FileManager.default.createFile(
                 atPath: "\(folder)/\(name).yaml", contents: Data("extends: _base.yaml\nattack: \(attack)\n".utf8))
         }
+        // DP-SGD's transfer set-up against both attacks, verbatim: the matrix's "dp_sgd (transfer)" column.
+        let dp = """
+            dataset: {name: fashion_mnist, path: \(dir)/data, subset: 200, public_fraction: 0.5}
+            model: {units_per_group: 1, widths: [4, 4, 4], stem: 4}
+            train: {steps: 4, learning_rate: 0.05}
+            attack: {sweep: [\(attacks["badnets"] ?? ""), \(attacks["blended"] ?? "")]}
+            defence:
+              kind: {sweep: [sgd_baseline, dp_sgd]}
+              lot_size: 20
+              microbatches: 2
+              noise_multiplier: 1
+              pretrain: {dataset: public, train: {steps: 3, batch_size: 10, learning_rate: 0.05}}
+            """
+        FileManager.default.createFile(atPath: folder + "/dp_sgd.yaml", contents: Data(dp.utf8))
         let r = try CLITests.run(["run", folder, "--cache", dir + "/cache", "--results", dir + "/results"])
         XCTAssertEqual(r.code, 0, r.out + r.err)
         let rep = try CLITests.run(["report", folder, "--cache", dir + "/cache", "--out", dir + "/report"])
         XCTAssertEqual(rep.code, 0, rep.out + rep.err)
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
         XCTAssert(md.contains("## Attack × defence matrix"), md)
-        XCTAssert(md.contains("| attack | none | fine_tuning |"), md)
+        XCTAssert(md.contains("| attack | none | fine_tuning | dp_sgd (transfer) |"), md)
+        // The transfer column: one seed, its DER against the SGD baseline with the same attack.
+        XCTAssertNotNil(
+            md.range(
+                of: #"\| badnets \|.*\| [\d.]+ % / [\d.]+ % / [\d.]+ % / [\d.]+ \|\n"#, options: .regularExpression), md
+        )
         // Each cell is filled, over two seeds: C-Acc / ASR ± half-width / R-Acc / DER, the undefended DER 0.50 by
         // definition.
         XCTAssertNotNil(
