@@ -101,7 +101,8 @@ public struct ReportStage: StageKind {
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
         let mine = context.plan.runs.filter { $0.file == file }
-        var csv = ((mine.first?.point.map(\.key) ?? []) + ReportStage.columns).joined(separator: ",") + "\n"
+        var header = (mine.first?.point.map(\.key) ?? []) + ReportStage.columns
+        var rows: [[String]] = []
         var results: [RunResult] = []
         func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
         for r in mine {
@@ -116,7 +117,7 @@ public struct ReportStage: StageKind {
                 f(m.attackSuccessRateExcludingClassified), eps, delta, r.train, r.evaluate, f(m.cleanTargetRate),
                 csvField(m.flags.joined(separator: "; ")),
             ]
-            csv += (r.point.map { csvField($0.value.text) } + fields).joined(separator: ",") + "\n"
+            rows.append(r.point.map { csvField($0.value.text) } + fields)
             let perClass = (try? context.work(r.evaluate, as: EvaluateStage.self))?.perClass ?? true
             var detection = r.detect.flatMap { try? context.outputs($0, of: DetectStage.self) }
             detection?.lowest = nil
@@ -143,17 +144,14 @@ public struct ReportStage: StageKind {
         let aggregates = SeedAggregate.aggregate(results)
         if let aggregates {
             // Each run's row also carries its point's spread over the seeds.
-            var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            lines[0] += "," + SeedAggregate.columns.joined(separator: ",")
+            header += SeedAggregate.columns
             for (i, r) in results.enumerated() {
                 var p = r.point
                 p["seed"] = nil
-                if let a = aggregates.first(where: { $0.point == p }) {
-                    lines[i + 1] += "," + a.fields.joined(separator: ",")
-                }
+                rows[i] += aggregates.first { $0.point == p }?.fields ?? []
             }
-            csv = lines.joined(separator: "\n")
         }
+        let csv = ([header] + rows).map { $0.joined(separator: ",") + "\n" }.joined()
         try csv.write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
         try context.write(Outputs(spec: file, runs: results, aggregates: aggregates), of: ReportStage.self, into: out)
     }
