@@ -106,10 +106,11 @@ public enum Poisoning {
         px.reserveCapacity(chosen.count * d.imageSize)
         for i in chosen { px.append(contentsOf: d.image(i)) }
         let (h, w, c) = (d.height, d.width, d.channels)
+        let fixed = warp.field(height: h, width: w)
         px.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
             for j in chosen.indices {
-                let field = warp.noisyField(height: h, width: w, rng: &r)
+                let field = WarpTrigger.noisy(fixed, height: h, rng: &r)
                 WarpTrigger.warp(base + j * h * w * c, field: field, height: h, width: w, channels: c)
             }
         }

@@ -47,9 +47,10 @@ public struct WarpTrigger: ImageTrigger, Hashable {
         return out
     }
 
-    /// The field of the noise mode: `field` plus uniform noise in [−1, 1] ÷ height, clamped.
-    public func noisyField(height h: Int, width w: Int, rng: inout RNG) -> [Float] {
-        field(height: h, width: w).map { min(1, max(-1, $0 + (rng.uniform() * 2 - 1) / Float(h))) }
+    /// The noise mode's field: `field` (this trigger's, for `height`) plus uniform noise in [−1, 1] ÷ height,
+    /// clamped. The field is passed in so a batch of noise images computes its upsampling once.
+    public static func noisy(_ field: [Float], height h: Int, rng: inout RNG) -> [Float] {
+        field.map { min(1, max(-1, $0 + (rng.uniform() * 2 - 1) / Float(h))) }
     }
 
     public func apply(to images: UnsafeMutablePointer<UInt8>, count: Int, height h: Int, width w: Int, channels c: Int)
