@@ -1,1 +1,28 @@
 #include <cblas.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+/// The x86 vector extensions the CPU has and the OS saves (XCR0): what decides which OpenBLAS kernels can run.
+/// Bits: 1 AVX2 with FMA, 2 AVX-512 F/CD/BW/DQ/VL, 4 AVX-512 BF16.
+static inline int backdoorlab_x86_vector_features(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!osxsave || !avx) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x6) != 0x6) return 0;  // the OS saves neither the SSE nor the AVX registers
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    int features = 0;
+    if (((b >> 5) & 1) && fma) features |= 1;
+    const unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
+    if ((b & avx512) == avx512 && (lo & 0xE0) == 0xE0) {
+        features |= 2;
+        if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1)) features |= 4;
+    }
+    return features;
+}
+#else
+static inline int backdoorlab_x86_vector_features(void) { return 0; }
+#endif

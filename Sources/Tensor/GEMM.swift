@@ -10,6 +10,7 @@ public func gemm(
     _ c: UnsafeMutablePointer<Float>,
     alpha: Float = 1, beta: Float = 0
 ) {
+    BLASCore.ensureSelected()
     let lda = transA ? m : k
     let ldb = transB ? k : n
     cblas_sgemm(

@@ -15,6 +15,7 @@ public enum Parallel {
     }
 
     static func defaultThreads() -> Int {
+        BLASCore.ensureSelected()
         openblas_set_num_threads(1)
         if let s = getenvString("BACKDOORLAB_THREADS"), let n = Int(s), n > 0 { return n }
         return max(1, sysconf_nprocs())

@@ -50,7 +50,14 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let threads { Parallel.configure(threads: threads) }
         if timeToAccuracy { return try runTimeToAccuracy() }
-        var report = BenchReport(threads: Parallel.threads, cpu: cpuName())
+        // The kernel set is part of the machine's identity: figures taken with other kernels are not kept.
+        var report = BenchReport(threads: Parallel.threads, cpu: "\(cpuName()), OpenBLAS \(BLASCore.name) kernels")
+        if let theirs = BLASCore.replaced {
+            FileHandle.standardError.write(
+                Data(
+                    "OpenBLAS picked its \(theirs) kernels for this CPU; its vector flags allow \(BLASCore.name), used instead\n"
+                        .utf8))
+        }
         let loadBefore = MachineLoad.now()
         report.sgemmPeak = sgemmPeak()
         for (shape, batch) in [([32, 32, 3], 50), ([32, 32, 3], 128), ([28, 28, 1], 50), ([28, 28, 1], 128)] {
