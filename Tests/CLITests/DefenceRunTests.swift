@@ -105,5 +105,20 @@ extension RunTests {
         ] {
             XCTAssert(md.contains(text), "\(text) missing from the report (exit \(report.code)): \(md.prefix(2000))")
         }
+        // ABL's row counts the isolated images as its removals, against the known poisons.
+        let poisonKey = try XCTUnwrap(try stageKeys("poison", in: dir + "/cache").first)
+        guard case .int64(let poisons) = try NPY.read("\(dir)/cache/\(poisonKey)/indices.npy").values else {
+            return XCTFail("int64 indices expected")
+        }
+        let hits = Set(isolated).intersection(Set(poisons)).count
+        let ablRow = try XCTUnwrap(
+            md.split(separator: "\n").first {
+                $0.hasPrefix("| defence.kind=abl |") && $0.split(separator: "|").count == 8
+            }, md)
+        let cells = ablRow.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(cells[5], String(format: "%.1f %%", 100 * Double(hits) / Double(poisons.count)), String(ablRow))
+        XCTAssertEqual(
+            cells[6], String(format: "%.1f %%", 100 * Double(isolated.count - hits) / Double(200 - poisons.count)),
+            String(ablRow))
     }
 }

@@ -25,7 +25,7 @@ struct DefenceTable {
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return out
-            + "\n(After the defence: a cleansing defence's retrained victim; STRIP's accepted inputs — C-Acc the clean test inputs accepted and classified right, ASR the triggered ones accepted and classified as the target. DER = [max(0, ΔASR) − max(0, ΔC-Acc) + 1] / 2 against the run without a defence.)\n"
+            + "\n(After the defence: a cleansing defence's retrained victim; STRIP's accepted inputs — C-Acc the clean test inputs accepted and classified right, ASR the triggered ones accepted and classified as the target; for ABL, the removed are the images its victim isolated for unlearning. DER = [max(0, ΔASR) − max(0, ΔC-Acc) + 1] / 2 against the run without a defence.)\n"
     }
 
     func pct(_ v: Double?) -> String { v.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }

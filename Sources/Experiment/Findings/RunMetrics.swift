@@ -39,8 +39,9 @@ public final class RunMetrics {
         case .detectionEnrichment: return record(r.detect, of: DetectStage.self)?.ratioToChance
         case .triggerReliance: return lossTracking(r).flatMap(LossTracking.triggerReliance)
         case .poisonLossWithoutTrigger: return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
-        case .poisonsRemoved: return record(r.defence, of: FilterStage.self)?.truePositiveRate
-        case .cleanRemoved: return record(r.defence, of: FilterStage.self)?.falsePositiveRate
+        case .poisonsRemoved:
+            return record(r.defence, of: FilterStage.self)?.truePositiveRate ?? isolation(r)?.poisons
+        case .cleanRemoved: return record(r.defence, of: FilterStage.self)?.falsePositiveRate ?? isolation(r)?.clean
         case .defenceAUROC:
             return record(r.defence, of: FilterStage.self)?.auroc ?? record(r.defence, of: STRIPStage.self)?.auroc
         case .asrAfterRejection: return record(r.defence, of: STRIPStage.self)?.attackSuccessRateAfter
@@ -51,6 +52,20 @@ public final class RunMetrics {
             // Only a mask below the median is a backdoor's: an outlier above it counts as 0.
             return nc.l1[target] < NeuralCleanse.median(nc.l1) ? nc.anomalyIndex[target] : 0
         }
+    }
+
+    /// ABL's isolation as a detector: the shares of the poisons and of the clean images among the images its
+    /// victim isolated for unlearning. Nil for other defences, and while a stage is missing. (A victim that
+    /// isolates too early isolates no poison, and the unlearning then damages it without touching the backdoor.)
+    func isolation(_ r: PlannedRun) -> (poisons: Double, clean: Double)? {
+        // The unlearning (repair) stage's inputs are [dataset, poison, victim]; only ABL's victim isolates.
+        guard let repair = r.defence, let poisonKey = r.poison, let victim = cache.manifest(repair)?.inputs.last,
+            cache.contains(victim), cache.contains(poisonKey),
+            let isolated = try? Artifacts.readIndices(cache.directory(victim) + "/isolated.npy"),
+            let poisons = try? Artifacts.readIndices(cache.directory(poisonKey) + "/indices.npy"),
+            let total = record(victim, of: TrainStage.self)?.trainImages
+        else { return nil }
+        return AntiBackdoorLearning.isolationRates(isolated: isolated, poisons: poisons, total: total)
     }
 
     /// The victim's loss-tracking records, when it kept them.

@@ -67,8 +67,11 @@ extension SpecLoader {
         case .naturalAccuracy: return nil
         case .poisonsRemoved, .cleanRemoved:
             return (
-                "a cleansing defence (defence.kind: spectral_signatures or activation_clustering) against an attack",
-                { $0.attack.poison != .none && $0.defence.stage == .filter }
+                "a cleansing defence (defence.kind: spectral_signatures, activation_clustering or filtering) or ABL's isolation against an attack",
+                {
+                    if case .abl = $0.defence { return $0.attack.poison != .none }
+                    return $0.attack.poison != .none && $0.defence.stage == .filter
+                }
             )
         case .defenceAUROC:
             return (
