@@ -51,11 +51,4 @@ final class AntiBackdoorLearningTests: XCTestCase {
         XCTAssertEqual(AntiBackdoorLearning.isolate(losses: [], fraction: 0.5), [])
     }
 
-    /// 4 isolated of 20 images, 2 of them among the 5 poisons: 2/5 of the poisons, 2/15 of the clean images.
-    func testIsolationRatesAgainstTheKnownPoisons() {
-        let r = AntiBackdoorLearning.isolationRates(isolated: [0, 3, 7, 12], poisons: [3, 4, 5, 12, 19], total: 20)
-        XCTAssertEqual(r.poisons, 0.4, accuracy: 1e-12)
-        XCTAssertEqual(r.clean, 2.0 / 15, accuracy: 1e-12)
-        XCTAssertEqual(AntiBackdoorLearning.isolationRates(isolated: [1], poisons: [], total: 3).poisons, 0)
-    }
 }

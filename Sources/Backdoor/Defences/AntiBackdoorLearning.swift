@@ -14,16 +14,4 @@ public enum AntiBackdoorLearning {
         let k = max(1, min(losses.count, Int((fraction * Double(losses.count)).rounded())))
         return Array(losses.indices.sorted { (losses[$0], $0) < (losses[$1], $1) }.prefix(k)).sorted()
     }
-
-    /// The isolation judged against the known poisons: the share of `poisons` isolated, and of the other
-    /// `total − poisons.count` images.
-    public static func isolationRates(isolated: [Int], poisons: [Int], total: Int) -> (poisons: Double, clean: Double) {
-        let poison = Set(poisons)
-        let hits = Set(isolated).intersection(poison).count
-        let clean = total - poison.count
-        return (
-            poison.isEmpty ? 0 : Double(hits) / Double(poison.count),
-            clean <= 0 ? 0 : Double(Set(isolated).count - hits) / Double(clean)
-        )
-    }
 }

@@ -6,6 +6,7 @@ import Foundation
 public final class RunMetrics {
     public let cache: Cache
     private var attacks: [String: AttackMetrics?] = [:]
+    private var isolations: [String: DetectionRates?] = [:]
     public init(cache: Cache) { self.cache = cache }
 
     /// The record of a finished stage of kind `K`; nil while it is missing.
@@ -40,8 +41,9 @@ public final class RunMetrics {
         case .triggerReliance: return lossTracking(r).flatMap(LossTracking.triggerReliance)
         case .poisonLossWithoutTrigger: return lossTracking(r)?.last?.poisonedWithoutTrigger[1]
         case .poisonsRemoved:
-            return record(r.defence, of: FilterStage.self)?.truePositiveRate ?? isolation(r)?.poisons
-        case .cleanRemoved: return record(r.defence, of: FilterStage.self)?.falsePositiveRate ?? isolation(r)?.clean
+            return record(r.defence, of: FilterStage.self)?.truePositiveRate ?? isolation(r)?.truePositiveRate
+        case .cleanRemoved:
+            return record(r.defence, of: FilterStage.self)?.falsePositiveRate ?? isolation(r)?.falsePositiveRate
         case .defenceAUROC:
             return record(r.defence, of: FilterStage.self)?.auroc ?? record(r.defence, of: STRIPStage.self)?.auroc
         case .asrAfterRejection: return record(r.defence, of: STRIPStage.self)?.attackSuccessRateAfter
@@ -54,18 +56,24 @@ public final class RunMetrics {
         }
     }
 
-    /// ABL's isolation as a detector: the shares of the poisons and of the clean images among the images its
-    /// victim isolated for unlearning. Nil for other defences, and while a stage is missing. (A victim that
-    /// isolates too early isolates no poison, and the unlearning then damages it without touching the backdoor.)
-    func isolation(_ r: PlannedRun) -> (poisons: Double, clean: Double)? {
+    /// ABL's isolation as a detector: the images its victim isolated for unlearning against the poisons. Nil for
+    /// other defences, and while a stage is missing. (A victim that isolates too early isolates no poison, and
+    /// the unlearning then damages it without touching the backdoor.) Read once per run: a report asks twice.
+    func isolation(_ r: PlannedRun) -> DetectionRates? {
+        guard let repair = r.defence, let poisonKey = r.poison else { return nil }
+        if let known = isolations[repair] { return known }
         // The unlearning (repair) stage's inputs are [dataset, poison, victim]; only ABL's victim isolates.
-        guard let repair = r.defence, let poisonKey = r.poison, let victim = cache.manifest(repair)?.inputs.last,
-            cache.contains(victim), cache.contains(poisonKey),
-            let isolated = try? Artifacts.readIndices(cache.directory(victim) + "/isolated.npy"),
+        guard let victim = cache.manifest(repair)?.inputs.last, cache.contains(victim), cache.contains(poisonKey)
+        else { return nil }  // not computed yet: asked again later
+        var rates: DetectionRates?
+        if let isolated = try? Artifacts.readIndices(cache.directory(victim) + "/isolated.npy"),
             let poisons = try? Artifacts.readIndices(cache.directory(poisonKey) + "/indices.npy"),
             let total = record(victim, of: TrainStage.self)?.trainImages
-        else { return nil }
-        return AntiBackdoorLearning.isolationRates(isolated: isolated, poisons: poisons, total: total)
+        {
+            rates = DetectionRates(flagged: isolated, poisons: Set(poisons), total: total)
+        }
+        isolations[repair] = rates
+        return rates
     }
 
     /// The victim's loss-tracking records, when it kept them.

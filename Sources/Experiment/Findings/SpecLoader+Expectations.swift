@@ -69,8 +69,9 @@ extension SpecLoader {
             return (
                 "a cleansing defence (defence.kind: spectral_signatures, activation_clustering or filtering) or ABL's isolation against an attack",
                 {
-                    if case .abl = $0.defence { return $0.attack.poison != .none }
-                    return $0.attack.poison != .none && $0.defence.stage == .filter
+                    guard $0.attack.poison != .none else { return false }
+                    if case .abl = $0.defence { return true }
+                    return $0.defence.stage == .filter
                 }
             )
         case .defenceAUROC:

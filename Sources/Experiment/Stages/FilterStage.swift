@@ -111,14 +111,12 @@ public struct FilterStage: StageKind {
         _ context: StageContext
     ) throws {
         try Artifacts.writeIndices(removed, out + "/removed.npy")
-        let hits = removed.filter(isPoison.contains).count
-        let clean = total - isPoison.count
+        let rates = DetectionRates(flagged: removed, poisons: isPoison, total: total)
         try context.write(
             Outputs(
-                removed: removed.count, poisons: isPoison.count, removedPoisons: hits,
-                truePositiveRate: isPoison.isEmpty ? 0 : Double(hits) / Double(isPoison.count),
-                falsePositiveRate: clean == 0 ? 0 : Double(removed.count - hits) / Double(clean),
-                precision: removed.isEmpty ? 0 : Double(hits) / Double(removed.count), auroc: auroc,
-                flaggedClasses: flaggedClasses), of: FilterStage.self, into: out)
+                removed: rates.flagged, poisons: rates.poisons, removedPoisons: rates.flaggedPoisons,
+                truePositiveRate: rates.truePositiveRate, falsePositiveRate: rates.falsePositiveRate,
+                precision: rates.precision, auroc: auroc, flaggedClasses: flaggedClasses), of: FilterStage.self,
+            into: out)
     }
 }
