@@ -19,7 +19,14 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // Direct convolution kernels compiled for AVX-512; `Tensor` calls them only on CPUs that have it.
+        .target(
+            name: "TensorAVX512",
+            swiftSettings: [
+                .unsafeFlags(["-target-cpu", "skylake-avx512"]),
+                .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+            ]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "TensorAVX512"], swiftSettings: fast),
         .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
         .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),

@@ -118,15 +118,42 @@ public enum Conv2D {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
     ) {
+        if DirectConvolution.coversForward(g) {
+            let workers = min(Parallel.threads, g.batch)
+            let xs = SharedPointer(x)
+            let ws = SharedPointer(weight)
+            let ys = SharedPointer(y)
+            let bs = bias.map { SharedPointer($0) }
+            let outImage = g.outHeight * g.outWidth * g.outChannels
+            scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: 0)
+            Parallel.forEach(workers) { w in
+                let images = Parallel.range(w, of: workers, total: g.batch)
+                DirectConvolution.forward(g, x: xs, weight: ws, y: ys, images: images, pad: scratch.pad(w))
+                if let bs {
+                    addBias(
+                        bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,
+                        g.outChannels)
+                }
+            }
+            return
+        }
+        im2colForward(g, x: x, weight: weight, bias: bias, y: y, scratch: scratch)
+    }
+
+    /// `forward` through im2col and a GEMM, in chunks of images that keep the columns in cache.
+    static func im2colForward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
+    ) {
         let workers = min(Parallel.threads, g.batch)
-        let chunk = scratch.imagesPerChunk(g)
-        scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: 0)
         let xs = SharedPointer(x)
         let ws = SharedPointer(weight)
         let ys = SharedPointer(y)
         let bs = bias.map { SharedPointer($0) }
         let inImage = g.height * g.width * g.inChannels
         let outImage = g.outHeight * g.outWidth * g.outChannels
+        let chunk = scratch.imagesPerChunk(g)
+        scratch.prepare(workers: workers, columns: chunk * g.outHeight * g.outWidth * g.patch, weights: 0)
         Parallel.forEach(workers) { w in
             let cols = scratch.columns(w)
             var n0 = Parallel.range(w, of: workers, total: g.batch).lowerBound
@@ -142,14 +169,7 @@ public enum Conv2D {
                     im2col(sub, xi, cols)
                     gemm(sub.rows, g.outChannels, g.patch, cols, UnsafePointer(ws.p), yo)
                 }
-                if let bs {
-                    let k = g.outChannels
-                    var r = yo
-                    for _ in 0..<sub.rows {
-                        for j in 0..<k { r[j] += bs.p[j] }
-                        r += k
-                    }
-                }
+                if let bs { addBias(bs.p, to: yo, rows: sub.rows, g.outChannels) }
                 n0 += sub.batch
             }
         }
@@ -164,6 +184,77 @@ public enum Conv2D {
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
         dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
         scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil
+    ) {
+        guard DirectConvolution.coversForward(g), dWeight != nil || DirectConvolution.coversInputGradient(g) else {
+            return im2colBackward(
+                g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
+                perExample: perExample)
+        }
+        directBackward(
+            g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
+            perExample: perExample)
+    }
+
+    /// `backward` through the direct kernels: dW (and dBias) image by image into each worker's partial
+    /// or each image's slot, dx directly when the input channels allow it and through im2col otherwise.
+    static func directBackward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
+        dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?
+    ) {
+        let workers = min(Parallel.threads, g.batch)
+        let wCount = g.patch * g.outChannels
+        let k = g.outChannels
+        let directDx = dx != nil && DirectConvolution.coversInputGradient(g)
+        scratch.prepare(workers: workers, columns: 0, weights: dWeight != nil ? wCount + k : 0)
+        scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: directDx ? wCount : 0)
+        if directDx { DirectConvolution.flipTranspose(g, weight, into: scratch.flipped) }
+        let xs = SharedPointer(x)
+        let dys = SharedPointer(dy)
+        let dxs = directDx ? dx.map { SharedPointer($0) } : nil
+        let flipped = SharedPointer(scratch.flipped)
+        let each = perExample.map { SharedPointer($0) }
+        let partials = dWeight != nil
+        let inImage = g.height * g.width * g.inChannels
+        let outImage = g.outHeight * g.outWidth * g.outChannels
+        let rows = g.outHeight * g.outWidth
+        Parallel.forEach(workers) { w in
+            let buffer = scratch.pad(w)
+            let shared = partials ? scratch.weightPartial(w) : nil
+            shared?.update(repeating: 0, count: wCount + k)
+            for n in Parallel.range(w, of: workers, total: g.batch) {
+                let dyo = UnsafePointer(dys.p + n * outImage)
+                if partials, let dW = each.map({ $0.p + n * (wCount + k) }) ?? shared {
+                    if each != nil { dW.update(repeating: 0, count: wCount + k) }
+                    DirectConvolution.accumulateWeightGradient(
+                        g, x: xs.p + n * inImage, dy: dyo, dWeight: dW, pad: buffer)
+                    sumRows(dyo, rows: rows, k, into: dW + wCount)
+                }
+                if let dxs {
+                    DirectConvolution.inputGradient(
+                        g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage, pad: buffer)
+                }
+            }
+        }
+        if dx != nil && !directDx {
+            im2colBackward(
+                g, x: x, weight: weight, dy: dy, dWeight: nil, dBias: nil, dx: dx, scratch: scratch, perExample: nil)
+        }
+        guard let dWeight, perExample == nil else { return }
+        for w in 0..<workers {
+            let p = scratch.weightPartial(w)
+            for i in 0..<wCount { dWeight[i] += p[i] }
+            if let dBias { for j in 0..<k { dBias[j] += p[wCount + j] } }
+        }
+    }
+
+    /// `backward` through im2col and GEMMs, in chunks of images that keep the columns in cache.
+    static func im2colBackward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
+        dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?
     ) {
         let workers = min(Parallel.threads, g.batch)
         let chunk = perExample != nil ? 1 : scratch.imagesPerChunk(g)
@@ -203,12 +294,7 @@ public enum Conv2D {
                     }
                     // dW[patch, K] += colsᵀ · dy
                     gemm(g.patch, k, sub.rows, a, transA: true, dyo, dW, beta: 1)
-                    let db = dW + wCount
-                    var r = dyo
-                    for _ in 0..<sub.rows {
-                        for j in 0..<k { db[j] += r[j] }
-                        r += k
-                    }
+                    sumRows(dyo, rows: sub.rows, k, into: dW + wCount)
                 }
                 if let dxs {
                     let dxi = dxs.p + n0 * inImage
@@ -233,6 +319,26 @@ public enum Conv2D {
     }
 }
 
+/// y[r, j] += bias[j] for `rows` rows of `k`.
+@inline(__always)
+func addBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, _ k: Int) {
+    var r = y
+    for _ in 0..<rows {
+        for j in 0..<k { r[j] += bias[j] }
+        r += k
+    }
+}
+
+/// sum[j] += Σ_r m[r, j] over `rows` rows of `k` (the bias gradient).
+@inline(__always)
+func sumRows(_ m: UnsafePointer<Float>, rows: Int, _ k: Int, into sum: UnsafeMutablePointer<Float>) {
+    var r = m
+    for _ in 0..<rows {
+        for j in 0..<k { sum[j] += r[j] }
+        r += k
+    }
+}
+
 /// Per-worker scratch of a convolution: a chunk of im2col columns and a partial dW each.
 /// One instance is shared by all the convolutions of a network (they run one at a time).
 public final class ConvScratch: @unchecked Sendable {
@@ -242,11 +348,17 @@ public final class ConvScratch: @unchecked Sendable {
     private var colsCapacity = 0
     private var partials: [UnsafeMutablePointer<Float>] = []
     private var partialCapacity = 0
+    private var pads: [UnsafeMutablePointer<Float>] = []
+    private var padCapacity = 0
+    private var flippedStorage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var flippedCapacity = 1
 
     public init(chunkRows: Int = 1024) { self.chunkRows = chunkRows }
     deinit {
         cols.forEach { $0.deallocate() }
         partials.forEach { $0.deallocate() }
+        pads.forEach { $0.deallocate() }
+        flippedStorage.deallocate()
     }
 
     public func imagesPerChunk(_ g: ConvGeometry) -> Int { max(1, chunkRows / max(1, g.outHeight * g.outWidth)) }
@@ -267,6 +379,25 @@ public final class ConvScratch: @unchecked Sendable {
             partialCapacity = n
         }
     }
+
+    /// Per-worker padded images of the direct kernels, and one flipped weight tensor.
+    func preparePads(workers: Int, floats: Int, flipped: Int) {
+        if pads.count < workers || padCapacity < floats {
+            let n = max(floats, padCapacity)
+            let w = max(workers, pads.count)
+            pads.forEach { $0.deallocate() }
+            pads = (0..<w).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)) }
+            padCapacity = n
+        }
+        if flippedCapacity < flipped {
+            flippedStorage.deallocate()
+            flippedStorage = UnsafeMutablePointer<Float>.allocate(capacity: flipped)
+            flippedCapacity = flipped
+        }
+    }
+
+    func pad(_ w: Int) -> UnsafeMutablePointer<Float> { pads[w] }
+    var flipped: UnsafeMutablePointer<Float> { flippedStorage }
 
     func columns(_ w: Int) -> UnsafeMutablePointer<Float> { cols[w] }
     func weightPartial(_ w: Int) -> UnsafeMutablePointer<Float> { partials[w] }

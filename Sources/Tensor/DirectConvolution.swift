@@ -1,0 +1,95 @@
+import CBLAS
+import TensorAVX512
+
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
+/// Where `Conv2D` runs a convolution with the direct AVX-512 kernels of `TensorAVX512` instead of
+/// im2col + GEMM: 3×3, stride 1, padding 1, a multiple of 16 output channels (and of input channels
+/// for the input gradient, which is the same kernel run on the output gradient with the weights
+/// flipped and transposed), on a CPU with AVX-512. `BACKDOORLAB_CONV=im2col` turns it off (benchmarks
+/// compare the two). Each worker pads its images one at a time into its own buffer.
+enum DirectConvolution {
+    /// The CPU can run the kernels and the user has not asked for im2col.
+    static let enabled: Bool =
+        backdoorlab_x86_vector_features() & 2 != 0 && getenvString("BACKDOORLAB_CONV") != "im2col"
+
+    static func coversForward(_ g: ConvGeometry) -> Bool {
+        enabled && g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.outChannels % 16 == 0
+    }
+
+    static func coversInputGradient(_ g: ConvGeometry) -> Bool { coversForward(g) && g.inChannels % 16 == 0 }
+
+    /// Floats of one worker's padding buffer: the larger of a padded input and a padded output gradient.
+    static func padFloats(_ g: ConvGeometry) -> Int {
+        (g.height + 2) * (g.width + 2) * max(g.inChannels, g.outChannels)
+    }
+
+    /// Copies one [H, W, C] image into `dst` [H+2, W+2, C] with a zero border.
+    static func pad(
+        _ src: UnsafePointer<Float>, height h: Int, width w: Int, channels c: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let rowStride = (w + 2) * c
+        dst.update(repeating: 0, count: rowStride)
+        dst.advanced(by: (h + 1) * rowStride).update(repeating: 0, count: rowStride)
+        for y in 0..<h {
+            let row = dst + (y + 1) * rowStride
+            row.update(repeating: 0, count: c)
+            (row + c).update(from: src + y * w * c, count: w * c)
+            (row + (w + 1) * c).update(repeating: 0, count: c)
+        }
+    }
+
+    static func forward(
+        _ g: ConvGeometry, x: SharedPointer<Float>, weight: SharedPointer<Float>, y: SharedPointer<Float>,
+        images: Range<Int>, pad buffer: UnsafeMutablePointer<Float>
+    ) {
+        let inImage = g.height * g.width * g.inChannels
+        let outImage = g.height * g.width * g.outChannels
+        for n in images {
+            pad(x.p + n * inImage, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
+            DirectConv3x3.forward(
+                height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
+                padded: buffer, weight: weight.p, output: y.p + n * outImage)
+        }
+    }
+
+    /// dW (here `dWeight`, [3, 3, C, K]) += the images' weight gradient, image by image in order.
+    static func accumulateWeightGradient(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+        pad buffer: UnsafeMutablePointer<Float>
+    ) {
+        pad(x, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
+        DirectConv3x3.accumulateWeightGradient(
+            height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
+            padded: buffer, outputGradient: dy, weightGradient: dWeight)
+    }
+
+    /// w [3, 3, C, K] → its flip over both spatial axes with C and K swapped, [3, 3, K, C]: the weights
+    /// of the stride-1 convolution that maps dy to dx.
+    static func flipTranspose(_ g: ConvGeometry, _ w: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>) {
+        let c = g.inChannels
+        let k = g.outChannels
+        for tap in 0..<9 {
+            let src = w + (8 - tap) * c * k
+            let dst = t + tap * k * c
+            for ci in 0..<c {
+                for ki in 0..<k { dst[ki * c + ci] = src[ci * k + ki] }
+            }
+        }
+    }
+
+    /// dx of one image from its dy: the forward kernel on the padded dy with the flipped weights.
+    static func inputGradient(
+        _ g: ConvGeometry, dy: UnsafePointer<Float>, flipped: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        pad buffer: UnsafeMutablePointer<Float>
+    ) {
+        pad(dy, height: g.height, width: g.width, channels: g.outChannels, into: buffer)
+        DirectConv3x3.forward(
+            height: g.height, width: g.width, inChannels: g.outChannels, outChannels: g.inChannels,
+            padded: buffer, weight: flipped, output: dx)
+    }
+}

@@ -1,0 +1,112 @@
+import TestSupport
+import XCTest
+
+@testable import Tensor
+
+/// The direct AVX-512 kernels against the im2col + GEMM path on every 3×3 stride-1 layer shape of the
+/// three networks (ResNet-32 on 3×32×32 and 1×28×28, ResNet-8 on 1×28×28), and against finite differences.
+final class DirectConvolutionTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(DirectConvolution.enabled, "this CPU has no AVX-512: the direct kernels never run on it")
+    }
+
+    /// (height = width, in channels, out channels) of the networks' 3×3 stride-1 convolutions.
+    static let layers: [(Int, Int, Int)] = [
+        (32, 3, 16), (32, 16, 16), (16, 32, 32), (8, 64, 64),  // ResNet-32, 3×32×32
+        (28, 1, 16), (28, 16, 16), (14, 32, 32), (7, 64, 64),  // ResNet-32 and ResNet-8, 1×28×28
+    ]
+
+    func testEveryLayerShapeMatchesIm2col() {
+        for (side, c, k) in Self.layers {
+            let g = ConvGeometry(
+                batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+            XCTAssertTrue(DirectConvolution.coversForward(g))
+            XCTAssertEqual(DirectConvolution.coversInputGradient(g), c % 16 == 0)
+            compare(g, seed: UInt64(side * 100 + c))
+        }
+    }
+
+    /// Widths that fall outside the even blocks (16, 14, 8, 7) take the 16/8/4/2/1 remainder blocks;
+    /// 48 output channels take a two-vector then a one-vector gradient block; 24 input channels a 16 then an 8.
+    func testOddWidthsAndChannelCounts() {
+        compare(
+            ConvGeometry(batch: 2, height: 5, width: 31, inChannels: 24, outChannels: 48, kernel: 3, padding: 1),
+            seed: 7)
+        compare(
+            ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 5, outChannels: 16, kernel: 3, padding: 1),
+            seed: 8)
+    }
+
+    func testGradientsAgainstFiniteDifferences() {
+        let g = ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1)
+        XCTAssertTrue(DirectConvolution.coversInputGradient(g))
+        let x = randomTensor(g.inputShape, seed: 1)
+        let w = randomTensor(g.weightShape, seed: 2, scale: 0.3)
+        let b = randomTensor([g.outChannels], seed: 3)
+        let r = randomTensor(g.outputShape, seed: 4)
+        let y = Tensor(zeros: g.outputShape)
+        let scratch = ConvScratch()
+        func loss() -> Double {
+            Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: y.pointer, scratch: scratch)
+            return weightedSum(y, r)
+        }
+        let dw = Tensor(zeros: g.weightShape)
+        let db = Tensor(zeros: [g.outChannels])
+        let dx = Tensor(zeros: g.inputShape)
+        Conv2D.backward(
+            g, x: x.pointer, weight: w.pointer, dy: r.pointer, dWeight: dw.pointer, dBias: db.pointer,
+            dx: dx.pointer, scratch: scratch)
+        assertGradient(dx.array, numericalGradient(of: x, loss: loss), "direct dx")
+        assertGradient(dw.array, numericalGradient(of: w, loss: loss), "direct dW")
+        assertGradient(db.array, numericalGradient(of: b, loss: loss), "direct dBias")
+    }
+
+    /// Forward, dW, dBias, dx and DP-SGD's per-example dW of `g` through both paths.
+    func compare(_ g: ConvGeometry, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        let what = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels)"
+        let x = randomTensor(g.inputShape, seed: seed)
+        let w = randomTensor(g.weightShape, seed: seed + 1, scale: 0.2)
+        let b = randomTensor([g.outChannels], seed: seed + 2)
+        let dy = randomTensor(g.outputShape, seed: seed + 3)
+        let s = ConvScratch()
+
+        let direct = Tensor(zeros: g.outputShape)
+        let reference = Tensor(zeros: g.outputShape)
+        Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
+        Conv2D.im2colForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: reference.pointer, scratch: s)
+        assertClose(direct, reference, "\(what) forward", file: file, line: line)
+
+        func gradients(direct: Bool, perExample: Bool) -> [Tensor] {
+            let dw = Tensor(zeros: g.weightShape)
+            let db = Tensor(zeros: [g.outChannels])
+            let dx = Tensor(zeros: g.inputShape)
+            let each = Tensor(zeros: [g.batch, g.patch * g.outChannels + g.outChannels])
+            let run = direct ? Conv2D.backward : Conv2D.im2colBackward
+            run(
+                g, x.pointer, w.pointer, dy.pointer, dw.pointer, db.pointer, dx.pointer, s,
+                perExample ? each.pointer : nil)
+            return perExample ? [each] : [dw, db, dx]
+        }
+        let names = ["dW", "dBias", "dx"]
+        for (i, (d, r)) in zip(gradients(direct: true, perExample: false), gradients(direct: false, perExample: false))
+            .enumerated()
+        {
+            assertClose(d, r, "\(what) \(names[i])", file: file, line: line)
+        }
+        assertClose(
+            gradients(direct: true, perExample: true)[0], gradients(direct: false, perExample: true)[0],
+            "\(what) per-example dW", file: file, line: line)
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString, line: UInt) {
+        var worst: Float = 0
+        var scale: Float = 0
+        for i in 0..<a.count {
+            worst = max(worst, abs(a[i] - b[i]))
+            scale = max(scale, abs(b[i]))
+        }
+        XCTAssertGreaterThan(scale, 0, "\(what): reference is all zero", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            worst, 1e-5 * max(1, scale), "\(what): max |direct − im2col| \(worst)", file: file, line: line)
+    }
+}
