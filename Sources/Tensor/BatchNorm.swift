@@ -30,16 +30,7 @@ public enum BatchNorm {
                 let sum = accs.p + 2 * c * w
                 let sq = sum + c
                 sum.update(repeating: 0, count: 2 * c)
-                let rows = Parallel.range(w, of: workers, total: m)
-                var r = UnsafePointer(xs.p) + rows.lowerBound * c
-                for _ in rows {
-                    for j in 0..<c {
-                        let v = Double(r[j])
-                        sum[j] += v
-                        sq[j] += v * v
-                    }
-                    r += c
-                }
+                statistics(rows: Parallel.range(w, of: workers, total: m), channels: c, x: xs.p, sum: sum, squares: sq)
             }
             let total = acc.baseAddress!
             for w in 1..<max(workers, 1) {
@@ -73,6 +64,49 @@ public enum BatchNorm {
         affine(
             rows: m, channels: c, x: x, mean: runningMean, invStd: invStd, gamma: gamma, beta: beta,
             residual: residual, relu: relu, y: y)
+    }
+
+    /// sum[j] += Σ x[r, j], squares[j] += Σ x[r, j]² over `rows`. With a multiple of 16 channels the
+    /// sums run in Float vectors over blocks of 64 rows and are flushed to Double (as `Pass.sums`):
+    /// a quarter of the time of per-element Double sums, and the rounding of 64 terms stays far below
+    /// the statistics' own noise.
+    static func statistics(
+        rows: Range<Int>, channels c: Int, x: UnsafePointer<Float>, sum: UnsafeMutablePointer<Double>,
+        squares sq: UnsafeMutablePointer<Double>
+    ) {
+        guard c % 16 == 0 else {
+            var r = x + rows.lowerBound * c
+            for _ in rows {
+                for j in 0..<c {
+                    let v = Double(r[j])
+                    sum[j] += v
+                    sq[j] += v * v
+                }
+                r += c
+            }
+            return
+        }
+        let block = 64
+        var r0 = rows.lowerBound
+        while r0 < rows.upperBound {
+            let r1 = min(r0 + block, rows.upperBound)
+            for j in stride(from: 0, to: c, by: 16) {
+                var s = SIMD16<Float>()
+                var s2 = SIMD16<Float>()
+                var p = x + r0 * c + j
+                for _ in r0..<r1 {
+                    let v = load16(p)
+                    s += v
+                    s2 += v * v
+                    p += c
+                }
+                for l in 0..<16 {
+                    sum[j + l] += Double(s[l])
+                    sq[j + l] += Double(s2[l])
+                }
+            }
+            r0 = r1
+        }
     }
 
     static func workerCount(_ rows: Int) -> Int { max(1, min(Parallel.threads, rows / 4096)) }
