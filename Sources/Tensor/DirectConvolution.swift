@@ -8,9 +8,9 @@ import TensorAVX512
 #endif
 
 /// Where `Conv2D` runs a convolution with the direct AVX-512 kernels of `TensorAVX512` instead of
-/// im2col + GEMM: 3×3, stride 1, padding 1, a multiple of 16 output channels (and of input channels
-/// for the input gradient, which is the same kernel run on the output gradient with the weights
-/// flipped and transposed), on a CPU with AVX-512. `BACKDOORLAB_CONV=im2col` turns it off (benchmarks
+/// im2col + GEMM: 3×3, padding 1, stride 1 or 2, a multiple of 16 output channels, on a CPU with
+/// AVX-512. The input gradient goes direct for stride 1 with a multiple of 16 input channels (the
+/// same kernel run on the output gradient with the weights flipped and transposed). `BACKDOORLAB_CONV=im2col` turns it off (benchmarks
 /// compare the two). Each worker pads its images one at a time into its own buffer.
 enum DirectConvolution {
     /// The CPU can run the kernels and the user has not asked for im2col.
@@ -18,10 +18,19 @@ enum DirectConvolution {
         backdoorlab_x86_vector_features() & 2 != 0 && getenvString("BACKDOORLAB_CONV") != "im2col"
 
     static func coversForward(_ g: ConvGeometry) -> Bool {
-        enabled && g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.outChannels % 16 == 0
+        enabled && g.kernel == 3 && (g.stride == 1 || g.stride == 2) && g.padding == 1 && g.outChannels % 16 == 0
     }
 
-    static func coversInputGradient(_ g: ConvGeometry) -> Bool { coversForward(g) && g.inChannels % 16 == 0 }
+    static func coversInputGradient(_ g: ConvGeometry) -> Bool {
+        coversForward(g) && g.stride == 1 && g.inChannels % 16 == 0
+    }
+
+    /// One image of `g` as the kernels see it.
+    static func shape(_ g: ConvGeometry) -> DirectConv3x3.Shape {
+        DirectConv3x3.Shape(
+            outHeight: g.outHeight, outWidth: g.outWidth, inputWidth: g.width, inChannels: g.inChannels,
+            outChannels: g.outChannels, stride: g.stride)
+    }
 
     /// Floats of one worker's padding buffer: the larger of a padded input and a padded output gradient.
     static func padFloats(_ g: ConvGeometry) -> Int {
@@ -48,12 +57,11 @@ enum DirectConvolution {
         images: Range<Int>, pad buffer: UnsafeMutablePointer<Float>
     ) {
         let inImage = g.height * g.width * g.inChannels
-        let outImage = g.height * g.width * g.outChannels
+        let outImage = g.outHeight * g.outWidth * g.outChannels
+        let one = shape(g)
         for n in images {
             pad(x.p + n * inImage, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
-            DirectConv3x3.forward(
-                height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
-                padded: buffer, weight: weight.p, output: y.p + n * outImage)
+            DirectConv3x3.forward(one, padded: buffer, weight: weight.p, output: y.p + n * outImage)
         }
     }
 
@@ -64,8 +72,7 @@ enum DirectConvolution {
     ) {
         pad(x, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
         DirectConv3x3.accumulateWeightGradient(
-            height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
-            padded: buffer, outputGradient: dy, weightGradient: dWeight)
+            shape(g), padded: buffer, outputGradient: dy, weightGradient: dWeight)
     }
 
     /// w [3, 3, C, K] → its flip over both spatial axes with C and K swapped, [3, 3, K, C]: the weights
@@ -88,8 +95,9 @@ enum DirectConvolution {
         pad buffer: UnsafeMutablePointer<Float>
     ) {
         pad(dy, height: g.height, width: g.width, channels: g.outChannels, into: buffer)
-        DirectConv3x3.forward(
-            height: g.height, width: g.width, inChannels: g.outChannels, outChannels: g.inChannels,
-            padded: buffer, weight: flipped, output: dx)
+        let transposed = DirectConv3x3.Shape(
+            outHeight: g.height, outWidth: g.width, inputWidth: g.width, inChannels: g.outChannels,
+            outChannels: g.inChannels, stride: 1)
+        DirectConv3x3.forward(transposed, padded: buffer, weight: flipped, output: dx)
     }
 }

@@ -1,5 +1,5 @@
-/// 3×3, stride-1 convolutions of one NHWC image, computed directly with 16-wide fused multiply-adds
-/// instead of through im2col and a GEMM.
+/// 3×3 convolutions (padding 1, stride 1 or 2) of one NHWC image, computed directly with 16-wide fused
+/// multiply-adds instead of through im2col and a GEMM.
 ///
 /// Why: with 16 to 64 channels the im2col matrix and OpenBLAS's packed copy of it cost more memory
 /// traffic than the GEMM costs arithmetic (the 16-channel layers ran at a third of the sgemm peak).
@@ -8,39 +8,61 @@
 /// This module is compiled for AVX-512 (Skylake-SP and later, Zen 4): call it only where the CPU has
 /// AVX-512 F, CD, BW, DQ and VL and the OS saves the vector registers. The output channels must be
 /// a multiple of 16. Shapes: `padded` [H+2, W+2, C] (the image with a zero border of one pixel),
-/// `weight` [3, 3, C, K], `output` and `outputGradient` [H, W, K].
+/// `weight` [3, 3, C, K], `output` and `outputGradient` [OH, OW, K].
 public enum DirectConv3x3 {
-    /// output[H, W, K] = the convolution of `padded` with `weight` (overwritten, no bias).
+    /// One image's convolution: input H×W×C (padded by one pixel), output OH×OW×K, stride 1 or 2.
+    public struct Shape: Sendable {
+        public var outHeight, outWidth, inputWidth, inChannels, outChannels, stride: Int
+
+        public init(outHeight: Int, outWidth: Int, inputWidth: Int, inChannels: Int, outChannels: Int, stride: Int) {
+            self.outHeight = outHeight
+            self.outWidth = outWidth
+            self.inputWidth = inputWidth
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.stride = stride
+        }
+
+        /// Floats from one padded input row to the next.
+        var rowStride: Int { (inputWidth &+ 2) &* inChannels }
+        /// Floats from one output pixel's input window to the next one's along a row.
+        var pixelStride: Int { stride &* inChannels }
+    }
+
+    /// output[OH, OW, K] = the convolution of `padded` with `weight` (overwritten, no bias).
     public static func forward(
-        height: Int, width: Int, inChannels c: Int, outChannels k: Int,
-        padded: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+        _ shape: Shape, padded: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
+        let c = shape.inChannels
+        let k = shape.outChannels
+        let width = shape.outWidth
         precondition(k % 16 == 0, "DirectConv3x3 needs a multiple of 16 output channels")
-        let rowStride = (width &+ 2) &* c
+        let rowStride = shape.rowStride
+        let ps = shape.pixelStride
         // With 32 or more output channels a pixel block covers two output vectors at once (half the
         // broadcasts per FMA), at most 8 pixels wide so that its 16 accumulators stay in registers.
         let pair = k % 32 == 0
         let blocks = pixelBlocks(width, widest: pair ? 8 : 16)
         var kv = 0
         while kv < k {
-            for oy in 0..<height {
+            for oy in 0..<shape.outHeight {
                 var ox = 0
                 for p in blocks {
-                    let x = padded + (oy &* rowStride &+ ox &* c)
+                    let x = padded + (oy &* shape.stride &* rowStride &+ ox &* ps)
                     let y = output + ((oy &* width &+ ox) &* k &+ kv)
                     switch (p, pair) {
-                    case (16, _): forwardBlock(Width16.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (14, _): forwardBlock(Width14.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (8, false): forwardBlock(Width8.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (7, false): forwardBlock(Width7.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (4, false): forwardBlock(Width4.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (2, false): forwardBlock(Width2.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (_, false): forwardBlock(Width1.self, Width1.self, x, weight + kv, y, c, k, rowStride)
-                    case (8, true): forwardBlock(Width8.self, Width2.self, x, weight + kv, y, c, k, rowStride)
-                    case (7, true): forwardBlock(Width7.self, Width2.self, x, weight + kv, y, c, k, rowStride)
-                    case (4, true): forwardBlock(Width4.self, Width2.self, x, weight + kv, y, c, k, rowStride)
-                    case (2, true): forwardBlock(Width2.self, Width2.self, x, weight + kv, y, c, k, rowStride)
-                    case (_, true): forwardBlock(Width1.self, Width2.self, x, weight + kv, y, c, k, rowStride)
+                    case (16, _): forwardBlock(Width16.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (14, _): forwardBlock(Width14.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (8, false): forwardBlock(Width8.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (7, false): forwardBlock(Width7.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (4, false): forwardBlock(Width4.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (2, false): forwardBlock(Width2.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (_, false): forwardBlock(Width1.self, Width1.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (8, true): forwardBlock(Width8.self, Width2.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (7, true): forwardBlock(Width7.self, Width2.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (4, true): forwardBlock(Width4.self, Width2.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (2, true): forwardBlock(Width2.self, Width2.self, x, weight + kv, y, c, ps, k, rowStride)
+                    case (_, true): forwardBlock(Width1.self, Width2.self, x, weight + kv, y, c, ps, k, rowStride)
                     }
                     ox &+= p
                 }
@@ -51,11 +73,12 @@ public enum DirectConv3x3 {
 
     /// weightGradient[3, 3, C, K] += Σ over the image's pixels of each tap's input ⊗ `outputGradient`.
     public static func accumulateWeightGradient(
-        height: Int, width: Int, inChannels c: Int, outChannels k: Int,
-        padded: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
+        _ image: Shape, padded: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>
     ) {
+        let c = image.inChannels
+        let k = image.outChannels
         precondition(k % 16 == 0, "DirectConv3x3 needs a multiple of 16 output channels")
-        let image = Geometry(height: height, width: width, c: c, k: k)
         // Accumulators: (input channels) × (16-channel output vectors) ≤ 16 registers, as wide in
         // output vectors as the channel count allows so each broadcast input feeds several FMAs.
         let vectors = k / 16
@@ -67,7 +90,7 @@ public enum DirectConv3x3 {
                 while c0 < c {
                     let cb = min(16 / kb, c &- c0)
                     let cbUsed = cb >= 16 ? 16 : (cb >= 8 ? 8 : (cb >= 4 ? 4 : (cb >= 2 ? 2 : 1)))
-                    let x = padded + ((tap / 3) &* (width &+ 2) &* c &+ (tap % 3) &* c &+ c0)
+                    let x = padded + ((tap / 3) &* image.rowStride &+ (tap % 3) &* c &+ c0)
                     let dy = outputGradient + kv &* 16
                     let dw = weightGradient + ((tap &* c &+ c0) &* k &+ kv &* 16)
                     switch (cbUsed, kb) {
@@ -91,16 +114,12 @@ public enum DirectConv3x3 {
         }
     }
 
-    struct Geometry {
-        var height, width, c, k: Int
-    }
-
     /// P output pixels of one row × KB 16-channel output vectors (from `w`'s first column on): P·KB
     /// accumulators; per (tap, input channel) KB weight loads and P broadcasts feed P·KB FMAs.
     @inline(__always)
     static func forwardBlock<P: BlockWidth, KB: BlockWidth>(
         _: P.Type, _: KB.Type, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-        _ c: Int, _ k: Int, _ rowStride: Int
+        _ c: Int, _ ps: Int, _ k: Int, _ rowStride: Int
     ) {
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
             withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2) { wv in
@@ -115,7 +134,7 @@ public enum DirectConv3x3 {
                                     as: SIMD16<Float>.self)
                             }
                             for p in 0..<P.count {
-                                let b = SIMD16<Float>(repeating: xt[p &* c &+ ci])
+                                let b = SIMD16<Float>(repeating: xt[p &* ps &+ ci])
                                 for j in 0..<KB.count { acc[p &* KB.count &+ j].addProduct(b, wv[j]) }
                             }
                         }
@@ -135,22 +154,23 @@ public enum DirectConv3x3 {
     /// per pixel KB gradient loads and CB broadcasts feed CB·KB FMAs.
     @inline(__always)
     static func gradientBlock<CB: BlockWidth, KB: BlockWidth>(
-        _: CB.Type, _: KB.Type, _ g: Geometry, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _: CB.Type, _: KB.Type, _ g: Shape, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
         _ dw: UnsafeMutablePointer<Float>
     ) {
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
             for ci in 0..<CB.count {
                 for j in 0..<KB.count {
-                    acc[ci &* KB.count &+ j] = UnsafeRawPointer(dw + (ci &* g.k &+ j &* 16))
+                    acc[ci &* KB.count &+ j] = UnsafeRawPointer(dw + (ci &* g.outChannels &+ j &* 16))
                         .loadUnaligned(as: SIMD16<Float>.self)
                 }
             }
             withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { d in
-                let rowStride = (g.width &+ 2) &* g.c
-                for oy in 0..<g.height {
-                    var xp = x + oy &* rowStride
-                    var dyp = dy + oy &* g.width &* g.k
-                    for _ in 0..<g.width {
+                let rowStride = g.rowStride
+                let k = g.outChannels
+                for oy in 0..<g.outHeight {
+                    var xp = x + oy &* g.stride &* rowStride
+                    var dyp = dy + oy &* g.outWidth &* k
+                    for _ in 0..<g.outWidth {
                         for j in 0..<KB.count {
                             d[j] = UnsafeRawPointer(dyp + j &* 16).loadUnaligned(as: SIMD16<Float>.self)
                         }
@@ -158,14 +178,14 @@ public enum DirectConv3x3 {
                             let b = SIMD16<Float>(repeating: xp[ci])
                             for j in 0..<KB.count { acc[ci &* KB.count &+ j].addProduct(b, d[j]) }
                         }
-                        xp += g.c
-                        dyp += g.k
+                        xp += g.pixelStride
+                        dyp += k
                     }
                 }
             }
             for ci in 0..<CB.count {
                 for j in 0..<KB.count {
-                    UnsafeMutableRawPointer(dw + (ci &* g.k &+ j &* 16))
+                    UnsafeMutableRawPointer(dw + (ci &* g.outChannels &+ j &* 16))
                         .storeBytes(of: acc[ci &* KB.count &+ j], as: SIMD16<Float>.self)
                 }
             }

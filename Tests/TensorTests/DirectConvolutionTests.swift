@@ -3,26 +3,27 @@ import XCTest
 
 @testable import Tensor
 
-/// The direct AVX-512 kernels against the im2col + GEMM path on every 3×3 stride-1 layer shape of the
+/// The direct AVX-512 kernels against the im2col + GEMM path on every 3×3 layer shape of the
 /// three networks (ResNet-32 on 3×32×32 and 1×28×28, ResNet-8 on 1×28×28), and against finite differences.
 final class DirectConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(DirectConvolution.enabled, "this CPU has no AVX-512: the direct kernels never run on it")
     }
 
-    /// (height = width, in channels, out channels) of the networks' 3×3 stride-1 convolutions.
-    static let layers: [(Int, Int, Int)] = [
-        (32, 3, 16), (32, 16, 16), (16, 32, 32), (8, 64, 64),  // ResNet-32, 3×32×32
-        (28, 1, 16), (28, 16, 16), (14, 32, 32), (7, 64, 64),  // ResNet-32 and ResNet-8, 1×28×28
+    /// (input height = width, in channels, out channels, stride) of the networks' 3×3 convolutions.
+    static let layers: [(Int, Int, Int, Int)] = [
+        (32, 3, 16, 1), (32, 16, 16, 1), (32, 16, 32, 2), (16, 32, 32, 1), (16, 32, 64, 2), (8, 64, 64, 1),
+        (28, 1, 16, 1), (28, 16, 16, 1), (28, 16, 32, 2), (14, 32, 32, 1), (14, 32, 64, 2), (7, 64, 64, 1),
     ]
 
     func testEveryLayerShapeMatchesIm2col() {
-        for (side, c, k) in Self.layers {
+        for (side, c, k, stride) in Self.layers {
             let g = ConvGeometry(
-                batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+                batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, stride: stride,
+                padding: 1)
             XCTAssertTrue(DirectConvolution.coversForward(g))
-            XCTAssertEqual(DirectConvolution.coversInputGradient(g), c % 16 == 0)
-            compare(g, seed: UInt64(side * 100 + c))
+            XCTAssertEqual(DirectConvolution.coversInputGradient(g), c % 16 == 0 && stride == 1)
+            compare(g, seed: UInt64(side * 100 + c * 10 + stride))
         }
     }
 
@@ -35,11 +36,22 @@ final class DirectConvolutionTests: XCTestCase {
         compare(
             ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 5, outChannels: 16, kernel: 3, padding: 1),
             seed: 8)
+        // Odd sizes at stride 2: the last window reaches the far zero border.
+        compare(
+            ConvGeometry(
+                batch: 2, height: 7, width: 9, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
+            seed: 9)
     }
 
     func testGradientsAgainstFiniteDifferences() {
-        let g = ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1)
-        XCTAssertTrue(DirectConvolution.coversInputGradient(g))
+        check(ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1))
+        check(
+            ConvGeometry(
+                batch: 2, height: 5, width: 4, inChannels: 3, outChannels: 16, kernel: 3, stride: 2, padding: 1))
+    }
+
+    func check(_ g: ConvGeometry, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(DirectConvolution.coversForward(g), file: file, line: line)
         let x = randomTensor(g.inputShape, seed: 1)
         let w = randomTensor(g.weightShape, seed: 2, scale: 0.3)
         let b = randomTensor([g.outChannels], seed: 3)
@@ -56,9 +68,10 @@ final class DirectConvolutionTests: XCTestCase {
         Conv2D.backward(
             g, x: x.pointer, weight: w.pointer, dy: r.pointer, dWeight: dw.pointer, dBias: db.pointer,
             dx: dx.pointer, scratch: scratch)
-        assertGradient(dx.array, numericalGradient(of: x, loss: loss), "direct dx")
-        assertGradient(dw.array, numericalGradient(of: w, loss: loss), "direct dW")
-        assertGradient(db.array, numericalGradient(of: b, loss: loss), "direct dBias")
+        let what = "direct s\(g.stride) \(g.inChannels)→\(g.outChannels)"
+        assertGradient(dx.array, numericalGradient(of: x, loss: loss), "\(what) dx", file: file, line: line)
+        assertGradient(dw.array, numericalGradient(of: w, loss: loss), "\(what) dW", file: file, line: line)
+        assertGradient(db.array, numericalGradient(of: b, loss: loss), "\(what) dBias", file: file, line: line)
     }
 
     /// Forward, dW, dBias, dx and DP-SGD's per-example dW of `g` through both paths.
