@@ -86,10 +86,8 @@ public enum BatchNorm {
             }
             return
         }
-        let block = 64
-        var r0 = rows.lowerBound
-        while r0 < rows.upperBound {
-            let r1 = min(r0 + block, rows.upperBound)
+        for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: 64) {
+            let r1 = min(r0 + 64, rows.upperBound)
             for j in stride(from: 0, to: c, by: 16) {
                 var s = SIMD16<Float>()
                 var s2 = SIMD16<Float>()
@@ -105,7 +103,6 @@ public enum BatchNorm {
                     sq[j + l] += Double(s2[l])
                 }
             }
-            r0 = r1
         }
     }
 
