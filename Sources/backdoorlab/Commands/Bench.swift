@@ -320,7 +320,8 @@ extension Bench {
 
     /// img/s of DP-SGD and of SGD on the same layers: the thesis's transfer set-up on ResNet-8 28×28×1
     /// (lots of 2000, 16 microbatches, last unit + dense trainable, frozen-feature cache on and off),
-    /// and per-example clipping on the whole ResNet-32 3×32×32 at batch 128 (batch norms frozen in both).
+    /// and per-example clipping at batch 128 on ResNet-32 3×32×32's last unit + dense and on the whole
+    /// network (batch norms frozen in all).
     func dpThroughput() -> [BenchReport.Privacy] {
         func measure(
             _ setup: String, _ arch: Architecture, lot: Int, microbatches: Int, clip: Float?, lastUnitOnly: Bool,
@@ -358,6 +359,13 @@ extension Bench {
             measure(
                 "resnet-8 28x28x1, last unit + dense, lot 2000: DP-SGD, frozen features cached", r8, lot: 2000,
                 microbatches: 16, clip: 1, lastUnitOnly: true, cache: true, steps: 5),
+            // The transfer set-up at ResNet-32 scale: the layers PyTorch peers train in their "last unit" runs.
+            measure(
+                "resnet-32 32x32x3, last unit + dense, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil,
+                lastUnitOnly: true, cache: false, steps: 3),
+            measure(
+                "resnet-32 32x32x3, last unit + dense, batch 128: DP-SGD per-example clipping", r32, lot: 128,
+                microbatches: 128, clip: 1, lastUnitOnly: true, cache: false, steps: 3),
             measure(
                 "resnet-32 32x32x3, whole network, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil,
                 lastUnitOnly: false, cache: false, steps: 3),
