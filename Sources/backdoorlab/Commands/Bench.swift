@@ -367,6 +367,9 @@ extension Bench {
                 "resnet-32 32x32x3, last unit + dense, batch 128: DP-SGD per-example clipping", r32, lot: 128,
                 microbatches: 128, clip: 1, lastUnitOnly: true, cache: false, steps: 3),
             measure(
+                "resnet-32 32x32x3, last unit + dense, batch 128: DP-SGD, frozen features cached", r32, lot: 128,
+                microbatches: 128, clip: 1, lastUnitOnly: true, cache: true, steps: 10),
+            measure(
                 "resnet-32 32x32x3, whole network, batch 128: SGD", r32, lot: 128, microbatches: 1, clip: nil,
                 lastUnitOnly: false, cache: false, steps: 3),
             measure(
