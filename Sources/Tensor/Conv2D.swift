@@ -242,11 +242,7 @@ public enum Conv2D {
                 g, x: x, weight: weight, dy: dy, dWeight: nil, dBias: nil, dx: dx, scratch: scratch, perExample: nil)
         }
         guard let dWeight, perExample == nil else { return }
-        for w in 0..<workers {
-            let p = scratch.weightPartial(w)
-            for i in 0..<wCount { dWeight[i] += p[i] }
-            if let dBias { for j in 0..<k { dBias[j] += p[wCount + j] } }
-        }
+        scratch.addPartials(workers: workers, weights: wCount, into: dWeight, bias: dBias, k)
     }
 
     /// `backward` through im2col and GEMMs, in chunks of images that keep the columns in cache.
@@ -311,11 +307,7 @@ public enum Conv2D {
             }
         }
         guard let dWeight, perExample == nil else { return }
-        for w in 0..<workers {
-            let p = scratch.weightPartial(w)
-            for i in 0..<wCount { dWeight[i] += p[i] }
-            if let dBias { for j in 0..<k { dBias[j] += p[wCount + j] } }
-        }
+        scratch.addPartials(workers: workers, weights: wCount, into: dWeight, bias: dBias, k)
     }
 }
 
@@ -400,5 +392,17 @@ public final class ConvScratch: @unchecked Sendable {
     var flipped: UnsafeMutablePointer<Float> { flippedStorage }
 
     func columns(_ w: Int) -> UnsafeMutablePointer<Float> { cols[w] }
+
+    /// dWeight (and dBias) += the workers' partial sums, in worker order (bit-identical for a thread count).
+    func addPartials(
+        workers: Int, weights wCount: Int, into dWeight: UnsafeMutablePointer<Float>,
+        bias dBias: UnsafeMutablePointer<Float>?, _ k: Int
+    ) {
+        for w in 0..<workers {
+            let p = partials[w]
+            for i in 0..<wCount { dWeight[i] += p[i] }
+            if let dBias { for j in 0..<k { dBias[j] += p[wCount + j] } }
+        }
+    }
     func weightPartial(_ w: Int) -> UnsafeMutablePointer<Float> { partials[w] }
 }
