@@ -11,9 +11,18 @@ final class BenchReportTests: XCTestCase {
         earlier.gan = [.init(input: "28x28x1", secondsPerStep: 1.3, trainingGflops: 117, encodeGflops: 158)]
         earlier.privacy = [.init(setup: "dp", imagesPerSecond: 40)]
 
+        let step = { (model: String, input: String, gflops: Double) in
+            BenchReport.Throughput(
+                model: model, input: input, batch: 100, imagesPerSecond: 1, bestImagesPerSecond: 1, gflops: gflops)
+        }
+        earlier.inputGradient = [step("resnet-8", "28x28x1", 70), step("resnet-32", "32x32x3", 95)]
+
         var plain = BenchReport(threads: 2, cpu: "EPYC")
+        plain.inputGradient = [step("resnet-8", "28x28x1", 60)]
         XCTAssertEqual(plain.keep(from: earlier), ["DP-SGD", "PGD", "GAN"])
         XCTAssertEqual(plain.pgd, 3.5)
+        // The ResNet-32 step rate came with the PGD figure; the ResNet-8 one measured now wins.
+        XCTAssertEqual(plain.inputGradient.map(\.gflops), [60, 95])
         XCTAssertEqual(plain.gan.map(\.trainingGflops), [117])
 
         var measured = BenchReport(threads: 2, cpu: "EPYC")

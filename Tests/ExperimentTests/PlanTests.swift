@@ -57,17 +57,60 @@ final class PlanTests: XCTestCase {
         }
     }
 
-    /// PGD runs forward and backward passes of the reference network: it is timed at that network's
-    /// training rate (ResNet-8 here), not at the rate of the ResNet-32 the dataset's shape would suggest.
+    /// PGD runs forward and input-gradient passes of the reference network: it is timed at that network's
+    /// input-gradient rate (ResNet-8 here), not at the rate of the ResNet-32 the dataset's shape would suggest;
+    /// without a measured one, at 0.8 of that network's training rate. Training the reference is timed at
+    /// the ResNet-8 training rate.
     func testPGDIsTimedAtTheReferenceNetworksRate() throws {
         let f = SpecFolder()
         f.write("pgd.yaml", cleanLabel)
-        let plan = try f.plan()
-        let perturb = try XCTUnwrap(plan.stages.first { $0.kind == .perturb })
         let resnet8 = try XCTUnwrap(Rates.defaults.training.first { $0.depth == 8 && $0.input == "28x28x1" }).gflops
-        XCTAssertEqual(perturb.cost.seconds, perturb.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
-        let reference = try XCTUnwrap(plan.stages.first { $0.kind == .trainReference })
-        XCTAssertEqual(reference.cost.seconds, reference.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
+        var measured = Rates.defaults
+        measured.inputGradient = [
+            .init(depth: 8, input: "28x28x1", gflops: 41), .init(depth: 32, input: "28x28x1", gflops: 77),
+        ]
+        for (rates, pgd) in [(Rates.defaults, 0.8 * resnet8), (measured, 41.0)] {
+            var planner = Planner(rates: rates)
+            let plan = try planner.plan(try f.load())
+            let perturb = try XCTUnwrap(plan.stages.first { $0.kind == .perturb })
+            XCTAssertEqual(perturb.cost.seconds, perturb.cost.flops / (pgd * 1e9), accuracy: 1e-6)
+            let reference = try XCTUnwrap(plan.stages.first { $0.kind == .trainReference })
+            XCTAssertEqual(reference.cost.seconds, reference.cost.flops / (resnet8 * 1e9), accuracy: 1e-6)
+        }
+    }
+
+    /// Evaluation, STRIP and Neural Cleanse are timed at the victim's own inference and input-gradient rates
+    /// from `bench.json`, not at those of the ResNet-32 the bench also measured.
+    func testDefencesAreTimedAtTheVictimsOwnRates() throws {
+        let home = DatasetFiles.temporaryDirectory("backdoorlab-home")
+        let row = { (model: String, input: String, gflops: Int) in
+            "{\"model\": \"\(model)\", \"input\": \"\(input)\", \"batch\": 100, \"gflops\": \(gflops)}"
+        }
+        let bench = """
+            {"threads": 2, "training": [\(row("resnet-8", "28x28x1", 90)), \(row("resnet-32", "32x32x3", 110))],
+             "inference": [\(row("resnet-32", "32x32x3", 120)), \(row("resnet-8", "28x28x1", 64))],
+             "inputGradient": [\(row("resnet-8", "28x28x1", 48)), \(row("resnet-32", "32x32x3", 101))]}
+            """
+        try Data(bench.utf8).write(to: URL(fileURLWithPath: home + "/bench.json"))
+        let rates = Rates.stored(environment: ["BACKDOORLAB_HOME": home])
+        XCTAssert(
+            rates.summary.contains("inference resnet-8 28x28x1 64, resnet-32 32x32x3 120 GFLOP/s"), rates.summary)
+        XCTAssert(rates.summary.contains("input gradient resnet-8 28x28x1 48"), rates.summary)
+        let f = SpecFolder()
+        f.write(
+            "d.yaml",
+            """
+            model: {units_per_group: 1}
+            attack: {poison: dirty_label, count: 300}
+            defence: {sweep: [strip, neural_cleanse]}
+            """)
+        var planner = Planner(rates: rates)
+        let plan = try planner.plan(try f.load())
+        for (kind, gflops) in [(Stage.Kind.evaluate, 64.0), (.strip, 64), (.reverse, 48)] {
+            let stage = try XCTUnwrap(plan.stages.first { $0.kind == kind }, "\(kind)")
+            XCTAssertGreaterThan(stage.cost.flops, 0)
+            XCTAssertEqual(stage.cost.seconds, stage.cost.flops / (gflops * 1e9), accuracy: 1e-6, "\(kind)")
+        }
     }
 
     /// `bench --gan` figures time `train_gan` and `encode`; without them both fall back to the ResNet-32 training rate.

@@ -86,6 +86,9 @@ public struct BenchReport: Codable, Sendable {
     public var sgemmPeak = Peak(oneThread: 0, allThreads: 0)
     public var training: [Throughput] = []
     public var inference: [Throughput] = []
+    /// Forward + input-gradient steps with the weights frozen, as PGD and Neural Cleanse run them (batch 100;
+    /// `gflops` counts a step as two forward passes).
+    public var inputGradient: [Throughput] = []
     public var convolutions: [Convolution] = []
     public var privacy: [Privacy] = []
     /// Images per second of 100-step ℓ2 PGD, ResNet-32 3×32×32, batch 100.
@@ -103,7 +106,8 @@ public struct BenchReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case threads, cpu, sgemmPeak, training, inference, convolutions, privacy, pgd, gan, measuredAtTrainingGflops
+        case threads, cpu, sgemmPeak, training, inference, inputGradient, convolutions, privacy, pgd, gan
+        case measuredAtTrainingGflops
     }
 
     // Sections added by later versions (GAN, DP-SGD, …) may be missing from a stored file: they read as empty.
@@ -114,6 +118,7 @@ public struct BenchReport: Codable, Sendable {
         sgemmPeak = try c.decodeIfPresent(Peak.self, forKey: .sgemmPeak) ?? Peak(oneThread: 0, allThreads: 0)
         training = try c.decodeIfPresent([Throughput].self, forKey: .training) ?? []
         inference = try c.decodeIfPresent([Throughput].self, forKey: .inference) ?? []
+        inputGradient = try c.decodeIfPresent([Throughput].self, forKey: .inputGradient) ?? []
         convolutions = try c.decodeIfPresent([Convolution].self, forKey: .convolutions) ?? []
         privacy = try c.decodeIfPresent([Privacy].self, forKey: .privacy) ?? []
         pgd = try c.decodeIfPresent(Double.self, forKey: .pgd)
@@ -156,6 +161,10 @@ public struct BenchReport: Codable, Sendable {
             }
             if pgd == nil, let p = earlier.pgd {
                 pgd = p
+                // With it, the ResNet-32 input-gradient rate measured in the same run.
+                inputGradient += earlier.inputGradient.filter { e in
+                    !inputGradient.contains { $0.model == e.model && $0.input == e.input }
+                }
                 kept.append("PGD")
             }
             if gan.isEmpty, !earlier.gan.isEmpty {
@@ -202,11 +211,16 @@ public struct BenchReport: Codable, Sendable {
                 format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond,
                 t.bestImagesPerSecond, t.gflops)
         }
-        s += "\ninference\n"
-        for t in inference {
-            s += String(
-                format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch, t.imagesPerSecond,
-                t.bestImagesPerSecond, t.gflops)
+        for (title, rows) in [
+            ("inference", inference),
+            ("forward + input gradient, weights frozen (a PGD or Neural Cleanse step)", inputGradient),
+        ] where !rows.isEmpty {
+            s += "\n\(title)\n"
+            for t in rows {
+                s += String(
+                    format: "  %-10@ %-8@ %5d   %14.0f   %12.0f   %7.1f\n", t.model, t.input, t.batch,
+                    t.imagesPerSecond, t.bestImagesPerSecond, t.gflops)
+            }
         }
         s += "\nconvolutions of ResNet-32, 3x32x32, batch 50 (im2col/col2im included)\n"
         s += "  layer                          fwd GFLOP/s  bwd GFLOP/s   fwd ms   bwd ms\n"

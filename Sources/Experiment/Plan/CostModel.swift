@@ -44,11 +44,14 @@ public final class CostModel: @unchecked Sendable {
 
     /// FLOP/s of training-like work (forward and backward) on this network: the bench figure of the nearest ResNet.
     func rate(_ a: Architecture) -> Double {
-        rates.training(for: a.inputShape, depth: a.kind == .resnet ? a.depth : 8) * 1e9
+        rates.training(for: a.inputShape, depth: depth(a)) * 1e9
     }
 
-    /// FLOP/s of inference.
-    var inferenceRate: Double { rates.inference * 1e9 }
+    /// FLOP/s of forward passes of this network.
+    func inferenceRate(_ a: Architecture) -> Double { rates.inference(for: a.inputShape, depth: depth(a)) * 1e9 }
+
+    /// The depth the bench figures are looked up by (other networks count as the small ResNet).
+    private func depth(_ a: Architecture) -> Int { a.kind == .resnet ? a.depth : 8 }
 
     /// Cost of `steps` training steps of `batch` images; `trainableFlops` when only the later layers learn;
     /// `extraForwardBackward` PGD steps per image for adversarial training.
@@ -66,10 +69,17 @@ public final class CostModel: @unchecked Sendable {
             flops: flops, seconds: flops / rate(a), memoryBytes: memory, diskBytes: Double(f.parameters * 4 * 3))
     }
 
-    /// Cost of `images` forward passes of `a` (evaluation, ranking) at the inference rate.
+    /// Cost of `images` forward passes of `a` (evaluation, ranking) at its inference rate.
     func inference(_ a: Architecture, images: Double) -> Cost {
         let flops = images * Double(shape(a).forward)
-        return Cost(flops: flops, seconds: flops / inferenceRate)
+        return Cost(flops: flops, seconds: flops / inferenceRate(a))
+    }
+
+    /// Cost of `images` forward + input-gradient passes of `a` with its weights frozen (a PGD or Neural
+    /// Cleanse step per image), counted as two forwards each, at the rate `bench` measured for such steps.
+    func inputGradient(_ a: Architecture, images: Double) -> Cost {
+        let flops = images * 2 * Double(shape(a).forward)
+        return Cost(flops: flops, seconds: flops / (rates.inputGradient(for: a.inputShape, depth: depth(a)) * 1e9))
     }
 }
 

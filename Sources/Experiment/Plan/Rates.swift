@@ -3,15 +3,24 @@ import Foundation
 /// Sustained GFLOP/s this machine reaches, from the figures `backdoorlab bench` stored;
 /// stated defaults when nothing is stored.
 public struct Rates: Sendable, Codable, Equatable {
-    /// Training-step throughput of a ResNet of `depth` layers on `input` ("32x32x3").
+    /// Throughput of a ResNet of `depth` layers on `input` ("32x32x3").
     public struct Entry: Sendable, Codable, Equatable {
         public var depth: Int
         public var input: String
         public var gflops: Double
+        public init(depth: Int, input: String, gflops: Double) {
+            self.depth = depth
+            self.input = input
+            self.gflops = gflops
+        }
     }
+    /// Training steps (forward, backward, update).
     public var training: [Entry]
-    /// Inference of ResNet-32, 32×32×3, batch 500.
-    public var inference: Double
+    /// Forward passes (evaluation, ranking, STRIP's blends).
+    public var inference: [Entry]
+    /// Forward + input-gradient steps with frozen weights (PGD, Neural Cleanse), two forwards' FLOPs each;
+    /// empty when `bench` did not measure them.
+    public var inputGradient: [Entry] = []
     public var source: String
     /// WGAN-GP training and latent inversion on `input`, measured by `bench --gan`.
     public struct GANEntry: Sendable, Codable, Equatable {
@@ -32,7 +41,8 @@ public struct Rates: Sendable, Codable, Equatable {
             Entry(depth: 32, input: "32x32x3", gflops: 110), Entry(depth: 32, input: "28x28x1", gflops: 110),
             Entry(depth: 8, input: "28x28x1", gflops: 93),
         ],
-        inference: 120, source: "defaults (run `backdoorlab bench` to calibrate)")
+        inference: [Entry(depth: 32, input: "32x32x3", gflops: 120)],
+        source: "defaults (run `backdoorlab bench` to calibrate)")
 
     /// The rates of the `bench.json` in `$BACKDOORLAB_HOME` or `~/.backdoorlab`; the defaults without one.
     public static func stored(environment: [String: String] = ProcessInfo.processInfo.environment) -> Rates {
@@ -52,17 +62,37 @@ public struct Rates: Sendable, Codable, Equatable {
     /// How bench.json names an input shape: "28x28x1".
     static func inputName(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }
 
-    /// The measured rate closest to this network: same input size if measured, then nearest depth.
+    /// The measured training rate closest to this network: same input size if measured, then nearest depth.
     func training(for shape: [Int], depth: Int = 32) -> Double {
+        Rates.nearest(training, shape, depth) ?? 100
+    }
+
+    /// The measured inference rate closest to this network.
+    func inference(for shape: [Int], depth: Int = 32) -> Double {
+        Rates.nearest(inference, shape, depth) ?? Rates.defaults.inference[0].gflops
+    }
+
+    /// The measured forward + input-gradient rate closest to this network. Without a measurement (a bench.json
+    /// older than these figures), the network's training rate times 0.8: the two measured side by side on the
+    /// 2-core Xeon gave 0.82 for ResNet-8 and 0.76–0.89 for ResNet-32 (no weight gradient to amortise a step's
+    /// memory passes over, and batch 100).
+    func inputGradient(for shape: [Int], depth: Int = 32) -> Double {
+        Rates.nearest(inputGradient, shape, depth) ?? 0.8 * training(for: shape, depth: depth)
+    }
+
+    static func nearest(_ entries: [Entry], _ shape: [Int], _ depth: Int) -> Double? {
         let input = Rates.inputName(shape)
-        let same = training.filter { $0.input == input }
-        let pool = same.isEmpty ? training : same
-        return pool.min { abs($0.depth - depth) < abs($1.depth - depth) }?.gflops ?? 100
+        let same = entries.filter { $0.input == input }
+        let pool = same.isEmpty ? entries : same
+        return pool.min { abs($0.depth - depth) < abs($1.depth - depth) }?.gflops
     }
 
     public var summary: String {
-        "training " + training.map { "resnet-\($0.depth) \($0.input) \(Int($0.gflops))" }.joined(separator: ", ")
-            + " GFLOP/s; inference \(Int(inference)) GFLOP/s"
+        func list(_ e: [Entry]) -> String {
+            e.map { "resnet-\($0.depth) \($0.input) \(Int($0.gflops))" }.joined(separator: ", ") + " GFLOP/s"
+        }
+        return "training " + list(training) + "; inference " + list(inference)
+            + (inputGradient.isEmpty ? "" : "; input gradient " + list(inputGradient))
             + (gan.isEmpty
                 ? ""
                 : "; WGAN-GP " + gan.map { "\($0.input) \(Int($0.training))" }.joined(separator: ", ")
@@ -74,17 +104,24 @@ public struct Rates: Sendable, Codable, Equatable {
 extension Rates {
     /// The best figure of each network and input a bench measured; nil when it measured no training.
     init?(_ bench: BenchReport, source: String) {
+        let training = Rates.best(bench.training)
+        guard !training.isEmpty else { return nil }
+        let inference = Rates.best(bench.inference)
+        self.init(
+            training: training, inference: inference.isEmpty ? Rates.defaults.inference : inference,
+            inputGradient: Rates.best(bench.inputGradient), source: source,
+            gan: bench.gan.map { GANEntry(input: $0.input, training: $0.trainingGflops, encode: $0.encodeGflops) },
+            threads: bench.threads)
+    }
+
+    /// The fastest figure of each network and input (the batch sizes a bench tried are alternatives).
+    static func best(_ rows: [BenchReport.Throughput]) -> [Entry] {
         var best: [String: Entry] = [:]
-        for r in bench.training {
+        for r in rows {
             guard let depth = Int(r.model.replacingOccurrences(of: "resnet-", with: "")) else { continue }
             let k = "\(depth) \(r.input)"
             if r.gflops > best[k]?.gflops ?? 0 { best[k] = Entry(depth: depth, input: r.input, gflops: r.gflops) }
         }
-        guard !best.isEmpty else { return nil }
-        self.init(
-            training: best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) },
-            inference: bench.inference.map(\.gflops).max() ?? Rates.defaults.inference, source: source,
-            gan: bench.gan.map { GANEntry(input: $0.input, training: $0.trainingGflops, encode: $0.encodeGflops) },
-            threads: bench.threads)
+        return best.values.sorted { ($0.input, $0.depth) < ($1.input, $1.depth) }
     }
 }

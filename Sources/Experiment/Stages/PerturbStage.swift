@@ -80,11 +80,10 @@ public struct PerturbStage: StageKind {
             guard let reference = inputs.compactMap({ $0 as? ReferenceStage }).first?.architecture.architecture() else {
                 return cost
             }
-            let f = model.shape(reference)
-            cost.flops = images * Double(p.steps) * 2 * Double(f.forward)
-            // The reference network's own rate: a ResNet-8 runs at 89 GFLOP/s here, a ResNet-32 at 113.
-            cost.seconds = cost.flops / model.rate(reference)
-            cost.memoryBytes = Double(f.activations * 500 * 4)
+            // The reference network's own rate for forward + input-gradient steps (ResNet-8 and ResNet-32 differ).
+            let steps = model.inputGradient(reference, images: images * Double(p.steps))
+            (cost.flops, cost.seconds) = (steps.flops, steps.seconds)
+            cost.memoryBytes = Double(model.shape(reference).activations * 500 * 4)
         case .ganInterpolation(let count, _):
             let gan = inputs.compactMap { ($0 as? GANStage)?.gan }.first
             let g = Double(
@@ -92,7 +91,8 @@ public struct PerturbStage: StageKind {
                     .flopsPerImage)
             let n = Double(count)
             cost = Cost(
-                flops: n * g, seconds: n * g / model.inferenceRate, memoryBytes: 2e8, diskBytes: n * run.imageBytes)
+                flops: n * g, seconds: n * g / (model.rates.inference(for: run.dataset.shape) * 1e9), memoryBytes: 2e8,
+                diskBytes: n * run.imageBytes)
         case .gaussianNoise, .pixelInterpolation: break
         }
         return cost

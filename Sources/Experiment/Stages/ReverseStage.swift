@@ -37,9 +37,9 @@ public struct ReverseStage: StageKind {
     }
 
     public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost {
-        // Per class and step, a batch forward and input-gradient backward: about 2 forwards.
-        var cost = model.inference(
-            run.victim, images: Double(run.dataset.classes * settings.steps * settings.batchSize) * 2)
+        // Per class and step, a batch forward and input-gradient backward (the mask and pattern's gradient).
+        var cost = model.inputGradient(
+            run.victim, images: Double(run.dataset.classes * settings.steps * settings.batchSize))
         cost.memoryBytes = Double(model.shape(run.victim).activations * settings.batchSize * 4 * 2) + 2e8
         cost.diskBytes = 1e6
         return cost
