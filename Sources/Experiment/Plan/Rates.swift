@@ -72,12 +72,24 @@ public struct Rates: Sendable, Codable, Equatable {
         Rates.nearest(inference, shape, depth) ?? Rates.defaults.inference[0].gflops
     }
 
-    /// The measured forward + input-gradient rate closest to this network. Without a measurement (a bench.json
-    /// older than these figures), the network's training rate times 0.8: the two measured side by side on the
+    /// The forward + input-gradient rate of this network: measured for its input size if `bench` did; else
+    /// the ratio of the two rates on a network it measured, times this network's training rate; with nothing
+    /// measured (a bench.json older than these figures), 0.8 × the training rate: the two side by side on the
     /// 2-core Xeon gave 0.82 for ResNet-8 and 0.76–0.89 for ResNet-32 (no weight gradient to amortise a step's
     /// memory passes over, and batch 100).
     func inputGradient(for shape: [Int], depth: Int = 32) -> Double {
-        Rates.nearest(inputGradient, shape, depth) ?? 0.8 * training(for: shape, depth: depth)
+        let own = training(for: shape, depth: depth)
+        let input = Rates.inputName(shape)
+        if inputGradient.contains(where: { $0.input == input }) {
+            return Rates.nearest(inputGradient, shape, depth) ?? own
+        }
+        let ratios = inputGradient.compactMap { e -> Double? in
+            guard let t = training.first(where: { $0.input == e.input && $0.depth == e.depth }), t.gflops > 0 else {
+                return nil
+            }
+            return e.gflops / t.gflops
+        }
+        return (ratios.isEmpty ? 0.8 : ratios.reduce(0, +) / Double(ratios.count)) * own
     }
 
     static func nearest(_ entries: [Entry], _ shape: [Int], _ depth: Int) -> Double? {
