@@ -80,6 +80,11 @@ extension RunTests {
         XCTAssertEqual(cleanse.l1.count, 10)
         XCTAssertEqual(cleanse.anomaly_index.count, 10)
         XCTAssertNotNil(results.runs[6].repair)
+        // Its picture: the attack's own trigger first, then the 10 reversed ones, each a cell of 28·3 + 2·2 pixels.
+        let reverseKey = try XCTUnwrap(try stageKeys("reverse", in: dir + "/cache").first)
+        let png = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/cache/\(reverseKey)/reversed.png"))
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual(width, 11 * (28 * 3 + 4))
         // The thesis's filtering as a cleansing defence: its 20 lowest-ranked images removed, then a retraining.
         XCTAssertEqual(results.runs[7].filter?.removed, 20)
         XCTAssertNotEqual(results.runs[7].stages["train"], results.runs[0].stages["train"])

@@ -204,7 +204,8 @@ extension Planner {
         let clean = Int((settings.repair.cleanFraction * Double(spec.dataset.victimCount)).rounded())
         let reverse = try add(
             ReverseStage(
-                settings: settings.reverse, threshold: settings.threshold, cleanImages: clean, seed: spec.seed),
+                settings: settings.reverse, threshold: settings.threshold, cleanImages: clean, seed: spec.seed,
+                trigger: poison.map { _ in r.trigger }),
             r, inputs: [dataset] + poisonInput + [before], at: "defence")
         let repair = try add(
             repairStage(r, settings.repair), r, inputs: [dataset] + poisonInput + [before, reverse], at: "defence",
