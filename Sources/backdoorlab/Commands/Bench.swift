@@ -196,12 +196,8 @@ extension Bench {
         trainer.runStep()
         var times = [Double]()
         for _ in 0..<steps { times.append(bestTime(repeats: 1) { trainer.runStep() }) }
-        times.sort()
-        let median = times[times.count / 2]
-        return .init(
-            model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
-            imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
-            gflops: 3 * Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+        return throughput(
+            units: units, shape: shape, batch: batch, images: batch, flopsPerImage: 3 * model.flopsPerImage, times)
     }
 
     func inferenceThroughput(shape: [Int], batch: Int, units: Int) -> BenchReport.Throughput {
@@ -213,12 +209,21 @@ extension Bench {
         _ = model(x)
         var times = [Double]()
         for _ in 0..<max(3, steps / 2) { times.append(bestTime(repeats: 1) { _ = model(x) }) }
-        times.sort()
-        let median = times[times.count / 2]
+        return throughput(
+            units: units, shape: shape, batch: batch, images: batch, flopsPerImage: model.flopsPerImage, times)
+    }
+
+    /// A ResNet's figures from the wall times of runs that each processed `images` image-passes: median and best
+    /// images per second, and GFLOP/s at the median.
+    func throughput(
+        units: Int, shape: [Int], batch: Int, images: Int, flopsPerImage: Int, _ times: [Double]
+    ) -> BenchReport.Throughput {
+        let sorted = times.sorted()
+        let median = sorted[sorted.count / 2]
         return .init(
             model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
-            imagesPerSecond: Double(batch) / median, bestImagesPerSecond: Double(batch) / times[0],
-            gflops: Double(model.flopsPerImage) * Double(batch) / median / 1e9)
+            imagesPerSecond: Double(images) / median, bestImagesPerSecond: Double(images) / sorted[0],
+            gflops: Double(flopsPerImage) * Double(images) / median / 1e9)
     }
 
     /// Forward and backward GFLOP/s of each distinct convolution of ResNet-32 (im2col and col2im included).
@@ -290,17 +295,14 @@ extension Bench {
         let attack = PGD(norm: .l2, epsilon: 300, steps: steps)
         _ = Perturbations.pgd(
             data, indices: images, model: model, attack: PGD(norm: .l2, epsilon: 300, steps: 1), seed: 0)
-        var times = (0..<3).map { r in
+        let times = (0..<3).map { r in
             bestTime(repeats: 1) {
                 _ = Perturbations.pgd(data, indices: images, model: model, attack: attack, seed: 2 + UInt64(r))
             }
         }
-        times.sort()
-        let perSecond = { (t: Double) in Double(batch * steps) / t }
-        return .init(
-            model: "resnet-\(6 * units + 2)", input: shape.map(String.init).joined(separator: "x"), batch: batch,
-            imagesPerSecond: perSecond(times[1]), bestImagesPerSecond: perSecond(times[0]),
-            gflops: perSecond(times[1]) * 2 * Double(model.flopsPerImage) / 1e9)
+        return throughput(
+            units: units, shape: shape, batch: batch, images: batch * steps, flopsPerImage: 2 * model.flopsPerImage,
+            times)
     }
 
     /// GFLOP/s of WGAN-GP generator steps (with their critic steps) and of latent-inversion steps, counted
