@@ -74,9 +74,8 @@ public struct Rates: Sendable, Codable, Equatable {
 
     /// The forward + input-gradient rate of this network: measured for its input size if `bench` did; else
     /// the ratio of the two rates on a network it measured, times this network's training rate; with nothing
-    /// measured (a bench.json older than these figures), 0.8 × the training rate: the two side by side on the
-    /// 2-core Xeon gave 0.82 for ResNet-8 and 0.76–0.89 for ResNet-32 (no weight gradient to amortise a step's
-    /// memory passes over, and batch 100).
+    /// measured (a bench.json older than these figures), the training rate itself: on the 2-core Xeon the
+    /// ResNet-8 ratio was 1.10 on an idle machine and 0.82 beside another process (ResNet-32: 0.76–0.89 loaded).
     func inputGradient(for shape: [Int], depth: Int = 32) -> Double {
         let own = training(for: shape, depth: depth)
         let input = Rates.inputName(shape)
@@ -89,7 +88,7 @@ public struct Rates: Sendable, Codable, Equatable {
             }
             return e.gflops / t.gflops
         }
-        return (ratios.isEmpty ? 0.8 : ratios.reduce(0, +) / Double(ratios.count)) * own
+        return (ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count)) * own
     }
 
     static func nearest(_ entries: [Entry], _ shape: [Int], _ depth: Int) -> Double? {
