@@ -45,7 +45,7 @@ let package = Package(
             ]),
 
         .target(name: "TestSupport", dependencies: ["Tensor", "Datasets", "CZlib"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorAVX512", "TestSupport"]),
         .testTarget(
             name: "LearningTests", dependencies: ["Learning", "Tensor", "Datasets", "TestSupport"],
             resources: [.copy("Fixtures")]),

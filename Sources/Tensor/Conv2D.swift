@@ -1,3 +1,5 @@
+import TensorAVX512
+
 /// Geometry of a 2-D convolution over NHWC input with HWIO weights.
 ///
 /// x: [N, H, W, C] → y: [N, OH, OW, K]; weights: [KH, KW, C, K]; one GEMM per call:
@@ -118,26 +120,62 @@ public enum Conv2D {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
     ) {
-        if DirectConvolution.coversForward(g) {
-            let workers = min(Parallel.threads, g.batch)
-            let xs = SharedPointer(x)
-            let ws = SharedPointer(weight)
-            let ys = SharedPointer(y)
-            let bs = bias.map { SharedPointer($0) }
-            let outImage = g.outHeight * g.outWidth * g.outChannels
-            scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: 0)
-            Parallel.forEach(workers) { w in
-                let images = Parallel.range(w, of: workers, total: g.batch)
-                DirectConvolution.forward(g, x: xs, weight: ws, y: ys, images: images, pad: scratch.pad(w))
-                if let bs {
-                    addBias(
-                        bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,
-                        g.outChannels)
-                }
-            }
-            return
+        if WinogradConvolution.coversForward(g) {
+            winogradForward(g, x: x, weight: weight, bias: bias, y: y, scratch: scratch)
+        } else if DirectConvolution.coversForward(g) {
+            directForward(g, x: x, weight: weight, bias: bias, y: y, scratch: scratch)
+        } else {
+            im2colForward(g, x: x, weight: weight, bias: bias, y: y, scratch: scratch)
         }
-        im2colForward(g, x: x, weight: weight, bias: bias, y: y, scratch: scratch)
+    }
+
+    /// `forward` by Winograd's F(2×2, 3×3), images split over the workers.
+    static func winogradForward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
+    ) {
+        let workers = min(Parallel.threads, g.batch)
+        scratch.preparePads(workers: workers, floats: WinogradConvolution.workerFloats(g), flipped: 0)
+        scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
+        WinogradConv3x3.transformWeights(
+            inChannels: g.inChannels, outChannels: g.outChannels, weight: weight, into: scratch.transformed)
+        let xs = SharedPointer(x)
+        let us = SharedPointer(scratch.transformed)
+        let ys = SharedPointer(y)
+        let bs = bias.map { SharedPointer($0) }
+        let outImage = g.outHeight * g.outWidth * g.outChannels
+        Parallel.forEach(workers) { w in
+            let images = Parallel.range(w, of: workers, total: g.batch)
+            WinogradConvolution.forward(g, x: xs, transformed: us, y: ys, images: images, scratch: scratch.pad(w))
+            if let bs {
+                addBias(
+                    bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,
+                    g.outChannels)
+            }
+        }
+    }
+
+    /// `forward` through the direct kernels, images split over the workers.
+    static func directForward(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
+    ) {
+        let workers = min(Parallel.threads, g.batch)
+        let xs = SharedPointer(x)
+        let ws = SharedPointer(weight)
+        let ys = SharedPointer(y)
+        let bs = bias.map { SharedPointer($0) }
+        let outImage = g.outHeight * g.outWidth * g.outChannels
+        scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: 0)
+        Parallel.forEach(workers) { w in
+            let images = Parallel.range(w, of: workers, total: g.batch)
+            DirectConvolution.forward(g, x: xs, weight: ws, y: ys, images: images, pad: scratch.pad(w))
+            if let bs {
+                addBias(
+                    bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,
+                    g.outChannels)
+            }
+        }
     }
 
     /// `forward` through im2col and a GEMM, in chunks of images that keep the columns in cache.
@@ -192,24 +230,36 @@ public enum Conv2D {
         }
         directBackward(
             g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
-            perExample: perExample)
+            perExample: perExample, winograd: WinogradConvolution.coversInputGradient(g))
     }
 
     /// `backward` through the direct kernels: dW (and dBias) image by image into each worker's partial
-    /// or each image's slot, dx directly when the input channels allow it and through im2col otherwise.
+    /// or each image's slot; dx by Winograd's F(2×2, 3×3) with `winograd` where it covers the layer,
+    /// else directly when the input channels allow it, else through im2col.
     static func directBackward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
         dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?, winograd: Bool
     ) {
         let workers = min(Parallel.threads, g.batch)
         let wCount = g.patch * g.outChannels
         let k = g.outChannels
         let directDx = dx != nil && DirectConvolution.coversInputGradient(g)
+        let winogradDx = directDx && winograd && WinogradConvolution.coversInputGradient(g)
         scratch.prepare(workers: workers, columns: 0, weights: dWeight != nil ? wCount + k : 0)
-        scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: directDx ? wCount : 0)
+        scratch.preparePads(
+            workers: workers,
+            floats: max(DirectConvolution.padFloats(g), winogradDx ? WinogradConvolution.workerFloats(g) : 0),
+            flipped: directDx ? wCount : 0)
         if directDx { DirectConvolution.flipTranspose(g, weight, into: scratch.flipped) }
+        if winogradDx {
+            scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
+            WinogradConv3x3.transformWeights(
+                inChannels: g.outChannels, outChannels: g.inChannels, weight: scratch.flipped,
+                into: scratch.transformed)
+        }
+        let transformed = SharedPointer(scratch.transformed)
         let xs = SharedPointer(x)
         let dys = SharedPointer(dy)
         let dxs = directDx ? dx.map { SharedPointer($0) } : nil
@@ -231,7 +281,10 @@ public enum Conv2D {
                         g, x: xs.p + n * inImage, dy: dyo, dWeight: dW, pad: buffer)
                     sumRows(dyo, rows: rows, k, into: dW + wCount)
                 }
-                if let dxs {
+                if let dxs, winogradDx {
+                    WinogradConvolution.inputGradient(
+                        g, dy: dyo, transformed: transformed.p, dx: dxs.p + n * inImage, scratch: buffer)
+                } else if let dxs {
                     DirectConvolution.inputGradient(
                         g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage, pad: buffer)
                 }
@@ -344,6 +397,8 @@ public final class ConvScratch: @unchecked Sendable {
     private var padCapacity = 0
     private var flippedStorage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private var flippedCapacity = 1
+    private var transformedStorage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var transformedCapacity = 1
 
     public init(chunkRows: Int = 1024) { self.chunkRows = chunkRows }
     deinit {
@@ -351,6 +406,7 @@ public final class ConvScratch: @unchecked Sendable {
         partials.forEach { $0.deallocate() }
         pads.forEach { $0.deallocate() }
         flippedStorage.deallocate()
+        transformedStorage.deallocate()
     }
 
     public func imagesPerChunk(_ g: ConvGeometry) -> Int { max(1, chunkRows / max(1, g.outHeight * g.outWidth)) }
@@ -388,7 +444,17 @@ public final class ConvScratch: @unchecked Sendable {
         }
     }
 
+    /// One tensor of Winograd-transformed weights.
+    func prepareTransformed(_ floats: Int) {
+        if transformedCapacity < floats {
+            transformedStorage.deallocate()
+            transformedStorage = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+            transformedCapacity = floats
+        }
+    }
+
     func pad(_ w: Int) -> UnsafeMutablePointer<Float> { pads[w] }
+    var transformed: UnsafeMutablePointer<Float> { transformedStorage }
     var flipped: UnsafeMutablePointer<Float> { flippedStorage }
 
     func columns(_ w: Int) -> UnsafeMutablePointer<Float> { cols[w] }

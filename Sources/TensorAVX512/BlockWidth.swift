@@ -26,3 +26,6 @@ func pixelBlocks(_ total: Int, widest: Int) -> [Int] {
     }
     return blocks
 }
+enum Width32: BlockWidth { static var count: Int { 32 } }
+enum Width64: BlockWidth { static var count: Int { 64 } }
+enum Width128: BlockWidth { static var count: Int { 128 } }

@@ -85,7 +85,7 @@ final class DirectConvolutionTests: XCTestCase {
 
         let direct = Tensor(zeros: g.outputShape)
         let reference = Tensor(zeros: g.outputShape)
-        Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
+        Conv2D.directForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
         Conv2D.im2colForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: reference.pointer, scratch: s)
         assertClose(direct, reference, "\(what) forward", file: file, line: line)
 
@@ -94,10 +94,16 @@ final class DirectConvolutionTests: XCTestCase {
             let db = Tensor(zeros: [g.outChannels])
             let dx = Tensor(zeros: g.inputShape)
             let each = Tensor(zeros: [g.batch, g.patch * g.outChannels + g.outChannels])
-            let run = direct ? Conv2D.backward : Conv2D.im2colBackward
-            run(
-                g, x.pointer, w.pointer, dy.pointer, dw.pointer, db.pointer, dx.pointer, s,
-                perExample ? each.pointer : nil)
+            if direct {
+                // The direct kernels' own dx, not Winograd's (WinogradConvolutionTests has those).
+                Conv2D.directBackward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: dw.pointer, dBias: db.pointer,
+                    dx: dx.pointer, scratch: s, perExample: perExample ? each.pointer : nil, winograd: false)
+            } else {
+                Conv2D.im2colBackward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: dw.pointer, dBias: db.pointer,
+                    dx: dx.pointer, scratch: s, perExample: perExample ? each.pointer : nil)
+            }
             return perExample ? [each] : [dw, db, dx]
         }
         let names = ["dW", "dBias", "dx"]

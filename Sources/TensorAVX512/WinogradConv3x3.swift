@@ -1,0 +1,314 @@
+/// 3×3 convolutions (stride 1, padding 1) of one NHWC image by Winograd's minimal filtering F(2×2, 3×3):
+/// each 2×2 block of output pixels comes from a 4×4 input tile with 16 multiplies per channel pair
+/// instead of the direct kernels' 36.
+///
+/// Why: the stride-1 3×3 layers carry most of the networks' arithmetic. In the transformed domain
+/// a layer is 16 small matrix products (tiles × C by C × K), which run at the direct kernels' rate
+/// on 2.25 times fewer multiply-adds; the transforms are additions only (Lavin & Gray, 2016).
+///
+/// Compiled for AVX-512 like `DirectConv3x3`: call it only where the CPU has AVX-512. Shapes:
+/// `input` [H, W, C], `transformed` [16, C, K] from `transformWeights`, `output` [H, W, K]; C and K
+/// each 16, 32, 64 or 128 (`supports`), for which every kernel is specialised so that all its
+/// strides are constants.
+public enum WinogradConv3x3 {
+    /// One image's convolution: H×W×C in, H×W×K out.
+    public struct Shape: Sendable {
+        public var height, width, inChannels, outChannels: Int
+
+        public init(height: Int, width: Int, inChannels: Int, outChannels: Int) {
+            self.height = height
+            self.width = width
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+        }
+
+        /// 2×2 output tiles down and across (the last ones half outside for odd sizes).
+        public var tileRows: Int { (height &+ 1) / 2 }
+        public var tileColumns: Int { (width &+ 1) / 2 }
+        public var tiles: Int { tileRows &* tileColumns }
+        /// Floats of `forward`'s scratch: one block of tiles' transformed input and products, and an edge tile.
+        public var scratchFloats: Int {
+            WinogradConv3x3.blockTiles &* (16 &* (inChannels &+ outChannels) &+ 32) &+ 16 &* inChannels
+        }
+    }
+
+    /// The channel counts the kernels are specialised for.
+    public static func supports(inChannels c: Int, outChannels k: Int) -> Bool {
+        [16, 32, 64, 128].contains(c) && [16, 32, 64, 128].contains(k)
+    }
+
+    /// transformed[ξ, c, k] = (G·w[·, ·, c, k]·Gᵀ)[ξ] for weight [3, 3, C, K], ξ = 4·row + column.
+    public static func transformWeights(
+        inChannels c: Int, outChannels k: Int, weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>
+    ) {
+        let ck = c &* k
+        for i in 0..<ck {
+            // G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: rows of G·w first, then columns of (G·w)·Gᵀ.
+            var t: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float) = (
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            )
+            withUnsafeMutableBytes(of: &t) { raw in
+                let gw = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                for x in 0..<3 {
+                    let g0 = weight[x &* ck &+ i]
+                    let g1 = weight[(3 &+ x) &* ck &+ i]
+                    let g2 = weight[(6 &+ x) &* ck &+ i]
+                    gw[x] = g0
+                    gw[3 &+ x] = (g0 + g1 + g2) * 0.5
+                    gw[6 &+ x] = (g0 - g1 + g2) * 0.5
+                    gw[9 &+ x] = g2
+                }
+                for r in 0..<4 {
+                    let a = gw[r &* 3]
+                    let b = gw[r &* 3 &+ 1]
+                    let d = gw[r &* 3 &+ 2]
+                    u[(r &* 4) &* ck &+ i] = a
+                    u[(r &* 4 &+ 1) &* ck &+ i] = (a + b + d) * 0.5
+                    u[(r &* 4 &+ 2) &* ck &+ i] = (a - b + d) * 0.5
+                    u[(r &* 4 &+ 3) &* ck &+ i] = d
+                }
+            }
+        }
+    }
+
+    /// Tiles carried through the three steps together: their transformed input and products stay in
+    /// the first-level cache (a whole image's would not: 4× the image, 16 planes apart).
+    static let blockTiles = 16
+
+    /// Floats from one tile's 16 transformed vectors of `channels` to the next tile's: one cache line
+    /// more than they fill, so that a block's tiles do not fall on the same cache sets (at 64
+    /// channels they would be exactly 4 KiB apart, and the product kernel ran at a third of its rate).
+    @inline(__always) static func tileFloats(_ channels: Int) -> Int { 16 &* channels &+ 16 }
+
+    /// output[H, W, K] = the convolution of `input` [H, W, C] (zero padding of one pixel) with the
+    /// weights `transformed` came from (overwritten, no bias). `scratch` holds `shape.scratchFloats` floats.
+    public static func forward(
+        _ shape: Shape, input: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(supports(inChannels: shape.inChannels, outChannels: shape.outChannels))
+        switch shape.inChannels {
+        case 16: forward(Width16.self, shape, input, transformed, output, scratch)
+        case 32: forward(Width32.self, shape, input, transformed, output, scratch)
+        case 64: forward(Width64.self, shape, input, transformed, output, scratch)
+        default: forward(Width128.self, shape, input, transformed, output, scratch)
+        }
+    }
+
+    static func forward<C: BlockWidth>(
+        _: C.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
+        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        switch shape.outChannels {
+        case 16: forward(C.self, Width16.self, shape, input, u, output, scratch)
+        case 32: forward(C.self, Width32.self, shape, input, u, output, scratch)
+        case 64: forward(C.self, Width64.self, shape, input, u, output, scratch)
+        default: forward(C.self, Width128.self, shape, input, u, output, scratch)
+        }
+    }
+
+    static func forward<C: BlockWidth, K: BlockWidth>(
+        _: C.Type, _: K.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
+        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        let v = scratch
+        let m = scratch + blockTiles &* tileFloats(C.count)
+        let edge = m + blockTiles &* tileFloats(K.count)
+        var t0 = 0
+        while t0 < shape.tiles {
+            let tiles = t0..<min(t0 &+ blockTiles, shape.tiles)
+            transformInput(C.self, shape, input, tiles, edge, v)
+            multiply(C.self, K.self, tiles.count, v, u, m)
+            transformOutput(K.self, shape, m, tiles, output)
+            t0 = tiles.upperBound
+        }
+    }
+
+    /// v[t, ξ, C] (tiles `tileFloats(C)` apart) = (Bᵀ·d·B)[ξ] for each tile t's 4×4 input d, 16
+    /// channels at a time; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Tiles inside the image are
+    /// read in place; a tile that reaches the zero border is first gathered into `edge` [4, 4, C]
+    /// (no padded copy of the image: that copy cost as much as a transform).
+    static func transformInput<C: BlockWidth>(
+        _: C.Type, _ s: Shape, _ input: UnsafePointer<Float>, _ tiles: Range<Int>, _ edge: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>
+    ) {
+        let c = C.count
+        let imageRow = s.width &* c
+        for t in tiles {
+            let ti = t / s.tileColumns
+            let tj = t &- ti &* s.tileColumns
+            let y0 = 2 &* ti &- 1
+            let x0 = 2 &* tj &- 1
+            var tile = input + (y0 &* imageRow &+ x0 &* c)
+            var rs = imageRow
+            if y0 < 0 || y0 &+ 3 >= s.height || x0 < 0 || x0 &+ 3 >= s.width {
+                for i in 0..<4 {
+                    for j in 0..<4 {
+                        let y = y0 &+ i
+                        let x = x0 &+ j
+                        let to = edge + (i &* 4 &+ j) &* c
+                        let inside = y >= 0 && y < s.height && x >= 0 && x < s.width
+                        let from = input + (y &* imageRow &+ x &* c)
+                        var cv = 0
+                        while cv < c {
+                            store(inside ? load(from + cv) : .zero, to + cv)
+                            cv &+= 16
+                        }
+                    }
+                }
+                tile = UnsafePointer(edge)
+                rs = 4 &* c
+            }
+            let out = v + (t &- tiles.lowerBound) &* tileFloats(c)
+            var cv = 0
+            while cv < c {
+                // Bᵀ·d, a column of the tile at a time; then (Bᵀ·d)·B, a row at a time.
+                @inline(__always) func column(_ j: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
+                {
+                    let q = tile + (j &* c &+ cv)
+                    let d0 = load(q)
+                    let d1 = load(q + rs)
+                    let d2 = load(q + 2 &* rs)
+                    let d3 = load(q + 3 &* rs)
+                    return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+                }
+                @inline(__always) func row(
+                    _ i: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ e: SIMD16<Float>, _ f: SIMD16<Float>
+                ) {
+                    let o = out + (4 &* i &* c &+ cv)
+                    store(a - e, o)
+                    store(b + e, o + c)
+                    store(e - b, o + 2 &* c)
+                    store(b - f, o + 3 &* c)
+                }
+                let c0 = column(0)
+                let c1 = column(1)
+                let c2 = column(2)
+                let c3 = column(3)
+                row(0, c0.0, c1.0, c2.0, c3.0)
+                row(1, c0.1, c1.1, c2.1, c3.1)
+                row(2, c0.2, c1.2, c2.2, c3.2)
+                row(3, c0.3, c1.3, c2.3, c3.3)
+                cv &+= 16
+            }
+        }
+    }
+
+    /// m[t, ξ, K] (tiles `tileFloats(K)` apart) = v[t, ξ, C] · u[ξ, C, K] for the block's tiles and the 16 ξ.
+    static func multiply<C: BlockWidth, K: BlockWidth>(
+        _: C.Type, _: K.Type, _ tiles: Int, _ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>
+    ) {
+        // Two output vectors per block when K allows (half the broadcasts per multiply-add).
+        let pair = K.count >= 32
+        for xi in 0..<16 {
+            var kv = 0
+            while kv < K.count {
+                var t = 0
+                while t < tiles {
+                    let left = tiles &- t
+                    let a = v + (t &* tileFloats(C.count) &+ xi &* C.count)
+                    let b = u + (xi &* C.count &* K.count &+ kv)
+                    let o = m + (t &* tileFloats(K.count) &+ xi &* K.count &+ kv)
+                    let p: Int
+                    if pair {
+                        p = left >= 8 ? 8 : (left >= 4 ? 4 : (left >= 2 ? 2 : 1))
+                        switch p {
+                        case 8: productBlock(C.self, K.self, Width8.self, Width2.self, a, b, o)
+                        case 4: productBlock(C.self, K.self, Width4.self, Width2.self, a, b, o)
+                        case 2: productBlock(C.self, K.self, Width2.self, Width2.self, a, b, o)
+                        default: productBlock(C.self, K.self, Width1.self, Width2.self, a, b, o)
+                        }
+                    } else {
+                        p = left >= 16 ? 16 : (left >= 8 ? 8 : (left >= 4 ? 4 : (left >= 2 ? 2 : 1)))
+                        switch p {
+                        case 16: productBlock(C.self, K.self, Width16.self, Width1.self, a, b, o)
+                        case 8: productBlock(C.self, K.self, Width8.self, Width1.self, a, b, o)
+                        case 4: productBlock(C.self, K.self, Width4.self, Width1.self, a, b, o)
+                        case 2: productBlock(C.self, K.self, Width2.self, Width1.self, a, b, o)
+                        default: productBlock(C.self, K.self, Width1.self, Width1.self, a, b, o)
+                        }
+                    }
+                    t &+= p
+                }
+                kv &+= pair ? 32 : 16
+            }
+        }
+    }
+
+    /// P tiles' rows of `a` (`tileFloats(C)` apart) times KB 16-wide columns of `b` (rows K floats
+    /// apart) into `o` (rows `tileFloats(K)` apart): all strides constants, so one base register each.
+    @inline(__always)
+    static func productBlock<C: BlockWidth, K: BlockWidth, P: BlockWidth, KB: BlockWidth>(
+        _: C.Type, _: K.Type, _: P.Type, _: KB.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        _ o: UnsafeMutablePointer<Float>
+    ) {
+        // At most 16 accumulators: a larger temporary would go to the heap, and the optimiser keeps
+        // these in registers only when the loops over P and KB unroll completely.
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2) { wv in
+                for i in 0..<(P.count &* KB.count) { acc[i] = .zero }
+                for ci in 0..<C.count {
+                    for j in 0..<KB.count { wv[j] = load(b + (ci &* K.count &+ j &* 16)) }
+                    for p in 0..<P.count {
+                        let x = SIMD16<Float>(repeating: a[p &* tileFloats(C.count) &+ ci])
+                        for j in 0..<KB.count { acc[p &* KB.count &+ j].addProduct(x, wv[j]) }
+                    }
+                }
+                for p in 0..<P.count {
+                    for j in 0..<KB.count {
+                        store(acc[p &* KB.count &+ j], o + (p &* tileFloats(K.count) &+ j &* 16))
+                    }
+                }
+            }
+        }
+    }
+
+    /// output = Aᵀ·m·A for the block's tiles, Aᵀ = [1 1 1 0; 0 1 −1 −1]; the odd sizes' outside
+    /// pixels are dropped.
+    static func transformOutput<K: BlockWidth>(
+        _: K.Type, _ s: Shape, _ m: UnsafePointer<Float>, _ tiles: Range<Int>, _ output: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.count
+        let w = s.width
+        for t in tiles {
+            let ti = t / s.tileColumns
+            let tj = t &- ti &* s.tileColumns
+            let twoRows = 2 &* ti &+ 1 < s.height
+            let twoColumns = 2 &* tj &+ 1 < w
+            let from = m + (t &- tiles.lowerBound) &* tileFloats(k)
+            let to = output + ((2 &* ti &* w &+ 2 &* tj) &* k)
+            var kv = 0
+            while kv < k {
+                // Aᵀ·m, a column at a time; then (Aᵀ·m)·A for the two rows.
+                @inline(__always) func column(_ j: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+                    let q = from + (j &* k &+ kv)
+                    let m0 = load(q)
+                    let m1 = load(q + 4 &* k)
+                    let m2 = load(q + 8 &* k)
+                    let m3 = load(q + 12 &* k)
+                    return (m0 + m1 + m2, m1 - m2 - m3)
+                }
+                let c0 = column(0)
+                let c1 = column(1)
+                let c2 = column(2)
+                let c3 = column(3)
+                let o = to + kv
+                store(c0.0 + c1.0 + c2.0, o)
+                if twoColumns { store(c1.0 - c2.0 - c3.0, o + k) }
+                if twoRows {
+                    store(c0.1 + c1.1 + c2.1, o + w &* k)
+                    if twoColumns { store(c1.1 - c2.1 - c3.1, o + (w &* k &+ k)) }
+                }
+                kv &+= 16
+            }
+        }
+    }
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) static func store(_ x: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD16<Float>.self)
+    }
+}

@@ -1,0 +1,140 @@
+import TensorAVX512
+import TestSupport
+import XCTest
+
+@testable import Tensor
+
+/// Winograd's F(2×2, 3×3) against a hand computation, the im2col + GEMM path and the direct
+/// kernels on every stride-1 3×3 layer shape of the three networks, and against finite differences.
+final class WinogradConvolutionTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(WinogradConvolution.enabled, "this CPU has no AVX-512: the Winograd kernels never run on it")
+    }
+
+    /// G·g·Gᵀ of g = [1 2 3; 4 5 6; 7 8 9] with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], worked by hand:
+    /// G·g has rows [1 2 3], [6 7.5 9], [2 2.5 3], [7 8 9]; each row [a b d] → [a, (a+b+d)/2, (a−b+d)/2, d].
+    func testTransformedWeightsByHand() {
+        let g: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        var u = [Float](repeating: .nan, count: 16)
+        g.withUnsafeBufferPointer { w in
+            u.withUnsafeMutableBufferPointer {
+                WinogradConv3x3.transformWeights(
+                    inChannels: 1, outChannels: 1, weight: w.baseAddress!, into: $0.baseAddress!)
+            }
+        }
+        XCTAssertEqual(u, [1, 3, 1, 3, 6, 11.25, 3.75, 9, 2, 3.75, 1.25, 3, 7, 12, 4, 9])
+    }
+
+    /// (side, in channels, out channels) of the networks' stride-1 3×3 convolutions with 16 or more channels.
+    static let layers: [(Int, Int, Int)] = [
+        (32, 16, 16), (16, 32, 32), (8, 64, 64), (28, 16, 16), (14, 32, 32), (7, 64, 64),
+    ]
+
+    func testEveryNetworkLayerMatchesIm2colAndDirect() {
+        for (side, c, k) in Self.layers {
+            let g = ConvGeometry(
+                batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+            XCTAssertTrue(WinogradConvolution.coversForward(g), "\(g)")
+            XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(g)")
+            compare(g, seed: UInt64(side * 100 + c))
+        }
+    }
+
+    /// Odd sizes (the last tiles half outside), tile counts that leave 8/4/2/1 remainders, one- and
+    /// two-vector products, 128 channels in and out.
+    func testOddSizesRemaindersAndChannelCounts() {
+        let shapes: [(Int, Int, Int, Int)] = [
+            (5, 9, 32, 64), (3, 3, 128, 16), (33, 17, 16, 32), (1, 2, 16, 16), (4, 4, 16, 128),
+        ]
+        for (h, w, c, k) in shapes {
+            let g = ConvGeometry(batch: 2, height: h, width: w, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+            XCTAssertTrue(WinogradConvolution.coversForward(g), "\(g)")
+            XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(g)")
+            compare(g, seed: UInt64(h * 1000 + w * 10 + c))
+        }
+    }
+
+    /// The layers Winograd leaves to the other paths.
+    func testCoverage() {
+        func g(_ c: Int, _ k: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> ConvGeometry {
+            ConvGeometry(
+                batch: 1, height: 8, width: 8, inChannels: c, outChannels: k, kernel: kernel, stride: stride,
+                padding: padding)
+        }
+        XCTAssertFalse(WinogradConvolution.coversForward(g(3, 16)), "the 3-channel stem")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(24, 16)), "24 input channels")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(16, 48)), "48 output channels")
+        XCTAssertFalse(WinogradConvolution.coversInputGradient(g(48, 16)), "dx with 48 channels")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(256, 16)), "256 input channels")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(16, 32, stride: 2)), "stride 2")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(16, 32, kernel: 1, padding: 0)), "1×1")
+        XCTAssertFalse(WinogradConvolution.coversForward(g(16, 16, padding: 0)), "no padding")
+        XCTAssertTrue(WinogradConvolution.coversForward(g(128, 16)))
+    }
+
+    func testGradientsAgainstFiniteDifferences() {
+        check(ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1))
+        check(ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 32, outChannels: 16, kernel: 3, padding: 1))
+    }
+
+    func check(_ g: ConvGeometry, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(WinogradConvolution.coversForward(g), file: file, line: line)
+        XCTAssertTrue(WinogradConvolution.coversInputGradient(g), file: file, line: line)
+        let x = randomTensor(g.inputShape, seed: 1)
+        let w = randomTensor(g.weightShape, seed: 2, scale: 0.3)
+        let r = randomTensor(g.outputShape, seed: 4)
+        let y = Tensor(zeros: g.outputShape)
+        let scratch = ConvScratch()
+        func loss() -> Double {
+            Conv2D.forward(g, x: x.pointer, weight: w.pointer, bias: nil, y: y.pointer, scratch: scratch)
+            return weightedSum(y, r)
+        }
+        let dx = Tensor(zeros: g.inputShape)
+        Conv2D.backward(
+            g, x: x.pointer, weight: w.pointer, dy: r.pointer, dWeight: nil, dBias: nil, dx: dx.pointer,
+            scratch: scratch)
+        let what = "winograd \(g.inChannels)→\(g.outChannels)"
+        assertGradient(dx.array, numericalGradient(of: x, loss: loss), "\(what) dx", file: file, line: line)
+    }
+
+    /// Forward against im2col and the direct kernels; dx against im2col.
+    func compare(_ g: ConvGeometry, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        let what = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels)"
+        let x = randomTensor(g.inputShape, seed: seed)
+        let w = randomTensor(g.weightShape, seed: seed + 1, scale: 0.2)
+        let b = randomTensor([g.outChannels], seed: seed + 2)
+        let dy = randomTensor(g.outputShape, seed: seed + 3)
+        let s = ConvScratch()
+
+        let winograd = Tensor(zeros: g.outputShape)
+        let reference = Tensor(zeros: g.outputShape)
+        let direct = Tensor(zeros: g.outputShape)
+        Conv2D.winogradForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: winograd.pointer, scratch: s)
+        Conv2D.im2colForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: reference.pointer, scratch: s)
+        Conv2D.directForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
+        assertClose(winograd, reference, "\(what) forward vs im2col", file: file, line: line)
+        assertClose(winograd, direct, "\(what) forward vs direct", file: file, line: line)
+
+        let dx = Tensor(zeros: g.inputShape)
+        let dxReference = Tensor(zeros: g.inputShape)
+        Conv2D.directBackward(
+            g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: dx.pointer, scratch: s,
+            perExample: nil, winograd: true)
+        Conv2D.im2colBackward(
+            g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: dxReference.pointer,
+            scratch: s, perExample: nil)
+        assertClose(dx, dxReference, "\(what) dx vs im2col", file: file, line: line)
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString, line: UInt) {
+        var worst: Float = 0
+        var scale: Float = 0
+        for i in 0..<a.count {
+            worst = max(worst, abs(a[i] - b[i]))
+            scale = max(scale, abs(b[i]))
+        }
+        XCTAssertGreaterThan(scale, 0, "\(what): reference is all zero", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            worst, 1e-5 * max(1, scale), "\(what): max difference \(worst)", file: file, line: line)
+    }
+}
