@@ -235,7 +235,8 @@ public enum Conv2D {
 
     /// `backward` through the direct kernels: dW (and dBias) image by image into each worker's partial
     /// or each image's slot; dx by Winograd's F(2×2, 3×3) with `winograd` where it covers the layer,
-    /// else directly when the input channels allow it, else through im2col.
+    /// else directly when the input channels allow it, else through im2col. With `winograd`, a summed
+    /// dW (not DP-SGD's per-example one) goes through Winograd's F(3×3, 2×2) where it covers the layer.
     static func directBackward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
@@ -248,9 +249,15 @@ public enum Conv2D {
         let directDx = dx != nil && DirectConvolution.coversInputGradient(g)
         let winogradDx = directDx && winograd && WinogradConvolution.coversInputGradient(g)
         scratch.prepare(workers: workers, columns: 0, weights: dWeight != nil ? wCount + k : 0)
+        // Winograd's dW sums over a worker's images in the transformed domain, at the front of its buffer.
+        let winogradDW = winograd && dWeight != nil && perExample == nil && WinogradConvolution.coversForward(g)
+        let sumFloats = winogradDW ? WinogradConvolution.transformedFloats(g) : 0
         scratch.preparePads(
             workers: workers,
-            floats: max(DirectConvolution.padFloats(g), winogradDx ? WinogradConvolution.workerFloats(g) : 0),
+            floats: sumFloats
+                + max(
+                    DirectConvolution.padFloats(g), winogradDx ? WinogradConvolution.workerFloats(g) : 0,
+                    winogradDW ? WinogradConvolution.gradientFloats(g) : 0),
             flipped: directDx ? wCount : 0)
         if directDx { DirectConvolution.flipTranspose(g, weight, into: scratch.flipped) }
         if winogradDx {
@@ -270,12 +277,18 @@ public enum Conv2D {
         let outImage = g.outHeight * g.outWidth * g.outChannels
         let rows = g.outHeight * g.outWidth
         Parallel.forEach(workers) { w in
-            let buffer = scratch.pad(w)
+            let sums = scratch.pad(w)
+            let buffer = sums + sumFloats
             let shared = partials ? scratch.weightPartial(w) : nil
             shared?.update(repeating: 0, count: wCount + k)
+            sums.update(repeating: 0, count: sumFloats)
             for n in Parallel.range(w, of: workers, total: g.batch) {
                 let dyo = UnsafePointer(dys.p + n * outImage)
-                if partials, let dW = each.map({ $0.p + n * (wCount + k) }) ?? shared {
+                if winogradDW, let shared {
+                    WinogradConvolution.accumulateWeightGradient(
+                        g, x: xs.p + n * inImage, dy: dyo, sums: sums, scratch: buffer)
+                    sumRows(dyo, rows: rows, k, into: shared + wCount)
+                } else if partials, let dW = each.map({ $0.p + n * (wCount + k) }) ?? shared {
                     if each != nil { dW.update(repeating: 0, count: wCount + k) }
                     DirectConvolution.accumulateWeightGradient(
                         g, x: xs.p + n * inImage, dy: dyo, dWeight: dW, pad: buffer)
@@ -288,6 +301,10 @@ public enum Conv2D {
                     DirectConvolution.inputGradient(
                         g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage, pad: buffer)
                 }
+            }
+            if winogradDW, let shared {
+                WinogradConv3x3.weightGradient(
+                    fromSums: sums, inChannels: g.inChannels, outChannels: g.outChannels, into: shared)
             }
         }
         if dx != nil && !directDx {

@@ -3,7 +3,8 @@ import TensorAVX512
 /// Where `Conv2D` runs a 3×3, stride-1, padding-1 convolution by Winograd's F(2×2, 3×3) (the
 /// `WinogradConv3x3` kernels) instead of the direct kernels: on an AVX-512 CPU, with 16, 32, 64 or
 /// 128 input channels and a multiple of 16 output channels; the input gradient likewise with the
-/// roles of the channels swapped (the flipped, transposed weights). `BACKDOORLAB_CONV=direct` keeps
+/// roles of the channels swapped (the flipped, transposed weights), and the summed weight gradient
+/// by F(3×3, 2×2). `BACKDOORLAB_CONV=direct` keeps
 /// the direct kernels, `im2col` neither (benchmarks compare the three).
 enum WinogradConvolution {
     /// The CPU can run the kernels and the user has not asked for another path.
@@ -31,7 +32,20 @@ enum WinogradConvolution {
         max(shape(g).scratchFloats, shape(g, transposed: true).scratchFloats)
     }
 
-    /// Floats of the transformed weights.
+    /// Floats of one worker's scratch for the weight gradient (besides its transformed sums,
+    /// `transformedFloats`).
+    static func gradientFloats(_ g: ConvGeometry) -> Int { WinogradConv3x3.gradientScratchFloats(shape(g)) }
+
+    /// sums [16, C, K] += one image's weight gradient in the transformed domain.
+    static func accumulateWeightGradient(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        WinogradConv3x3.accumulateWeightGradient(
+            shape(g), input: x, outputGradient: dy, sums: sums, scratch: scratch)
+    }
+
+    /// Floats of the transformed weights (and of the transformed weight-gradient sums).
     static func transformedFloats(_ g: ConvGeometry) -> Int { 16 * g.inChannels * g.outChannels }
 
     /// y of `images` from x, with `transformed` = `WinogradConv3x3.transformWeights` of the weights.

@@ -305,6 +305,176 @@ public enum WinogradConv3x3 {
         }
     }
 
+    // MARK: Weight gradient, F(3×3, 2×2): dW = Gᵀ·[(A·dY·Aᵀ) ⊙ (Bᵀ·d·B)]·G summed over tiles.
+
+    /// Floats of `accumulateWeightGradient`'s scratch: a whole image's transformed input and output
+    /// gradient (the sums over tiles keep their accumulators in registers across the image), and an edge tile.
+    public static func gradientScratchFloats(_ s: Shape) -> Int {
+        s.tiles &* (tileFloats(s.inChannels) &+ tileFloats(s.outChannels)) &+ 16 &* s.inChannels
+    }
+
+    /// sums[ξ, C, K] += Σ over the image's tiles of (Bᵀ·d·B)[ξ, c] · (A·dy·Aᵀ)[ξ, k], for `input`
+    /// [H, W, C] and `outputGradient` [H, W, K]; `weightGradient(fromSums:)` turns the sums into dW.
+    public static func accumulateWeightGradient(
+        _ shape: Shape, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        sums: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        precondition(supports(inChannels: shape.inChannels, outChannels: shape.outChannels))
+        switch shape.inChannels {
+        case 16: accumulateWeightGradient(Width16.self, shape, input, outputGradient, sums, scratch)
+        case 32: accumulateWeightGradient(Width32.self, shape, input, outputGradient, sums, scratch)
+        case 64: accumulateWeightGradient(Width64.self, shape, input, outputGradient, sums, scratch)
+        default: accumulateWeightGradient(Width128.self, shape, input, outputGradient, sums, scratch)
+        }
+    }
+
+    static func accumulateWeightGradient<C: BlockWidth>(
+        _: C.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ sums: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        switch shape.outChannels {
+        case 16: accumulateWeightGradient(C.self, Width16.self, shape, input, dy, sums, scratch)
+        case 32: accumulateWeightGradient(C.self, Width32.self, shape, input, dy, sums, scratch)
+        case 64: accumulateWeightGradient(C.self, Width64.self, shape, input, dy, sums, scratch)
+        default: accumulateWeightGradient(C.self, Width128.self, shape, input, dy, sums, scratch)
+        }
+    }
+
+    static func accumulateWeightGradient<C: BlockWidth, K: BlockWidth>(
+        _: C.Type, _: K.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ sums: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        let v = scratch
+        let z = v + shape.tiles &* tileFloats(C.count)
+        let edge = z + shape.tiles &* tileFloats(K.count)
+        transformInput(C.self, shape, input, 0..<shape.tiles, edge, v)
+        transformOutputGradient(K.self, shape, dy, z)
+        // Output vectors per block: as many as leave room for input channels (≤ 16 accumulators).
+        let kb = K.count >= 64 ? 4 : K.count / 16
+        for xi in 0..<16 {
+            var kv = 0
+            while kv < K.count {
+                var c0 = 0
+                while c0 < C.count {
+                    let a = v + (xi &* C.count &+ c0)
+                    let b = z + (xi &* K.count &+ kv)
+                    let o = sums + ((xi &* C.count &+ c0) &* K.count &+ kv)
+                    switch kb {
+                    case 1: sumBlock(C.self, K.self, Width16.self, Width1.self, shape.tiles, a, b, o)
+                    case 2: sumBlock(C.self, K.self, Width8.self, Width2.self, shape.tiles, a, b, o)
+                    default: sumBlock(C.self, K.self, Width4.self, Width4.self, shape.tiles, a, b, o)
+                    }
+                    c0 &+= 16 / kb
+                }
+                kv &+= 16 &* kb
+            }
+        }
+    }
+
+    /// z[t, ξ, K] (tiles `tileFloats(K)` apart) = (A·dy·Aᵀ)[ξ] for each tile's 2×2 output gradient
+    /// (zero outside the image), A = [1 0; 1 1; 1 −1; 0 −1].
+    static func transformOutputGradient<K: BlockWidth>(
+        _: K.Type, _ s: Shape, _ dy: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.count
+        let w = s.width
+        for t in 0..<s.tiles {
+            let ti = t / s.tileColumns
+            let tj = t &- ti &* s.tileColumns
+            let twoRows = 2 &* ti &+ 1 < s.height
+            let twoColumns = 2 &* tj &+ 1 < w
+            let from = dy + ((2 &* ti &* w &+ 2 &* tj) &* k)
+            let out = z + t &* tileFloats(k)
+            var kv = 0
+            while kv < k {
+                let p = from + kv
+                let a = load(p)
+                let b = twoColumns ? load(p + k) : .zero
+                let c = twoRows ? load(p + w &* k) : .zero
+                let d = twoRows && twoColumns ? load(p + (w &* k &+ k)) : .zero
+                // A·dy: rows [a b], [a+c b+d], [a−c b−d], [−c −d]; then each row [p q] → [p, p+q, p−q, −q].
+                @inline(__always) func row(_ i: Int, _ p: SIMD16<Float>, _ q: SIMD16<Float>) {
+                    let o = out + (4 &* i &* k &+ kv)
+                    store(p, o)
+                    store(p + q, o + k)
+                    store(p - q, o + 2 &* k)
+                    store(-q, o + 3 &* k)
+                }
+                row(0, a, b)
+                row(1, a + c, b + d)
+                row(2, a - c, b - d)
+                row(3, -c, -d)
+                kv &+= 16
+            }
+        }
+    }
+
+    /// CB input channels × KB output vectors of one ξ, summed over `tiles` tiles (each tile: KB loads
+    /// and CB broadcasts feed CB·KB FMAs) and added to `o` (rows K floats apart).
+    @inline(__always)
+    static func sumBlock<C: BlockWidth, K: BlockWidth, CB: BlockWidth, KB: BlockWidth>(
+        _: C.Type, _: K.Type, _: CB.Type, _: KB.Type, _ tiles: Int, _ a: UnsafePointer<Float>,
+        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>
+    ) {
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { d in
+                for ci in 0..<CB.count {
+                    for j in 0..<KB.count { acc[ci &* KB.count &+ j] = load(o + (ci &* K.count &+ j &* 16)) }
+                }
+                var x = a
+                var g = b
+                for _ in 0..<tiles {
+                    for j in 0..<KB.count { d[j] = load(g + j &* 16) }
+                    for ci in 0..<CB.count {
+                        let e = SIMD16<Float>(repeating: x[ci])
+                        for j in 0..<KB.count { acc[ci &* KB.count &+ j].addProduct(e, d[j]) }
+                    }
+                    x += tileFloats(C.count)
+                    g += tileFloats(K.count)
+                }
+                for ci in 0..<CB.count {
+                    for j in 0..<KB.count { store(acc[ci &* KB.count &+ j], o + (ci &* K.count &+ j &* 16)) }
+                }
+            }
+        }
+    }
+
+    /// weightGradient[3, 3, C, K] += Gᵀ·sums[·, c, k]·G for every (c, k): the transform is linear, so
+    /// it runs once on sums over any number of images.
+    public static func weightGradient(
+        fromSums m: UnsafePointer<Float>, inChannels c: Int, outChannels k: Int,
+        into dw: UnsafeMutablePointer<Float>
+    ) {
+        let ck = c &* k
+        for i in 0..<ck {
+            // Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]: along the rows first (ξ = 4·r + s), then the columns.
+            var t: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float) = (
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            )
+            withUnsafeMutableBytes(of: &t) { raw in
+                let r = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                for s in 0..<4 {
+                    let m0 = m[s &* ck &+ i]
+                    let m1 = m[(4 &+ s) &* ck &+ i]
+                    let m2 = m[(8 &+ s) &* ck &+ i]
+                    let m3 = m[(12 &+ s) &* ck &+ i]
+                    r[s] = m0 + (m1 + m2) * 0.5
+                    r[4 &+ s] = (m1 - m2) * 0.5
+                    r[8 &+ s] = (m1 + m2) * 0.5 + m3
+                }
+                for ky in 0..<3 {
+                    let a = r[4 &* ky]
+                    let b = r[4 &* ky &+ 1]
+                    let e = r[4 &* ky &+ 2]
+                    let f = r[4 &* ky &+ 3]
+                    dw[(ky &* 3) &* ck &+ i] += a + (b + e) * 0.5
+                    dw[(ky &* 3 &+ 1) &* ck &+ i] += (b - e) * 0.5
+                    dw[(ky &* 3 &+ 2) &* ck &+ i] += (b + e) * 0.5 + f
+                }
+            }
+        }
+    }
+
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }

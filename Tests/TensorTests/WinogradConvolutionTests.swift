@@ -4,8 +4,9 @@ import XCTest
 
 @testable import Tensor
 
-/// Winograd's F(2×2, 3×3) against a hand computation, the im2col + GEMM path and the direct
-/// kernels on every stride-1 3×3 layer shape of the three networks, and against finite differences.
+/// Winograd's F(2×2, 3×3) (forward, input gradient) and F(3×3, 2×2) (weight gradient) against hand
+/// computations, the im2col + GEMM path and the direct kernels on every stride-1 3×3 layer shape of
+/// the three networks, and against finite differences.
 final class WinogradConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(WinogradConvolution.enabled, "this CPU has no AVX-512: the Winograd kernels never run on it")
@@ -23,6 +24,27 @@ final class WinogradConvolutionTests: XCTestCase {
             }
         }
         XCTAssertEqual(u, [1, 3, 1, 3, 6, 11.25, 3.75, 9, 2, 3.75, 1.25, 3, 7, 12, 4, 9])
+    }
+
+    /// Gᵀ·M·G for M with a single 1: at ξ = 0 (row 0, column 0 of G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1])
+    /// only tap (0, 0) gets 1; at ξ = 5 (row 1 twice) every tap gets ½·½; at ξ = 10 (row 2) ±¼ by the signs.
+    func testWeightGradientTransformByHand() {
+        func taps(one xi: Int) -> [Float] {
+            var m = [Float](repeating: 0, count: 16)
+            m[xi] = 1
+            var dw = [Float](repeating: 1, count: 9)
+            m.withUnsafeBufferPointer { mp in
+                dw.withUnsafeMutableBufferPointer {
+                    WinogradConv3x3.weightGradient(
+                        fromSums: mp.baseAddress!, inChannels: 1, outChannels: 1, into: $0.baseAddress!)
+                }
+            }
+            return dw.map { $0 - 1 }  // it adds to what is there
+        }
+        XCTAssertEqual(taps(one: 0), [1, 0, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(taps(one: 5), [Float](repeating: 0.25, count: 9))
+        XCTAssertEqual(taps(one: 10), [0.25, -0.25, 0.25, -0.25, 0.25, -0.25, 0.25, -0.25, 0.25])
+        XCTAssertEqual(taps(one: 15), [0, 0, 0, 0, 0, 0, 0, 0, 1])
     }
 
     /// (side, in channels, out channels) of the networks' stride-1 3×3 convolutions with 16 or more channels.
@@ -95,9 +117,14 @@ final class WinogradConvolutionTests: XCTestCase {
             scratch: scratch)
         let what = "winograd \(g.inChannels)→\(g.outChannels)"
         assertGradient(dx.array, numericalGradient(of: x, loss: loss), "\(what) dx", file: file, line: line)
+        let dw = Tensor(zeros: g.weightShape)
+        Conv2D.backward(
+            g, x: x.pointer, weight: w.pointer, dy: r.pointer, dWeight: dw.pointer, dBias: nil, dx: nil,
+            scratch: scratch)
+        assertGradient(dw.array, numericalGradient(of: w, loss: loss), "\(what) dW", file: file, line: line)
     }
 
-    /// Forward against im2col and the direct kernels; dx against im2col.
+    /// Forward against im2col and the direct kernels; dW, dBias and dx against im2col.
     func compare(_ g: ConvGeometry, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         let what = "\(g.height)×\(g.width)×\(g.inChannels)→\(g.outChannels)"
         let x = randomTensor(g.inputShape, seed: seed)
@@ -115,15 +142,25 @@ final class WinogradConvolutionTests: XCTestCase {
         assertClose(winograd, reference, "\(what) forward vs im2col", file: file, line: line)
         assertClose(winograd, direct, "\(what) forward vs direct", file: file, line: line)
 
-        let dx = Tensor(zeros: g.inputShape)
-        let dxReference = Tensor(zeros: g.inputShape)
-        Conv2D.directBackward(
-            g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: dx.pointer, scratch: s,
-            perExample: nil, winograd: true)
-        Conv2D.im2colBackward(
-            g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: dxReference.pointer,
-            scratch: s, perExample: nil)
-        assertClose(dx, dxReference, "\(what) dx vs im2col", file: file, line: line)
+        // dW and dBias start from a non-zero value: backward adds to them.
+        func gradients(winograd: Bool) -> [Tensor] {
+            let dw = randomTensor(g.weightShape, seed: seed + 4)
+            let db = randomTensor([g.outChannels], seed: seed + 5)
+            let dx = Tensor(zeros: g.inputShape)
+            if winograd {
+                Conv2D.directBackward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: dw.pointer, dBias: db.pointer,
+                    dx: dx.pointer, scratch: s, perExample: nil, winograd: true)
+            } else {
+                Conv2D.im2colBackward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: dw.pointer, dBias: db.pointer,
+                    dx: dx.pointer, scratch: s, perExample: nil)
+            }
+            return [dw, db, dx]
+        }
+        for (name, (a, b)) in zip(["dW", "dBias", "dx"], zip(gradients(winograd: true), gradients(winograd: false))) {
+            assertClose(a, b, "\(what) \(name) vs im2col", file: file, line: line)
+        }
     }
 
     func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString, line: UInt) {
