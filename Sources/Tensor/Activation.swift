@@ -36,8 +36,17 @@ public enum LeakyReLU {
 }
 
 /// y = a + b, element-wise (the residual join); its backward passes dy to both sides.
+/// Large arrays are split over the workers: one core alone does not saturate the memory bus.
 public func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
-    for i in 0..<n { y[i] = a[i] + b[i] }
+    let workers = max(1, min(Parallel.threads, n / 65_536))
+    let (sa, sb, sy) = (SharedPointer(a), SharedPointer(b), SharedPointer(y))
+    Parallel.forEach(workers) { w in
+        let r = Parallel.range(w, of: workers, total: n / 16)
+        for v in r {
+            store16(load16(sa.p + 16 * v) + load16(sb.p + 16 * v), sy.p + 16 * v)
+        }
+        if w == workers - 1 { for i in (n / 16 * 16)..<n { sy.p[i] = sa.p[i] + sb.p[i] } }
+    }
 }
 
 /// y += x

@@ -167,53 +167,82 @@ public enum BatchNorm {
         }
     }
 
-    /// Backward of either mode. With `relu`, dy is first masked by y > 0 (y is the forward output);
-    /// that masked gradient is also what the residual input receives, written to `dResidual` if given.
-    /// Accumulates dγ, dβ (if given); writes dx (if given). In training mode the batch statistics
-    /// depend on x, which adds the two centring terms.
+    /// Where `backward` learns which outputs the fused ReLU zeroed.
+    public enum ReLUMask {
+        /// No ReLU was fused.
+        case none
+        /// From the forward output y (a residual was added before the ReLU).
+        case output(UnsafePointer<Float>)
+        /// From x: γ·x̂ + β > 0, recomputed with the very operations of the forward pass, so the same
+        /// outputs are zeroed; y is not read (twice, a tensor each time).
+        case recomputed(beta: UnsafePointer<Float>)
+    }
+
+    /// Backward of either mode. With a ReLU `mask`, dy is first zeroed where the ReLU zeroed the
+    /// output; that masked gradient is also what the residual input receives, written to `dResidual`
+    /// if given. Accumulates dγ, dβ (if given); writes dx (if given). In training mode the batch
+    /// statistics depend on x, which adds the two centring terms.
     public static func backward(
-        rows m: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>?,
-        dy: UnsafePointer<Float>, relu: Bool,
+        rows m: Int, channels c: Int, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, mask: ReLUMask,
         gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
         training: Bool,
         dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
         dx: UnsafeMutablePointer<Float>?, dResidual: UnsafeMutablePointer<Float>?
     ) {
-        precondition(!relu || y != nil, "a fused ReLU needs the forward output")
         let workers = workerCount(m)
         let needSums = training || dGamma != nil || dBeta != nil
-        let args = Pass(
-            c: c, x: SharedPointer(x), y: SharedPointer(relu ? y! : dy), dy: SharedPointer(dy),
-            mean: SharedPointer(mean), invStd: SharedPointer(invStd), relu: relu)
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * c * workers) { acc in
-            let total = acc.baseAddress!
-            total.update(repeating: 0, count: 2 * c * workers)
-            let accs = SharedPointer(total)
-            let drs = dResidual.map { SharedPointer($0) }
-            if needSums || dResidual != nil {
-                Parallel.forEach(workers) { w in
-                    args.sums(
-                        rows: Parallel.range(w, of: workers, total: m), into: accs.p + 2 * c * w, dResidual: drs?.p)
-                }
-                for w in 1..<max(workers, 1) { for j in 0..<(2 * c) { total[j] += total[2 * c * w + j] } }
-            }
-            if let dBeta { for j in 0..<c { dBeta[j] += Float(total[j]) } }
-            if let dGamma { for j in 0..<c { dGamma[j] += Float(total[c + j]) } }
-            guard let dx else { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * c) { tmp in
-                let k = tmp.baseAddress!
-                let a = k + c
-                let b = a + c
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { affine in
+            // The forward pass's scale and shift, computed the same way (see `affine`).
+            let scale = affine.baseAddress!
+            let shift = scale + c
+            var y: UnsafePointer<Float>?
+            var recompute = false
+            switch mask {
+            case .none: break
+            case .output(let p): y = p
+            case .recomputed(let beta):
+                recompute = true
                 for j in 0..<c {
-                    k[j] = gamma[j] * invStd[j]
-                    a[j] = training ? Float(total[j] / Double(m)) : 0
-                    b[j] = training ? Float(total[c + j] / Double(m)) : 0
+                    scale[j] = gamma[j] * invStd[j]
+                    shift[j] = beta[j] - mean[j] * scale[j]
                 }
-                let coef = SharedPointer(k)
-                let dxs = SharedPointer(dx)
-                Parallel.forEach(workers) { w in
-                    args.inputGradient(
-                        rows: Parallel.range(w, of: workers, total: m), coefficients: UnsafePointer(coef.p), dx: dxs.p)
+            }
+            let args = Pass(
+                c: c, x: SharedPointer(x), y: SharedPointer(y ?? dy), dy: SharedPointer(dy),
+                mean: SharedPointer(mean), invStd: SharedPointer(invStd), scale: SharedPointer(scale),
+                shift: SharedPointer(shift), relu: y != nil || recompute, fromOutput: y != nil)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * c * workers) { acc in
+                let total = acc.baseAddress!
+                total.update(repeating: 0, count: 2 * c * workers)
+                let accs = SharedPointer(total)
+                let drs = dResidual.map { SharedPointer($0) }
+                if needSums || dResidual != nil {
+                    Parallel.forEach(workers) { w in
+                        args.sums(
+                            rows: Parallel.range(w, of: workers, total: m), into: accs.p + 2 * c * w,
+                            dResidual: drs?.p)
+                    }
+                    for w in 1..<max(workers, 1) { for j in 0..<(2 * c) { total[j] += total[2 * c * w + j] } }
+                }
+                if let dBeta { for j in 0..<c { dBeta[j] += Float(total[j]) } }
+                if let dGamma { for j in 0..<c { dGamma[j] += Float(total[c + j]) } }
+                guard let dx else { return }
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * c) { tmp in
+                    let k = tmp.baseAddress!
+                    let a = k + c
+                    let b = a + c
+                    for j in 0..<c {
+                        k[j] = gamma[j] * invStd[j]
+                        a[j] = training ? Float(total[j] / Double(m)) : 0
+                        b[j] = training ? Float(total[c + j] / Double(m)) : 0
+                    }
+                    let coef = SharedPointer(k)
+                    let dxs = SharedPointer(dx)
+                    Parallel.forEach(workers) { w in
+                        args.inputGradient(
+                            rows: Parallel.range(w, of: workers, total: m), coefficients: UnsafePointer(coef.p),
+                            dx: dxs.p)
+                    }
                 }
             }
         }
@@ -223,12 +252,23 @@ public enum BatchNorm {
     /// 16-lane SIMD when C is a multiple of 16 (every thesis width), since the scalar select does not vectorise.
     struct Pass: Sendable {
         let c: Int
-        let x, y, dy, mean, invStd: SharedPointer<Float>
-        let relu: Bool
+        let x, y, dy, mean, invStd, scale, shift: SharedPointer<Float>
+        /// A ReLU was fused; its mask comes from y (`fromOutput`) or from x·scale + shift.
+        let relu, fromOutput: Bool
 
-        @inline(__always) func g16(_ row: Int, _ j: Int) -> SIMD16<Float> {
+        /// dy masked by the ReLU at (row, j…j+15), given x there.
+        @inline(__always) func g16(_ row: Int, _ j: Int, x xv: SIMD16<Float>) -> SIMD16<Float> {
             let d = load16(dy.p + row * c + j)
-            return relu ? d.replacing(with: 0, where: load16(y.p + row * c + j) .<= 0) : d
+            guard relu else { return d }
+            if fromOutput { return d.replacing(with: 0, where: load16(y.p + row * c + j) .<= 0) }
+            return d.replacing(with: 0, where: xv * load16(scale.p + j) + load16(shift.p + j) .<= 0)
+        }
+
+        /// The scalar `g16`.
+        @inline(__always) func g(_ i: Int, _ j: Int) -> Float {
+            guard relu else { return dy.p[i] }
+            let out = fromOutput ? y.p[i] : x.p[i] * scale.p[j] + shift.p[j]
+            return out <= 0 ? 0 : dy.p[i]
         }
 
         /// Σ g and Σ g·x̂ per channel into acc[0..<c], acc[c..<2c]; g copied to dResidual if given.
@@ -238,7 +278,7 @@ public enum BatchNorm {
                 for r in rows {
                     for j in 0..<c {
                         let i = r * c + j
-                        let g = relu && y.p[i] <= 0 ? 0 : dy.p[i]
+                        let g = g(i, j)
                         dResidual?[i] = g
                         acc[j] += Double(g)
                         acc[c + j] += Double(g * (x.p[i] - mean.p[j]) * invStd.p[j])
@@ -257,10 +297,11 @@ public enum BatchNorm {
                     var s = SIMD16<Float>()
                     var sx = SIMD16<Float>()
                     for r in r0..<r1 {
-                        let g = g16(r, j)
+                        let xv = load16(x.p + r * c + j)
+                        let g = g16(r, j, x: xv)
                         if let q = dResidual { store16(g, q + r * c + j) }
                         s += g
-                        sx += g * ((load16(x.p + r * c + j) - mu) * inv)
+                        sx += g * ((xv - mu) * inv)
                     }
                     for l in 0..<16 {
                         acc[j + l] += Double(s[l])
@@ -280,8 +321,7 @@ public enum BatchNorm {
                 for r in rows {
                     for j in 0..<c {
                         let i = r * c + j
-                        let g = relu && y.p[i] <= 0 ? 0 : dy.p[i]
-                        dx[i] = k[j] * (g - a[j] - (x.p[i] - mean.p[j]) * invStd.p[j] * b[j])
+                        dx[i] = k[j] * (g(i, j) - a[j] - (x.p[i] - mean.p[j]) * invStd.p[j] * b[j])
                     }
                 }
                 return
@@ -293,8 +333,9 @@ public enum BatchNorm {
                 let mu = load16(mean.p + j)
                 let inv = load16(invStd.p + j)
                 for r in rows {
-                    let xhat = (load16(x.p + r * c + j) - mu) * inv
-                    store16(kk * (g16(r, j) - aa - xhat * bb), dx + r * c + j)
+                    let xv = load16(x.p + r * c + j)
+                    let xhat = (xv - mu) * inv
+                    store16(kk * (g16(r, j, x: xv) - aa - xhat * bb), dx + r * c + j)
                 }
             }
         }

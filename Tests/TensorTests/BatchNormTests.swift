@@ -40,9 +40,10 @@ final class BatchNormTests: XCTestCase {
         }
     }
 
+    /// `recompute`: the ReLU's mask from x (only without a residual), else from y.
     func check(
-        training: Bool, relu: Bool, residual: Bool, c: Int, seed: UInt64, file: StaticString = #filePath,
-        line: UInt = #line
+        training: Bool, relu: Bool, residual: Bool, c: Int, seed: UInt64, recompute: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
     ) {
         let t = Case(m: 12, c: c, seed: seed)
         let r = randomTensor([t.m, t.c], seed: seed + 9)
@@ -55,13 +56,15 @@ final class BatchNormTests: XCTestCase {
         let db = Tensor(zeros: [c])
         let dx = Tensor(zeros: [t.m, c])
         let dr = Tensor(zeros: [t.m, c])
+        let mask: BatchNorm.ReLUMask =
+            !relu ? .none : recompute ? .recomputed(beta: t.beta.pointer) : .output(t.y.pointer)
         BatchNorm.backward(
-            rows: t.m, channels: c, x: t.x.pointer, y: t.y.pointer, dy: r.pointer, relu: relu,
+            rows: t.m, channels: c, x: t.x.pointer, dy: r.pointer, mask: mask,
             gamma: t.gamma.pointer, mean: t.mean.pointer, invStd: t.invStd.pointer, training: training,
             dGamma: dg.pointer, dBeta: db.pointer, dx: dx.pointer, dResidual: residual ? dr.pointer : nil)
         // A small step keeps perturbations from crossing the ReLU's kink.
         let h: Float = relu ? 1e-3 : 1e-2
-        let what = "training \(training) relu \(relu) residual \(residual) C \(c)"
+        let what = "training \(training) relu \(relu) residual \(residual) C \(c) recompute \(recompute)"
         assertGradient(dx.array, numericalGradient(of: t.x, step: h, loss: loss), "\(what) dx", file: file, line: line)
         assertGradient(
             dg.array, numericalGradient(of: t.gamma, step: h, loss: loss), "\(what) dγ", file: file, line: line)
@@ -83,6 +86,35 @@ final class BatchNormTests: XCTestCase {
         check(training: true, relu: true, residual: false, c: 5, seed: 3)
         check(training: true, relu: true, residual: true, c: 16, seed: 4)
         check(training: true, relu: true, residual: true, c: 32, seed: 5)
+    }
+
+    /// The ReLU's mask recomputed from x gives the gradients (scalar and SIMD paths, both modes).
+    func testReLUMaskRecomputedFromInput() {
+        check(training: true, relu: true, residual: false, c: 5, seed: 12, recompute: true)
+        check(training: true, relu: true, residual: false, c: 32, seed: 13, recompute: true)
+        check(training: false, relu: true, residual: false, c: 16, seed: 14, recompute: true)
+    }
+
+    /// Recomputed and read from y, the mask zeroes the same outputs: bit-identical gradients.
+    func testRecomputedMaskMatchesTheOutputsBitForBit() {
+        for (c, training) in [(16, true), (48, false), (7, true)] {
+            let t = Case(m: 300, c: c, seed: UInt64(c))
+            t.forward(training: training, relu: true, residual: false)
+            let dy = randomTensor([t.m, c], seed: 99)
+            func grads(_ mask: BatchNorm.ReLUMask) -> [Float] {
+                let dg = Tensor(zeros: [c])
+                let db = Tensor(zeros: [c])
+                let dx = Tensor(zeros: [t.m, c])
+                BatchNorm.backward(
+                    rows: t.m, channels: c, x: t.x.pointer, dy: dy.pointer, mask: mask, gamma: t.gamma.pointer,
+                    mean: t.mean.pointer, invStd: t.invStd.pointer, training: training, dGamma: dg.pointer,
+                    dBeta: db.pointer, dx: dx.pointer, dResidual: nil)
+                return dg.array + db.array + dx.array
+            }
+            let fromY = grads(.output(t.y.pointer))
+            XCTAssertEqual(grads(.recomputed(beta: t.beta.pointer)), fromY, "C \(c) training \(training)")
+            XCTAssertTrue(t.y.array.contains(0) && t.y.array.contains { $0 > 0 }, "the ReLU zeroes some outputs")
+        }
     }
 
     func testInferenceModeGradients() {

@@ -16,6 +16,18 @@ final class OpsTests: XCTestCase {
         XCTAssertEqual(dx.array, (0..<20).map { $0 >= 10 ? Float($0) : 0 })
     }
 
+    /// The residual join: every element, split over workers (200 003 elements) or not (37), with the tail
+    /// past the last 16-wide vector.
+    func testAddEveryElement() {
+        for n in [37, 200_003] {
+            let a = randomTensor([n], seed: 1)
+            let b = randomTensor([n], seed: 2)
+            let y = Tensor(zeros: [n])
+            add(a.pointer, b.pointer, y.pointer, count: n)
+            XCTAssertEqual(y.array, zip(a.array, b.array).map { $0 + $1 }, "n = \(n)")
+        }
+    }
+
     func testLeakyReLUGradient() {
         let x = randomTensor([30], seed: 1)
         let r = randomTensor([30], seed: 2)

@@ -22,6 +22,7 @@ public final class BatchNorm2d: Layer {
     private var input: Tensor?, output: Tensor?, inputGradient: Tensor?, residualGradient: Tensor?
     private let mean: Tensor, invStd: Tensor
     private var usedBatchStatistics = false
+    private var addedResidual = false
 
     public init(channels: Int, relu: Bool = false, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.channels = channels
@@ -59,6 +60,7 @@ public final class BatchNorm2d: Layer {
                 epsilon: epsilon, invStd: invStd.pointer)
         }
         input = x
+        addedResidual = residual != nil
         return y
     }
 
@@ -69,9 +71,12 @@ public final class BatchNorm2d: Layer {
         guard let x = input, let y = output else { preconditionFailure("BatchNorm2d.backward before forward") }
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
         let dr = wantResidual ? ensure(&residualGradient, x.shape) : nil
+        // Without a residual the ReLU's mask is recomputed from x, which backward reads anyway.
+        let mask: BatchNorm.ReLUMask =
+            !relu ? .none : addedResidual ? .output(y.pointer) : .recomputed(beta: beta.value.pointer)
         BatchNorm.backward(
-            rows: x.count / channels, channels: channels, x: x.pointer, y: y.pointer, dy: dy.pointer,
-            relu: relu, gamma: gamma.value.pointer, mean: mean.pointer, invStd: invStd.pointer,
+            rows: x.count / channels, channels: channels, x: x.pointer, dy: dy.pointer, mask: mask,
+            gamma: gamma.value.pointer, mean: mean.pointer, invStd: invStd.pointer,
             training: usedBatchStatistics,
             dGamma: gamma.trainable ? gamma.gradient.pointer : nil,
             dBeta: beta.trainable ? beta.gradient.pointer : nil,
