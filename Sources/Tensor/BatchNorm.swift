@@ -238,8 +238,10 @@ public enum BatchNorm {
                     }
                     let coef = SharedPointer(k)
                     let dxs = SharedPointer(dx)
+                    // The sums pass left the masked gradient in dResidual: read it instead of dy and y.
+                    let second = dResidual.map { args.reading(maskedGradient: $0) } ?? args
                     Parallel.forEach(workers) { w in
-                        args.inputGradient(
+                        second.inputGradient(
                             rows: Parallel.range(w, of: workers, total: m), coefficients: UnsafePointer(coef.p),
                             dx: dxs.p)
                     }
@@ -310,6 +312,13 @@ public enum BatchNorm {
                 }
                 r0 = r1
             }
+        }
+
+        /// This pass with `g` (dy already masked by the ReLU) in place of dy and the mask.
+        func reading(maskedGradient g: UnsafeMutablePointer<Float>) -> Pass {
+            Pass(
+                c: c, x: x, y: y, dy: SharedPointer(g), mean: mean, invStd: invStd, scale: scale, shift: shift,
+                relu: false, fromOutput: false)
         }
 
         /// dx = k·(g − a − x̂·b) with coefficients k, a, b back to back.

@@ -217,20 +217,26 @@ public enum Conv2D {
     /// Each worker sums its images' dW separately; the partial sums are added in worker order.
     /// With `perExample`, each image's own dW (then dBias) is written to `perExample + n·(patch·K + K)`
     /// instead of being summed into `dWeight` (DP-SGD's per-example clipping).
+    /// With `dxAddend` (x's shape), dx = dxAddend + the input gradient: a residual join's two
+    /// gradients summed as the Winograd kernels store dx, not in a pass of their own.
     public static func backward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
         dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil, dxAddend: UnsafePointer<Float>? = nil
     ) {
-        guard DirectConvolution.coversForward(g), dWeight != nil || DirectConvolution.coversInputGradient(g) else {
-            return im2colBackward(
+        let direct = DirectConvolution.coversForward(g) && (dWeight != nil || DirectConvolution.coversInputGradient(g))
+        if direct {
+            directBackward(
+                g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
+                perExample: perExample, winograd: WinogradConvolution.enabled, dxAddend: dxAddend)
+        } else {
+            im2colBackward(
                 g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
                 perExample: perExample)
         }
-        directBackward(
-            g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
-            perExample: perExample, winograd: WinogradConvolution.coversInputGradient(g))
+        let added = direct && dx != nil && WinogradConvolution.coversInputGradient(g)
+        if let dx, let dxAddend, !added { add(dx, dxAddend, dx, count: g.batch * g.height * g.width * g.inChannels) }
     }
 
     /// `backward` through the direct kernels: dW (and dBias) image by image into each worker's partial
@@ -241,7 +247,8 @@ public enum Conv2D {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
         dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
-        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?, winograd: Bool
+        scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?, winograd: Bool,
+        dxAddend: UnsafePointer<Float>? = nil
     ) {
         let workers = min(Parallel.threads, g.batch)
         let wCount = g.patch * g.outChannels
@@ -272,6 +279,7 @@ public enum Conv2D {
         let dxs = directDx ? dx.map { SharedPointer($0) } : nil
         let flipped = SharedPointer(scratch.flipped)
         let each = perExample.map { SharedPointer($0) }
+        let addends = winogradDx ? dxAddend.map { SharedPointer($0) } : nil
         let partials = dWeight != nil
         let inImage = g.height * g.width * g.inChannels
         let outImage = g.outHeight * g.outWidth * g.outChannels
@@ -296,7 +304,8 @@ public enum Conv2D {
                 }
                 if let dxs, winogradDx {
                     WinogradConvolution.inputGradient(
-                        g, dy: dyo, transformed: transformed.p, dx: dxs.p + n * inImage, scratch: buffer)
+                        g, dy: dyo, transformed: transformed.p, dx: dxs.p + n * inImage,
+                        addend: addends.map { UnsafePointer($0.p + n * inImage) }, scratch: buffer)
                 } else if let dxs {
                     DirectConvolution.inputGradient(
                         g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage, pad: buffer)

@@ -62,12 +62,13 @@ enum WinogradConvolution {
         }
     }
 
-    /// dx of one image from its dy, with `transformed` from the flipped, transposed weights.
+    /// dx (+ `addend`, if given) of one image from its dy, with `transformed` from the flipped, transposed weights.
     static func inputGradient(
         _ g: ConvGeometry, dy: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
-        dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        dx: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>
     ) {
         WinogradConv3x3.forward(
-            shape(g, transposed: true), input: dy, transformed: transformed, output: dx, scratch: scratch)
+            shape(g, transposed: true), input: dy, transformed: transformed, output: dx, addend: addend,
+            scratch: scratch)
     }
 }

@@ -9,6 +9,10 @@ enum Width7: BlockWidth { static var count: Int { 7 } }
 enum Width8: BlockWidth { static var count: Int { 8 } }
 enum Width14: BlockWidth { static var count: Int { 14 } }
 enum Width16: BlockWidth { static var count: Int { 16 } }
+// Channel counts, for the Winograd kernels' constant strides.
+enum Width32: BlockWidth { static var count: Int { 32 } }
+enum Width64: BlockWidth { static var count: Int { 64 } }
+enum Width128: BlockWidth { static var count: Int { 128 } }
 
 /// Splits `total` into register blocks of at most `widest`: equal blocks of 16, 14, 8 or 7 when they
 /// fit exactly (the networks' widths 32, 28, 16, 14, 8 and 7), otherwise the widest then 8, 4, 2, 1.
@@ -26,6 +30,3 @@ func pixelBlocks(_ total: Int, widest: Int) -> [Int] {
     }
     return blocks
 }
-enum Width32: BlockWidth { static var count: Int { 32 } }
-enum Width64: BlockWidth { static var count: Int { 64 } }
-enum Width128: BlockWidth { static var count: Int { 128 } }

@@ -81,35 +81,36 @@ public enum WinogradConv3x3 {
     @inline(__always) static func tileFloats(_ channels: Int) -> Int { 16 &* channels &+ 16 }
 
     /// output[H, W, K] = the convolution of `input` [H, W, C] (zero padding of one pixel) with the
-    /// weights `transformed` came from (overwritten, no bias). `scratch` holds `shape.scratchFloats` floats.
+    /// weights `transformed` came from, plus `addend` [H, W, K] if given (overwritten, no bias).
+    /// `scratch` holds `shape.scratchFloats` floats.
     public static func forward(
         _ shape: Shape, input: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
-        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>
     ) {
         precondition(supports(inChannels: shape.inChannels, outChannels: shape.outChannels))
         switch shape.inChannels {
-        case 16: forward(Width16.self, shape, input, transformed, output, scratch)
-        case 32: forward(Width32.self, shape, input, transformed, output, scratch)
-        case 64: forward(Width64.self, shape, input, transformed, output, scratch)
-        default: forward(Width128.self, shape, input, transformed, output, scratch)
+        case 16: forward(Width16.self, shape, input, transformed, output, addend, scratch)
+        case 32: forward(Width32.self, shape, input, transformed, output, addend, scratch)
+        case 64: forward(Width64.self, shape, input, transformed, output, addend, scratch)
+        default: forward(Width128.self, shape, input, transformed, output, addend, scratch)
         }
     }
 
     static func forward<C: BlockWidth>(
         _: C.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
-        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+        _ output: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>
     ) {
         switch shape.outChannels {
-        case 16: forward(C.self, Width16.self, shape, input, u, output, scratch)
-        case 32: forward(C.self, Width32.self, shape, input, u, output, scratch)
-        case 64: forward(C.self, Width64.self, shape, input, u, output, scratch)
-        default: forward(C.self, Width128.self, shape, input, u, output, scratch)
+        case 16: forward(C.self, Width16.self, shape, input, u, output, addend, scratch)
+        case 32: forward(C.self, Width32.self, shape, input, u, output, addend, scratch)
+        case 64: forward(C.self, Width64.self, shape, input, u, output, addend, scratch)
+        default: forward(C.self, Width128.self, shape, input, u, output, addend, scratch)
         }
     }
 
     static func forward<C: BlockWidth, K: BlockWidth>(
         _: C.Type, _: K.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
-        _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+        _ output: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>
     ) {
         let v = scratch
         let m = scratch + blockTiles &* tileFloats(C.count)
@@ -119,7 +120,11 @@ public enum WinogradConv3x3 {
             let tiles = t0..<min(t0 &+ blockTiles, shape.tiles)
             transformInput(C.self, shape, input, tiles, edge, v)
             multiply(C.self, K.self, tiles.count, v, u, m)
-            transformOutput(K.self, shape, m, tiles, output)
+            if let addend {
+                transformOutput(K.self, shape, m, tiles, output, adding: addend)
+            } else {
+                transformOutput(K.self, shape, m, tiles, output)
+            }
             t0 = tiles.upperBound
         }
     }
@@ -264,11 +269,16 @@ public enum WinogradConv3x3 {
         }
     }
 
-    /// output = Aᵀ·m·A for the block's tiles, Aᵀ = [1 1 1 0; 0 1 −1 −1]; the odd sizes' outside
-    /// pixels are dropped.
+    /// output = Aᵀ·m·A (+ `adding` at the same place) for the block's tiles, Aᵀ = [1 1 1 0; 0 1 −1 −1];
+    /// the odd sizes' outside pixels are dropped.
+    @inline(__always)
     static func transformOutput<K: BlockWidth>(
-        _: K.Type, _ s: Shape, _ m: UnsafePointer<Float>, _ tiles: Range<Int>, _ output: UnsafeMutablePointer<Float>
+        _: K.Type, _ s: Shape, _ m: UnsafePointer<Float>, _ tiles: Range<Int>, _ output: UnsafeMutablePointer<Float>,
+        adding addend: UnsafePointer<Float>? = nil
     ) {
+        @inline(__always) func put(_ x: SIMD16<Float>, _ o: UnsafeMutablePointer<Float>) {
+            if let addend { store(x + load(addend + (o - output)), o) } else { store(x, o) }
+        }
         let k = K.count
         let w = s.width
         for t in tiles {
@@ -294,11 +304,11 @@ public enum WinogradConv3x3 {
                 let c2 = column(2)
                 let c3 = column(3)
                 let o = to + kv
-                store(c0.0 + c1.0 + c2.0, o)
-                if twoColumns { store(c1.0 - c2.0 - c3.0, o + k) }
+                put(c0.0 + c1.0 + c2.0, o)
+                if twoColumns { put(c1.0 - c2.0 - c3.0, o + k) }
                 if twoRows {
-                    store(c0.1 + c1.1 + c2.1, o + w &* k)
-                    if twoColumns { store(c1.1 - c2.1 - c3.1, o + (w &* k &+ k)) }
+                    put(c0.1 + c1.1 + c2.1, o + w &* k)
+                    if twoColumns { put(c1.1 - c2.1 - c3.1, o + (w &* k &+ k)) }
                 }
                 kv &+= 16
             }

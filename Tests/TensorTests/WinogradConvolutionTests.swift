@@ -76,6 +76,37 @@ final class WinogradConvolutionTests: XCTestCase {
         }
     }
 
+    /// dx with an addend (a residual join's other gradient) is dx + addend to the bit, on the Winograd
+    /// path (added as dx is stored), the direct one and im2col's (added after).
+    func testInputGradientWithAddend() {
+        let layers = [
+            ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
+            ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 48, kernel: 3, padding: 1),
+            ConvGeometry(
+                batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
+        ]
+        XCTAssertTrue(WinogradConvolution.coversInputGradient(layers[0]))
+        XCTAssertTrue(
+            DirectConvolution.coversInputGradient(layers[1]) && !WinogradConvolution.coversInputGradient(layers[1]))
+        XCTAssertFalse(DirectConvolution.coversInputGradient(layers[2]))
+        for (i, g) in layers.enumerated() {
+            let x = randomTensor(g.inputShape, seed: 1)
+            let w = randomTensor(g.weightShape, seed: 2, scale: 0.2)
+            let dy = randomTensor(g.outputShape, seed: 3)
+            let base = randomTensor(g.inputShape, seed: 4)
+            let s = ConvScratch()
+            let plain = Tensor(zeros: g.inputShape)
+            let summed = Tensor(zeros: g.inputShape)
+            Conv2D.backward(
+                g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: plain.pointer,
+                scratch: s)
+            Conv2D.backward(
+                g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: summed.pointer,
+                scratch: s, dxAddend: base.pointer)
+            XCTAssertEqual(summed.array, zip(plain.array, base.array).map { $0 + $1 }, "layer \(i)")
+        }
+    }
+
     /// The layers Winograd leaves to the other paths.
     func testCoverage() {
         func g(_ c: Int, _ k: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> ConvGeometry {

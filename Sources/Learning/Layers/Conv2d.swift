@@ -51,7 +51,11 @@ public final class Conv2d: Layer {
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor? {
+    public func backward(_ dy: Tensor) -> Tensor? { backward(dy, adding: nil) }
+
+    /// As `backward`, with dx = `base` + the input gradient when `base` (x's shape) is given: a
+    /// residual join's two gradients summed as dx is stored.
+    public func backward(_ dy: Tensor, adding base: Tensor?) -> Tensor? {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = geometry(x.shape)
         let dx = needsInputGradient ? ensure(&inputGradient, x.shape) : nil
@@ -59,13 +63,14 @@ public final class Conv2d: Layer {
             pe.reshape([g.batch, weight.value.count + outChannels])
             Conv2D.backward(
                 g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer, dWeight: weight.gradient.pointer,
-                dBias: nil, dx: dx?.pointer, scratch: workspace.convolution, perExample: pe.pointer)
+                dBias: nil, dx: dx?.pointer, scratch: workspace.convolution, perExample: pe.pointer,
+                dxAddend: base.map { UnsafePointer($0.pointer) })
         } else if weight.trainable || dx != nil {
             Conv2D.backward(
                 g, x: x.pointer, weight: weight.value.pointer, dy: dy.pointer,
                 dWeight: weight.trainable ? weight.gradient.pointer : nil,
                 dBias: bias.flatMap { $0.trainable ? $0.gradient.pointer : nil },
-                dx: dx?.pointer, scratch: workspace.convolution)
+                dx: dx?.pointer, scratch: workspace.convolution, dxAddend: base.map { UnsafePointer($0.pointer) })
         }
         return dx
     }

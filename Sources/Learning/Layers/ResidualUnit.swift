@@ -51,20 +51,16 @@ public final class ResidualUnit: Layer {
         conv1.needsInputGradient = needsInputGradient
         var g = conv2.backward(g2!)!
         g = bn1.backward(g)!
+        // The identity shortcut's gradient is added as conv1 stores its dx (no pass of its own).
+        guard let p = projection else { return conv1.backward(g, adding: d) }
         let dBranch = conv1.backward(g)
-        if let p = projection {
-            p.conv.needsInputGradient = needsInputGradient
-            p.bn.needsInputGradient = needsInputGradient || p.conv.weight.trainable
-            guard let ds = p.bn.backward(d) else { return dBranch }
-            let dShort = p.conv.backward(ds)
-            guard let dBranch, let dShort else { return nil }
-            let dx = ensure(&inputGradient, dBranch.shape)
-            add(dBranch.pointer, dShort.pointer, dx.pointer, count: dx.count)
-            return dx
-        }
-        guard let dBranch else { return nil }
+        p.conv.needsInputGradient = needsInputGradient
+        p.bn.needsInputGradient = needsInputGradient || p.conv.weight.trainable
+        guard let ds = p.bn.backward(d) else { return dBranch }
+        let dShort = p.conv.backward(ds)
+        guard let dBranch, let dShort else { return nil }
         let dx = ensure(&inputGradient, dBranch.shape)
-        add(dBranch.pointer, d.pointer, dx.pointer, count: dx.count)
+        add(dBranch.pointer, dShort.pointer, dx.pointer, count: dx.count)
         return dx
     }
 
