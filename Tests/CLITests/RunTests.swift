@@ -302,6 +302,55 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(computed(n.out).filter { $0 == "perturb" }.count, 1)
     }
 
+    /// SIGINT while a perturbation runs (a stage that does not stop part-way): the perturbation finishes
+    /// and is cached, nothing after it runs, and the exit code and message say "interrupted" (it was
+    /// exit 1 with "0 failed, N skipped" before).
+    func testInterruptDuringAPerturbationExits130AndKeepsIt() throws {
+        let spec = """
+            \(tinySpec(train: "steps: 4, batch_size: 10, learning_rate: 0.05"))
+            attack:
+              poison: clean_label
+              target: 1
+              fraction: 0.4
+              perturbation:
+                kind: pgd
+                epsilon: 300
+                steps: 250
+                reference: {training: standard, train: {steps: 2, batch_size: 10, learning_rate: 0.05}}
+            """
+        let fm = FileManager.default
+        fm.createFile(atPath: dir + "/spec.yaml", contents: Data(spec.utf8))
+        let p = Process()
+        p.executableURL = CLITests.executable
+        p.arguments = ["run", dir + "/spec.yaml", "--cache", dir + "/cache", "--results", dir + "/results"]
+        let out = dir + "/run.out"
+        let err = dir + "/run.err"
+        fm.createFile(atPath: out, contents: nil)
+        fm.createFile(atPath: err, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        var text = ""
+        while Date() < deadline && p.isRunning {
+            text = String(decoding: fm.contents(atPath: out) ?? Data(), as: UTF8.self)
+            if text.contains("] perturb ") { break }
+            usleep(20_000)
+        }
+        XCTAssert(text.contains("] perturb "), text)
+        p.interrupt()
+        p.waitUntilExit()
+        text = String(decoding: fm.contents(atPath: out) ?? Data(), as: UTF8.self)
+        let message = String(decoding: fm.contents(atPath: err) ?? Data(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, text + message)
+        XCTAssert(message.contains("interrupted"), message)
+        XCTAssertEqual(computed(text).filter { $0 == "perturb" }.count, 1, "the perturbation ran to its end: \(text)")
+        XCTAssertEqual(computed(text).filter { $0 == "train" || $0 == "evaluate" }, [], text)
+        let again = try run(dir + "/cache")
+        XCTAssertEqual(again.code, 0, again.err + again.out)
+        XCTAssertEqual(computed(again.out).filter { $0 == "perturb" }, [], "kept in the cache: \(again.out)")
+    }
+
     /// A stage the plan says needs more memory than this machine has is refused before anything runs
     /// (started, the kernel would kill it part-way with no message of ours).
     func testRunRefusesAStageThatCannotFitInMemory() throws {

@@ -23,6 +23,9 @@ public final class Executor {
             skipped: [String] = []
         public var recomputedCorrupt: [String] = []
         public var runsFinished = 0, runsTotal = 0
+        /// SIGINT or SIGTERM stopped the run: a stage that checks for it stopped at a checkpoint, or one
+        /// that does not (a perturbation) finished and was cached, and the stages after it were skipped.
+        public var interrupted = false
         public var ok: Bool { failed.isEmpty && skipped.isEmpty && runsFinished == runsTotal }
     }
 
@@ -69,6 +72,7 @@ public final class Executor {
         let stages = selectedStages
         for (n, s) in stages.enumerated() {
             if Interrupt.isRequested {
+                summary.interrupted = true
                 summary.skipped.append(s.key)
                 continue
             }
@@ -90,6 +94,7 @@ public final class Executor {
             do {
                 try runStage(s, title: title, summary: &summary)
             } catch is Interrupted {
+                summary.interrupted = true
                 progress.finish(title, status: "interrupted", ok: false)
                 summary.failed.append((s.key, "interrupted"))
                 failedKeys.insert(s.key)

@@ -30,6 +30,7 @@ public enum Interrupt {
 }
 
 public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
     public var description: String {
         "interrupted; finished stages are cached and training resumes from its checkpoint"
     }

@@ -87,7 +87,12 @@ struct Run: ParsableCommand {
         print(
             "\(s.computed.count) computed, \(s.fromCache.count) from cache, \(s.failed.count) failed, \(s.skipped.count) skipped; \(s.runsFinished)/\(s.runsTotal) runs finished"
         )
-        if !s.ok { throw ExitCode(s.failed.contains { $0.1 == "interrupted" } ? 130 : 1) }
+        if s.interrupted {
+            // A stage that does not check for the signal ran to its end first; say why the rest did not run.
+            FileHandle.standardError.write(Data("\(Interrupted())\n".utf8))
+            throw ExitCode(130)
+        }
+        if !s.ok { throw ExitCode(1) }
         // What the runs found, so a user sees the answer without opening the CSV.
         let metrics = RunMetrics(cache: options.cache)
         let finished = executor.selectedRuns.filter { metrics.value($0, .naturalAccuracy) != nil }
