@@ -142,16 +142,8 @@ public enum Conv2D {
         let xs = SharedPointer(x)
         let us = SharedPointer(scratch.transformed)
         let ys = SharedPointer(y)
-        let bs = bias.map { SharedPointer($0) }
-        let outImage = g.outHeight * g.outWidth * g.outChannels
-        Parallel.forEach(workers) { w in
-            let images = Parallel.range(w, of: workers, total: g.batch)
+        forEachWorkersImages(g, bias: bias, y: y) { w, images in
             WinogradConvolution.forward(g, x: xs, transformed: us, y: ys, images: images, scratch: scratch.pad(w))
-            if let bs {
-                addBias(
-                    bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,
-                    g.outChannels)
-            }
         }
     }
 
@@ -160,16 +152,28 @@ public enum Conv2D {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
     ) {
-        let workers = min(Parallel.threads, g.batch)
         let xs = SharedPointer(x)
         let ws = SharedPointer(weight)
         let ys = SharedPointer(y)
+        scratch.preparePads(workers: min(Parallel.threads, g.batch), floats: DirectConvolution.padFloats(g), flipped: 0)
+        forEachWorkersImages(g, bias: bias, y: y) { w, images in
+            DirectConvolution.forward(g, x: xs, weight: ws, y: ys, images: images, pad: scratch.pad(w))
+        }
+    }
+
+    /// Runs `body(worker, images)` on each worker's share of the batch, then adds the bias to those
+    /// images' outputs on the same worker.
+    static func forEachWorkersImages(
+        _ g: ConvGeometry, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+        _ body: @Sendable (Int, Range<Int>) -> Void
+    ) {
+        let workers = min(Parallel.threads, g.batch)
+        let ys = SharedPointer(y)
         let bs = bias.map { SharedPointer($0) }
         let outImage = g.outHeight * g.outWidth * g.outChannels
-        scratch.preparePads(workers: workers, floats: DirectConvolution.padFloats(g), flipped: 0)
         Parallel.forEach(workers) { w in
             let images = Parallel.range(w, of: workers, total: g.batch)
-            DirectConvolution.forward(g, x: xs, weight: ws, y: ys, images: images, pad: scratch.pad(w))
+            body(w, images)
             if let bs {
                 addBias(
                     bs.p, to: ys.p + images.lowerBound * outImage, rows: images.count * g.outHeight * g.outWidth,

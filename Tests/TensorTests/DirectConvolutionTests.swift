@@ -87,7 +87,7 @@ final class DirectConvolutionTests: XCTestCase {
         let reference = Tensor(zeros: g.outputShape)
         Conv2D.directForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
         Conv2D.im2colForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: reference.pointer, scratch: s)
-        assertClose(direct, reference, "\(what) forward", file: file, line: line)
+        assertSameTensor(direct, reference, "\(what) forward", file: file, line: line)
 
         func gradients(direct: Bool, perExample: Bool) -> [Tensor] {
             let dw = Tensor(zeros: g.weightShape)
@@ -110,22 +110,10 @@ final class DirectConvolutionTests: XCTestCase {
         for (i, (d, r)) in zip(gradients(direct: true, perExample: false), gradients(direct: false, perExample: false))
             .enumerated()
         {
-            assertClose(d, r, "\(what) \(names[i])", file: file, line: line)
+            assertSameTensor(d, r, "\(what) \(names[i])", file: file, line: line)
         }
-        assertClose(
+        assertSameTensor(
             gradients(direct: true, perExample: true)[0], gradients(direct: false, perExample: true)[0],
             "\(what) per-example dW", file: file, line: line)
-    }
-
-    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString, line: UInt) {
-        var worst: Float = 0
-        var scale: Float = 0
-        for i in 0..<a.count {
-            worst = max(worst, abs(a[i] - b[i]))
-            scale = max(scale, abs(b[i]))
-        }
-        XCTAssertGreaterThan(scale, 0, "\(what): reference is all zero", file: file, line: line)
-        XCTAssertLessThanOrEqual(
-            worst, 1e-5 * max(1, scale), "\(what): max |direct − im2col| \(worst)", file: file, line: line)
     }
 }

@@ -170,8 +170,8 @@ final class WinogradConvolutionTests: XCTestCase {
         Conv2D.winogradForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: winograd.pointer, scratch: s)
         Conv2D.im2colForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: reference.pointer, scratch: s)
         Conv2D.directForward(g, x: x.pointer, weight: w.pointer, bias: b.pointer, y: direct.pointer, scratch: s)
-        assertClose(winograd, reference, "\(what) forward vs im2col", file: file, line: line)
-        assertClose(winograd, direct, "\(what) forward vs direct", file: file, line: line)
+        assertSameTensor(winograd, reference, "\(what) forward vs im2col", file: file, line: line)
+        assertSameTensor(winograd, direct, "\(what) forward vs direct", file: file, line: line)
 
         // dW and dBias start from a non-zero value: backward adds to them.
         func gradients(winograd: Bool) -> [Tensor] {
@@ -190,19 +190,7 @@ final class WinogradConvolutionTests: XCTestCase {
             return [dw, db, dx]
         }
         for (name, (a, b)) in zip(["dW", "dBias", "dx"], zip(gradients(winograd: true), gradients(winograd: false))) {
-            assertClose(a, b, "\(what) \(name) vs im2col", file: file, line: line)
+            assertSameTensor(a, b, "\(what) \(name) vs im2col", file: file, line: line)
         }
-    }
-
-    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString, line: UInt) {
-        var worst: Float = 0
-        var scale: Float = 0
-        for i in 0..<a.count {
-            worst = max(worst, abs(a[i] - b[i]))
-            scale = max(scale, abs(b[i]))
-        }
-        XCTAssertGreaterThan(scale, 0, "\(what): reference is all zero", file: file, line: line)
-        XCTAssertLessThanOrEqual(
-            worst, 1e-5 * max(1, scale), "\(what): max difference \(worst)", file: file, line: line)
     }
 }

@@ -79,3 +79,18 @@ public func assertClose(
         worst, tolerance, "\(what): element \(at) is \(a.isEmpty ? 0 : a[at]), expected \(b.isEmpty ? 0 : b[at])",
         file: file, line: line)
 }
+
+/// Two computations of one tensor by different kernels agree: max |a − b| ≤ 1e-5 · max(1, max |b|),
+/// and the reference is not all zero (a comparison of zeros would pass whatever the kernel did).
+public func assertSameTensor(
+    _ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line
+) {
+    var worst: Float = 0
+    var scale: Float = 0
+    for i in 0..<a.count {
+        worst = max(worst, abs(a[i] - b[i]))
+        scale = max(scale, abs(b[i]))
+    }
+    XCTAssertGreaterThan(scale, 0, "\(what): reference is all zero", file: file, line: line)
+    XCTAssertLessThanOrEqual(worst, 1e-5 * max(1, scale), "\(what): max difference \(worst)", file: file, line: line)
+}
