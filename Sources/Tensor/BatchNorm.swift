@@ -1,3 +1,6 @@
+import CBLAS
+import TensorAVX512
+
 /// Batch normalisation over the channels of NHWC data seen as rows, x [M, C] (M = N·H·W),
 /// optionally fused with a residual add and a ReLU: y = relu(γ·x̂ + β + residual).
 /// Rows are split over `Parallel.threads` workers; per-channel sums are reduced in worker order.
@@ -66,45 +69,47 @@ public enum BatchNorm {
             residual: residual, relu: relu, y: y)
     }
 
-    /// sum[j] += Σ x[r, j], squares[j] += Σ x[r, j]² over `rows`. With a multiple of 16 channels the
-    /// sums run in Float vectors over blocks of 64 rows and are flushed to Double (as `Pass.sums`):
-    /// a quarter of the time of per-element Double sums, and the rounding of 64 terms stays far below
-    /// the statistics' own noise.
+    /// sum[j] += Σ x[r, j], squares[j] += Σ x[r, j]² over `rows`, in Float over blocks of
+    /// `BatchNormSweeps.block` rows flushed to Double: a quarter of the time of per-element Double sums,
+    /// and the rounding of 64 terms stays far below the statistics' own noise. The AVX-512 sweep where
+    /// it applies; these loops sum in its order, so both give the same bits.
     static func statistics(
         rows: Range<Int>, channels c: Int, x: UnsafePointer<Float>, sum: UnsafeMutablePointer<Double>,
         squares sq: UnsafeMutablePointer<Double>
     ) {
-        guard c % 16 == 0 else {
-            var r = x + rows.lowerBound * c
-            for _ in rows {
+        if sweeps(c) { return BatchNormSweeps.statistics(rows: rows, channels: c, x: x, sum: sum, squares: sq) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { t in
+            let s = t.baseAddress!
+            let s2 = s + c
+            for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: BatchNormSweeps.block) {
+                s.update(repeating: 0, count: 2 * c)
+                for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) {
+                    let p = x + r * c
+                    for j in 0..<c {
+                        let v = p[j]
+                        s[j] += v
+                        s2[j] += v * v
+                    }
+                }
                 for j in 0..<c {
-                    let v = Double(r[j])
-                    sum[j] += v
-                    sq[j] += v * v
-                }
-                r += c
-            }
-            return
-        }
-        for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: 64) {
-            let r1 = min(r0 + 64, rows.upperBound)
-            for j in stride(from: 0, to: c, by: 16) {
-                var s = SIMD16<Float>()
-                var s2 = SIMD16<Float>()
-                var p = x + r0 * c + j
-                for _ in r0..<r1 {
-                    let v = load16(p)
-                    s += v
-                    s2 += v * v
-                    p += c
-                }
-                for l in 0..<16 {
-                    sum[j + l] += Double(s[l])
-                    sq[j + l] += Double(s2[l])
+                    sum[j] += Double(s[j])
+                    sq[j] += Double(s2[j])
                 }
             }
         }
     }
+
+    /// Whether the sweeps of a multiple of 16 channels run on `BatchNormSweeps` (AVX-512): on by default
+    /// where the CPU has it, unless `BACKDOORLAB_BN=portable`. Benchmarks and tests compare the two paths;
+    /// asking for AVX-512 on a CPU without it keeps the portable loops.
+    nonisolated(unsafe) public private(set) static var usesAVX512 =
+        hasAVX512 && getenvString("BACKDOORLAB_BN") != "portable"
+    static let hasAVX512 = backdoorlab_x86_vector_features() & 2 != 0
+
+    /// Chooses the sweeps' path (not while a batch norm runs).
+    public static func useAVX512(_ on: Bool) { usesAVX512 = on && hasAVX512 }
+
+    static func sweeps(_ c: Int) -> Bool { usesAVX512 && c % 16 == 0 }
 
     static func workerCount(_ rows: Int) -> Int { max(1, min(Parallel.threads, rows / 4096)) }
 
@@ -129,6 +134,12 @@ public enum BatchNorm {
             let workers = workerCount(m)
             Parallel.forEach(workers) { w in
                 let rows = Parallel.range(w, of: workers, total: m)
+                if sweeps(c) {
+                    return BatchNormSweeps.affine(
+                        rows: rows, channels: c, x: xs.p, scale: sc.p, shift: sh.p,
+                        residual: rs.map { UnsafePointer($0.p) },
+                        relu: relu, y: ys.p)
+                }
                 let a = UnsafePointer(sc.p)
                 let b = UnsafePointer(sh.p)
                 var r = UnsafePointer(xs.p) + rows.lowerBound * c
@@ -250,23 +261,20 @@ public enum BatchNorm {
         }
     }
 
-    /// The two sweeps of `backward` over a range of rows. The ReLU mask and the products are done in
-    /// 16-lane SIMD when C is a multiple of 16 (every thesis width), since the scalar select does not vectorise.
+    /// The two sweeps of `backward` over a range of rows: `BatchNormSweeps` where it applies, else
+    /// portable loops that compute the same values in the same order.
     struct Pass: Sendable {
         let c: Int
         let x, y, dy, mean, invStd, scale, shift: SharedPointer<Float>
         /// A ReLU was fused; its mask comes from y (`fromOutput`) or from x·scale + shift.
         let relu, fromOutput: Bool
 
-        /// dy masked by the ReLU at (row, j…j+15), given x there.
-        @inline(__always) func g16(_ row: Int, _ j: Int, x xv: SIMD16<Float>) -> SIMD16<Float> {
-            let d = load16(dy.p + row * c + j)
-            guard relu else { return d }
-            if fromOutput { return d.replacing(with: 0, where: load16(y.p + row * c + j) .<= 0) }
-            return d.replacing(with: 0, where: xv * load16(scale.p + j) + load16(shift.p + j) .<= 0)
+        var mask: BatchNormSweeps.Mask {
+            guard relu else { return .none }
+            return fromOutput ? .output(y.p) : .affine(scale: scale.p, shift: shift.p)
         }
 
-        /// The scalar `g16`.
+        /// dy at element i (channel j) masked by the ReLU.
         @inline(__always) func g(_ i: Int, _ j: Int) -> Float {
             guard relu else { return dy.p[i] }
             let out = fromOutput ? y.p[i] : x.p[i] * scale.p[j] + shift.p[j]
@@ -276,41 +284,31 @@ public enum BatchNorm {
         /// Σ g and Σ g·x̂ per channel into acc[0..<c], acc[c..<2c]; g copied to dResidual if given.
         func sums(rows: Range<Int>, into acc: UnsafeMutablePointer<Double>, dResidual: UnsafeMutablePointer<Float>?) {
             acc.update(repeating: 0, count: 2 * c)
-            if c % 16 != 0 {
-                for r in rows {
-                    for j in 0..<c {
-                        let i = r * c + j
-                        let g = g(i, j)
-                        dResidual?[i] = g
-                        acc[j] += Double(g)
-                        acc[c + j] += Double(g * (x.p[i] - mean.p[j]) * invStd.p[j])
-                    }
-                }
-                return
+            if sweeps(c) {
+                return BatchNormSweeps.gradientSums(
+                    rows: rows, channels: c, x: x.p, dy: dy.p, mask: mask, mean: mean.p, invStd: invStd.p, into: acc,
+                    dResidual: dResidual)
             }
             // Float partial sums over blocks of rows, flushed to Double, keep both speed and accuracy.
-            let block = 64
-            var r0 = rows.lowerBound
-            while r0 < rows.upperBound {
-                let r1 = min(r0 + block, rows.upperBound)
-                for j in stride(from: 0, to: c, by: 16) {
-                    let mu = load16(mean.p + j)
-                    let inv = load16(invStd.p + j)
-                    var s = SIMD16<Float>()
-                    var sx = SIMD16<Float>()
-                    for r in r0..<r1 {
-                        let xv = load16(x.p + r * c + j)
-                        let g = g16(r, j, x: xv)
-                        if let q = dResidual { store16(g, q + r * c + j) }
-                        s += g
-                        sx += g * ((xv - mu) * inv)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { t in
+                let s = t.baseAddress!
+                let sx = s + c
+                for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: BatchNormSweeps.block) {
+                    s.update(repeating: 0, count: 2 * c)
+                    for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) {
+                        for j in 0..<c {
+                            let i = r * c + j
+                            let g = g(i, j)
+                            dResidual?[i] = g
+                            s[j] += g
+                            sx[j] += g * ((x.p[i] - mean.p[j]) * invStd.p[j])
+                        }
                     }
-                    for l in 0..<16 {
-                        acc[j + l] += Double(s[l])
-                        acc[c + j + l] += Double(sx[l])
+                    for j in 0..<c {
+                        acc[j] += Double(s[j])
+                        acc[c + j] += Double(sx[j])
                     }
                 }
-                r0 = r1
             }
         }
 
@@ -323,28 +321,18 @@ public enum BatchNorm {
 
         /// dx = k·(g − a − x̂·b) with coefficients k, a, b back to back.
         func inputGradient(rows: Range<Int>, coefficients: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+            if sweeps(c) {
+                return BatchNormSweeps.inputGradient(
+                    rows: rows, channels: c, x: x.p, dy: dy.p, mask: mask, mean: mean.p, invStd: invStd.p,
+                    coefficients: coefficients, dx: dx)
+            }
             let k = coefficients
             let a = k + c
             let b = a + c
-            if c % 16 != 0 {
-                for r in rows {
-                    for j in 0..<c {
-                        let i = r * c + j
-                        dx[i] = k[j] * (g(i, j) - a[j] - (x.p[i] - mean.p[j]) * invStd.p[j] * b[j])
-                    }
-                }
-                return
-            }
-            for j in stride(from: 0, to: c, by: 16) {
-                let kk = load16(k + j)
-                let aa = load16(a + j)
-                let bb = load16(b + j)
-                let mu = load16(mean.p + j)
-                let inv = load16(invStd.p + j)
-                for r in rows {
-                    let xv = load16(x.p + r * c + j)
-                    let xhat = (xv - mu) * inv
-                    store16(kk * (g16(r, j, x: xv) - aa - xhat * bb), dx + r * c + j)
+            for r in rows {
+                for j in 0..<c {
+                    let i = r * c + j
+                    dx[i] = k[j] * (g(i, j) - a[j] - (x.p[i] - mean.p[j]) * invStd.p[j] * b[j])
                 }
             }
         }
