@@ -1,5 +1,6 @@
 import Backdoor
 import Foundation
+import Tensor
 
 /// Runs a plan's stages in dependency order against the cache.
 public final class Executor {
@@ -172,11 +173,16 @@ public final class Executor {
 
     func compute(_ s: Stage) throws {
         context.beginStage()
+        let load = MachineLoad.now()
         _ = try options.cache.store(stage: s, seconds: 0) { dir in
             try s.work.run(s, in: context, into: dir)
-            // Every sitting's time: a resumed training adds the time its checkpoint recorded.
+            // Every sitting's time: a resumed training adds the time its checkpoint recorded. With the
+            // machine's load beside it, `plan` calibrates only from stages that had the machine to themselves.
+            let others = load.flatMap { before in MachineLoad.now().map { before.othersShare(until: $0) } }
             try Artifacts.writeJSON(
-                StageTiming(seconds: context.elapsedSeconds, earlierSittingsSeconds: context.priorSeconds),
+                StageTiming(
+                    seconds: context.elapsedSeconds, earlierSittingsSeconds: context.priorSeconds,
+                    threads: Parallel.threads, othersLoad: others),
                 dir + "/timing.json")
         }
         // A finished training stage no longer needs its checkpoint.

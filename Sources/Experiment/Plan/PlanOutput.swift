@@ -63,6 +63,7 @@ public enum PlanOutput {
             "total: \(flops(t.flops)), \(duration(t.seconds)) on this machine, peak memory \(bytes(t.memoryBytes)), disk \(bytes(t.diskBytes))\n"
         out += "not yet cached: \(todo.count) stages, \(duration(left))\n"
         out += "rates: \(plan.rates.summary)\n"
+        if let c = plan.calibration.summary { out += c + "\n" }
         return out
     }
 
@@ -92,9 +93,15 @@ public enum PlanOutput {
                 + "\"added\":{\"flops\":\(c.added.flops),\"seconds\":\(c.added.seconds)}}"
         }
         let t = plan.total
+        let factors = Stage.Kind.allCases.compactMap { k in
+            plan.calibration.factors[k].map {
+                "\(jsonString(k.rawValue)):{\"ratio\":\($0.ratio),\"stages\":\($0.stages)}"
+            }
+        }
         return "{\"stages\":[\n" + stages.joined(separator: ",\n") + "\n],\"runs\":[\n" + runs.joined(separator: ",\n")
             + "\n],\"specs\":[\n" + specs.joined(separator: ",\n")
-            + "\n],\"total\":{\"flops\":\(t.flops),\"seconds\":\(t.seconds),\"memory_bytes\":\(t.memoryBytes),\"disk_bytes\":\(t.diskBytes)}}\n"
+            + "\n],\"total\":{\"flops\":\(t.flops),\"seconds\":\(t.seconds),\"memory_bytes\":\(t.memoryBytes),\"disk_bytes\":\(t.diskBytes)},"
+            + "\"calibration\":{\(factors.joined(separator: ","))}}\n"
     }
 
     /// Graphviz: one node per stage, edges from inputs.

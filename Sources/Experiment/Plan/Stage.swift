@@ -98,6 +98,8 @@ public struct Plan: Sendable {
     public private(set) var stages: [Stage]
     public var runs: [PlannedRun]
     public var rates: Rates
+    /// The per-kind scaling of its times (`calibrated`); none as planned.
+    public var calibration = Calibration.none
     /// Key → position in `stages`, so a look-up does not scan (plans of 10⁵ runs have ~4·10⁵ stages).
     private let positions: [String: Int]
 
@@ -113,4 +115,8 @@ public struct Plan: Sendable {
         stages.reduce(into: Cost()) { $0.add($1.cost) }
     }
     public func count(_ kind: Stage.Kind) -> Int { stages.filter { $0.kind == kind }.count }
+
+    mutating func scaleSeconds(by factor: (Stage.Kind) -> Double) {
+        for i in stages.indices { stages[i].cost.seconds *= factor(stages[i].kind) }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiment
 import Foundation
+import Tensor
 
 struct PlanCommand: ParsableCommand {
     /// Above this many runs `plan` says that it will take a while.
@@ -28,9 +29,10 @@ struct PlanCommand: ParsableCommand {
                     "note: \(runCount) runs (more than \(PlanCommand.largeRunCount)); planning this many takes about \(max(1, runCount / 2000)) s and the table has a line per stage\n"
                         .utf8))
         }
-        let plan = try planner.plan(specs)
         let dir = cache ?? ProcessInfo.processInfo.environment["BACKDOORLAB_CACHE"] ?? ".backdoorlab"
         let cached: (String) -> Bool = { FileManager.default.fileExists(atPath: "\(dir)/\($0)/manifest.json") }
+        let raw = try planner.plan(specs)
+        let plan = raw.calibrated(Calibration(plan: raw, cache: Cache(root: dir), threads: Parallel.threads))
         if json {
             print(PlanOutput.json(plan, cached: cached), terminator: "")
         } else if dot {

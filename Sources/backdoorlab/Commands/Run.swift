@@ -80,8 +80,10 @@ struct Run: ParsableCommand {
                     "\(big.kind.rawValue) \(big.shortKey) (\(big.users.first ?? "")) needs about \(PlanOutput.bytes(big.cost.memoryBytes)) of memory by the plan; this machine has \(PlanOutput.bytes(memory)) — lower its batch size",
                 code: 65)
         }
+        let calibration = Calibration(plan: plan, cache: options.cache, threads: Parallel.threads)
+        let estimate = todo.reduce(0) { $0 + calibration.seconds($1) }
         print(
-            "\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(todo.reduce(0) { $0 + $1.cost.seconds }))"
+            "\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(estimate))"
         )
         let s = executor.run()
         print(

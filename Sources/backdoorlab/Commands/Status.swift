@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiment
 import Foundation
+import Tensor
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,9 @@ struct Status: ParsableCommand {
         if !FileManager.default.fileExists(atPath: c.root) {
             print("no cache at \(c.root) yet: nothing has run there (--cache or $BACKDOORLAB_CACHE choose another)")
         }
-        let report = StatusReport(plan: try planner.plan(specs), cache: c)
+        let plan = try planner.plan(specs)
+        let report = StatusReport(
+            plan: plan.calibrated(Calibration(plan: plan, cache: c, threads: Parallel.threads)), cache: c)
         print(report.table(all: all), terminator: "")
         print(report.summary)
         if !report.allDone { throw ExitCode(3) }
