@@ -78,22 +78,32 @@ public enum BatchNorm {
         squares sq: UnsafeMutablePointer<Double>
     ) {
         if sweeps(c) { return BatchNormSweeps.statistics(rows: rows, channels: c, x: x, sum: sum, squares: sq) }
+        blockSums(rows: rows, channels: c, into: sum, sq) { r, s, s2 in
+            let p = x + r * c
+            for j in 0..<c {
+                let v = p[j]
+                s[j] += v
+                s2[j] += v * v
+            }
+        }
+    }
+
+    /// Two per-channel sums over `rows` in the sweeps' order: `row(r, s, t)` adds row r's terms to Float
+    /// partials s and t (C each), which are flushed to `first` and `second` every `BatchNormSweeps.block` rows.
+    @inline(__always)
+    static func blockSums(
+        rows: Range<Int>, channels c: Int, into first: UnsafeMutablePointer<Double>,
+        _ second: UnsafeMutablePointer<Double>,
+        _ row: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { t in
             let s = t.baseAddress!
-            let s2 = s + c
             for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: BatchNormSweeps.block) {
                 s.update(repeating: 0, count: 2 * c)
-                for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) {
-                    let p = x + r * c
-                    for j in 0..<c {
-                        let v = p[j]
-                        s[j] += v
-                        s2[j] += v * v
-                    }
-                }
+                for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) { row(r, s, s + c) }
                 for j in 0..<c {
-                    sum[j] += Double(s[j])
-                    sq[j] += Double(s2[j])
+                    first[j] += Double(s[j])
+                    second[j] += Double(s[c + j])
                 }
             }
         }
@@ -289,25 +299,13 @@ public enum BatchNorm {
                     rows: rows, channels: c, x: x.p, dy: dy.p, mask: mask, mean: mean.p, invStd: invStd.p, into: acc,
                     dResidual: dResidual)
             }
-            // Float partial sums over blocks of rows, flushed to Double, keep both speed and accuracy.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { t in
-                let s = t.baseAddress!
-                let sx = s + c
-                for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: BatchNormSweeps.block) {
-                    s.update(repeating: 0, count: 2 * c)
-                    for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) {
-                        for j in 0..<c {
-                            let i = r * c + j
-                            let g = g(i, j)
-                            dResidual?[i] = g
-                            s[j] += g
-                            sx[j] += g * ((x.p[i] - mean.p[j]) * invStd.p[j])
-                        }
-                    }
-                    for j in 0..<c {
-                        acc[j] += Double(s[j])
-                        acc[c + j] += Double(sx[j])
-                    }
+            blockSums(rows: rows, channels: c, into: acc, acc + c) { r, s, sx in
+                for j in 0..<c {
+                    let i = r * c + j
+                    let g = g(i, j)
+                    dResidual?[i] = g
+                    s[j] += g
+                    sx[j] += g * ((x.p[i] - mean.p[j]) * invStd.p[j])
                 }
             }
         }
