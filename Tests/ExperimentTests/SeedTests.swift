@@ -111,6 +111,46 @@ final class SeedTests: XCTestCase {
         XCTAssert(v[3].detail.contains("(95 %, against a constant)"), v[3].detail)
     }
 
+    /// Paired by class against another spec over seeds: per class, and the classes' mean with both sides shown.
+    func testPairedByClassAndTheirMeanOverSeeds() throws {
+        let f = SpecFolder()
+        f.write("base.yaml", "attack: {poison: clean_label, target: {sweep: [0, 2]}, fraction: 0.06}\nseeds: 3\n")
+        f.write(
+            "s.yaml",
+            """
+            attack:
+              poison: clean_label
+              target: {sweep: [0, 2]}
+              fraction: 0.06
+              perturbation: {kind: gaussian_noise, sigma: 16}
+            seeds: 3
+            expect:
+              - finding: ten points more on average
+                than: base.yaml
+                pair_by: attack.target
+                aggregate: mean
+                is: ">="
+                plus: 0.10
+            """)
+        let (plan, e) = try plan(f)
+        XCTAssertEqual(plan.runs.count, 12)
+        // Seeds 0, 1, 2. Base: class 0 → 10, 12, 14 %; class 2 → 20, 22, 24 %. Noise: base + 15, 16, 14 points.
+        let v = e[0].evaluate(plan.runs) { r, _ in
+            let s = Double(r.value[path: "seed"]?.int ?? 0)
+            let base = (r.value[path: "attack.target"]?.int == 0 ? 0.10 : 0.20) + 0.02 * s
+            return r.value[path: "attack.perturbation.sigma"] == nil ? base : base + [0.15, 0.16, 0.14][Int(s)]
+        }
+        // Means per seed: base 15, 17, 19 % (SD 2, t(0.975, 2) = 4.303 → ± 5.0), noise 30, 33, 33 % (± 4.3);
+        // differences to base + 10 points 5, 6, 4 → 5 ± 2.5.
+        XCTAssertEqual(v.label, "holds", v.detail)
+        XCTAssert(
+            v.detail.contains(
+                "mean over the pairs: 32.0 % [27.7 %, 36.3 %] over 3 seeds vs 17.0 % [12.0 %, 22.0 %] over 3 seeds + 10.0 %"
+            ), v.detail)
+        XCTAssert(v.detail.contains("difference +5.0 % [+2.5 %, +7.5 %] (95 %, paired by seed)"), v.detail)
+        XCTAssertFalse(v.detail.contains("?"), v.detail)
+    }
+
     /// One seed: the verdict is the plain comparison's, as before seeds existed.
     func testOneSeedVerdictIsThePlainComparison() throws {
         let f = SpecFolder()

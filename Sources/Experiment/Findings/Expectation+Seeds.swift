@@ -13,14 +13,15 @@ extension Expectation {
         guard seeded else { return decideOneSeed(pairs, metric: value) }
         var outcomes: [SeededComparison.Outcome] = []
         var parts: [String] = []
-        var sides: [([Int: Double], [Int: Double])] = []
+        // Per pair: the left side, the right as the comparison reads it, and the right as measured (for the text).
+        var sides: [([Int: Double], [Int: Double], [Int: Double])] = []
         for ((label, _, _), (l, r)) in zip(pairs, bySeed) {
             let name = label.isEmpty ? "the comparison" : label
             guard !l.isEmpty else { return .notRun("no left-hand run for \(name)") }
             guard self.value != nil || !r.isEmpty else { return .notRun("no right-hand run for \(name)") }
             // The right side as the comparison reads it: times · b + plus, per seed (or the constant).
             let rhs = self.value.map { c in l.mapValues { _ in c * times + plus } } ?? r.mapValues { $0 * times + plus }
-            sides.append((l, rhs))
+            sides.append((l, rhs, r))
             if !mean {
                 let c = compare(l, rhs)
                 outcomes.append(c.outcome(comparison))
@@ -32,7 +33,7 @@ extension Expectation {
             let common = sides.map { Set($0.0.keys).intersection($0.1.keys) }.reduce(Set(sides[0].0.keys)) {
                 $0.intersection($1)
             }
-            func average(_ side: (([Int: Double], [Int: Double])) -> [Int: Double]) -> [Int: Double] {
+            func average(_ side: (([Int: Double], [Int: Double], [Int: Double])) -> [Int: Double]) -> [Int: Double] {
                 Dictionary(
                     uniqueKeysWithValues: common.map { s in
                         (s, sides.map { side($0)[s] ?? 0 }.reduce(0, +) / Double(sides.count))
@@ -41,7 +42,7 @@ extension Expectation {
             let (l, r) = (average { $0.0 }, average { $0.1 })
             let c = compare(l, r)
             outcomes.append(c.outcome(comparison))
-            parts.append("mean over the pairs: " + describe(l, nil, c))
+            parts.append("mean over the pairs: " + describe(l, average { $0.2 }, c))
         }
         return combine(outcomes, parts.joined(separator: "; "))
     }
