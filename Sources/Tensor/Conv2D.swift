@@ -230,8 +230,9 @@ public enum Conv2D {
         scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>? = nil, dxAddend: UnsafePointer<Float>? = nil
     ) {
         let direct = DirectConvolution.coversForward(g) && (dWeight != nil || DirectConvolution.coversInputGradient(g))
+        var added = false
         if direct {
-            directBackward(
+            added = directBackward(
                 g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
                 perExample: perExample, winograd: WinogradConvolution.enabled, dxAddend: dxAddend)
         } else {
@@ -239,7 +240,6 @@ public enum Conv2D {
                 g, x: x, weight: weight, dy: dy, dWeight: dWeight, dBias: dBias, dx: dx, scratch: scratch,
                 perExample: perExample)
         }
-        let added = direct && dx != nil && WinogradConvolution.coversInputGradient(g)
         if let dx, let dxAddend, !added { add(dx, dxAddend, dx, count: g.batch * g.height * g.width * g.inChannels) }
     }
 
@@ -247,13 +247,15 @@ public enum Conv2D {
     /// or each image's slot; dx by Winograd's F(2×2, 3×3) with `winograd` where it covers the layer,
     /// else directly when the input channels allow it, else through im2col. With `winograd`, a summed
     /// dW (not DP-SGD's per-example one) goes through Winograd's F(3×3, 2×2) where it covers the layer.
+    /// Returns whether dx already includes `dxAddend` (the Winograd kernels add it as they store dx).
+    @discardableResult
     static func directBackward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
         dBias: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
         scratch: ConvScratch, perExample: UnsafeMutablePointer<Float>?, winograd: Bool,
         dxAddend: UnsafePointer<Float>? = nil
-    ) {
+    ) -> Bool {
         let workers = min(Parallel.threads, g.batch)
         let wCount = g.patch * g.outChannels
         let k = g.outChannels
@@ -324,8 +326,10 @@ public enum Conv2D {
             im2colBackward(
                 g, x: x, weight: weight, dy: dy, dWeight: nil, dBias: nil, dx: dx, scratch: scratch, perExample: nil)
         }
-        guard let dWeight, perExample == nil else { return }
-        scratch.addPartials(workers: workers, weights: wCount, into: dWeight, bias: dBias, k)
+        if let dWeight, perExample == nil {
+            scratch.addPartials(workers: workers, weights: wCount, into: dWeight, bias: dBias, k)
+        }
+        return winogradDx && dxAddend != nil
     }
 
     /// `backward` through im2col and GEMMs, in chunks of images that keep the columns in cache.
