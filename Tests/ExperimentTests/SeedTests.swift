@@ -102,6 +102,15 @@ final class SeedTests: XCTestCase {
             }
         }
         XCTAssertEqual(v.map(\.label), ["inconclusive", "holds", "fails", "inconclusive", "inconclusive"], "\(v)")
+        // Seed 0 alone (19.4, 20.4 and 79.4 %) reads as a one-seed report did: three of the five verdicts differ.
+        let first = e.map { x in
+            x.evaluateSeedZero(plan.runs) { r, _ in
+                let s = r.value[path: "seed"]?.int ?? 0
+                return base[s] + (extra[r.value[path: "attack.count"]?.int ?? 0]?[s] ?? 0)
+            }
+        }
+        XCTAssertEqual(first.map(\.label), ["holds", "holds", "fails", "fails", "holds"], "\(first)")
+        XCTAssertEqual(first[3], .fails("19.4 % vs 16.0 %"))
         // The paired differences 1, −4, 3, 2 points: mean 0.5, SD 3.11, t(0.975, 3) = 3.182 → ± 4.95 points.
         XCTAssert(v[0].detail.contains("difference +0.5 % [−4.4 %, +5.4 %] (95 %, paired by seed)"), v[0].detail)
         XCTAssert(v[0].detail.contains("seeds would decide it"), v[0].detail)

@@ -3,6 +3,14 @@ import Reports
 
 /// Verdicts over seeds: how sides are summarised, compared and described.
 extension Expectation {
+    /// The verdict seed 0's runs alone give — what a one-seed report said — the other seeds' runs left out.
+    public func evaluateSeedZero(
+        _ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
+        metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?
+    ) -> Verdict {
+        evaluate(runs.filter { ($0.value[path: "seed"]?.int ?? 0) == 0 }, flags: flags, metric: value)
+    }
+
     /// Each pair's left mean against its right mean (or the constant), every pair or their means; over
     /// several seeds, on the 95 % interval of the difference.
     func decideComparison(_ pairs: [(String, [PlannedRun], [PlannedRun])], metric value: MetricValue) -> Verdict {

@@ -234,8 +234,10 @@ struct SpecReport {
 
     /// The verdict on each expectation, with grouped bars for a per-pair comparison.
     mutating func expectations() {
+        let seeded = runs.contains { r in r.point.contains { $0.key == "seed" } }
+        // Seed 0's runs alone are what a one-seed report rested on: each seeded verdict says what they gave.
+        var changed = 0
         if !spec.expectations.isEmpty {
-            let seeded = runs.contains { r in r.point.contains { $0.key == "seed" } }
             body +=
                 seeded
                 ? "\nExpectations (over seeds: holds or fails only when the 95 % interval of the comparison is on one side of it, inconclusive otherwise):\n\n"
@@ -251,7 +253,16 @@ struct SpecReport {
             let v = e.evaluate(plan.runs, flags: metrics.flags) { metrics.value($0, $1) }
             verdicts.append((e, v))
             counts[v.label, default: 0] += 1
-            body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))") + "\n"
+            body += "- **\(v.label)** — \(e.finding)" + (v.detail.isEmpty ? "" : " (\(v.detail))")
+            if seeded {
+                let first = e.evaluateSeedZero(plan.runs, flags: metrics.flags) { metrics.value($0, $1) }
+                body += " — seed 0 alone: **\(first.label)**"
+                if first.label != v.label { changed += 1 }
+            }
+            body += "\n"
+        }
+        if seeded && !spec.expectations.isEmpty {
+            body += "\n\(changed) of \(spec.expectations.count) verdicts differ from what seed 0's runs alone give.\n"
         }
     }
 
