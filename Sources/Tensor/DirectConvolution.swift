@@ -9,8 +9,9 @@ import TensorAVX512
 
 /// Where `Conv2D` runs a convolution with the direct AVX-512 kernels of `TensorAVX512` instead of
 /// im2col + GEMM: 3×3, padding 1, stride 1 or 2, a multiple of 16 output channels, on a CPU with
-/// AVX-512. The input gradient goes direct for stride 1 with a multiple of 16 input channels (the
-/// same kernel run on the output gradient with the weights flipped and transposed). `BACKDOORLAB_CONV=im2col` turns it off (benchmarks
+/// AVX-512. The input gradient goes direct with a multiple of 16 input channels: for stride 1 the
+/// same kernel run on the output gradient with the weights flipped and transposed, for stride 2 a
+/// kernel that sums each input pixel's 1, 2 or 4 taps by the parity of its row and column. `BACKDOORLAB_CONV=im2col` turns it off (benchmarks
 /// compare the two). Each worker pads its images one at a time into its own buffer.
 enum DirectConvolution {
     /// The CPU can run the kernels and the user has not asked for im2col.
@@ -22,7 +23,9 @@ enum DirectConvolution {
     }
 
     static func coversInputGradient(_ g: ConvGeometry) -> Bool {
-        coversForward(g) && g.stride == 1 && g.inChannels % 16 == 0
+        coversForward(g) && g.inChannels % 16 == 0
+            && (g.stride == 1
+                || DirectConv3x3.supportsInputGradientStride2(inChannels: g.inChannels, outChannels: g.outChannels))
     }
 
     /// One image of `g` as the kernels see it.
@@ -50,6 +53,19 @@ enum DirectConvolution {
             (row + c).update(from: src + y * w * c, count: w * c)
             (row + (w + 1) * c).update(repeating: 0, count: c)
         }
+    }
+
+    /// Copies one [H, W, C] image into `dst` [H+1, W+1, C] with a zero row below and a zero column to the right.
+    static func padAfter(
+        _ src: UnsafePointer<Float>, height h: Int, width w: Int, channels c: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        let rowStride = (w + 1) * c
+        for y in 0..<h {
+            let row = dst + y * rowStride
+            row.update(from: src + y * w * c, count: w * c)
+            (row + w * c).update(repeating: 0, count: c)
+        }
+        dst.advanced(by: h * rowStride).update(repeating: 0, count: rowStride)
     }
 
     static func forward(
@@ -89,11 +105,18 @@ enum DirectConvolution {
         }
     }
 
-    /// dx of one image from its dy: the forward kernel on the padded dy with the flipped weights.
+    /// dx of one image from its dy: for stride 1 the forward kernel on the padded dy with the flipped weights.
     static func inputGradient(
         _ g: ConvGeometry, dy: UnsafePointer<Float>, flipped: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
         pad buffer: UnsafeMutablePointer<Float>
     ) {
+        if g.stride == 2 {
+            padAfter(dy, height: g.outHeight, width: g.outWidth, channels: g.outChannels, into: buffer)
+            DirectConv3x3.inputGradientStride2(
+                height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
+                paddedGradient: buffer, flipped: flipped, inputGradient: dx)
+            return
+        }
         pad(dy, height: g.height, width: g.width, channels: g.outChannels, into: buffer)
         let transposed = DirectConv3x3.Shape(
             outHeight: g.height, outWidth: g.width, inputWidth: g.width, inChannels: g.outChannels,

@@ -71,6 +71,125 @@ public enum DirectConv3x3 {
         }
     }
 
+    /// inputGradient[H, W, C] of a stride-2 convolution (overwritten) from `paddedGradient` [OH+1, OW+1, K], the
+    /// output gradient with a zero row below and a zero column to the right, and `flipped` [3, 3, K, C], the
+    /// weights flipped over both spatial axes with C and K swapped. C must be a multiple of 16.
+    ///
+    /// Why: a stride-2 layer's input gradient through a GEMM and col2im wrote nine columns per output pixel
+    /// and then scattered them back. By the parity of its row and column an input pixel receives 1, 2 or 4
+    /// taps, each from a neighbouring output pixel: four small stride-1 products read in place.
+    /// Row 2a takes tap row 1 from output row a; row 2a+1 takes tap row 2 from row a and 0 from row a+1.
+    public static func inputGradientStride2(
+        height: Int, width: Int, inChannels c: Int, outChannels k: Int, paddedGradient dy: UnsafePointer<Float>,
+        flipped: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
+    ) {
+        precondition(supportsInputGradientStride2(inChannels: c, outChannels: k))
+        switch k {
+        case 16: inputGradientStride2(Width16.self, height, width, c, dy, flipped, dx)
+        case 32: inputGradientStride2(Width32.self, height, width, c, dy, flipped, dx)
+        case 64: inputGradientStride2(Width64.self, height, width, c, dy, flipped, dx)
+        default: inputGradientStride2(Width128.self, height, width, c, dy, flipped, dx)
+        }
+    }
+
+    /// The channel counts `inputGradientStride2` is specialised for (K sets the stride of every read).
+    public static func supportsInputGradientStride2(inChannels c: Int, outChannels k: Int) -> Bool {
+        c % 16 == 0 && [16, 32, 64, 128].contains(k)
+    }
+
+    static func inputGradientStride2<K: BlockWidth>(
+        _: K.Type, _ height: Int, _ width: Int, _ c: Int, _ dy: UnsafePointer<Float>, _ flipped: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.count
+        let pair = c % 32 == 0
+        let dyRow = (width &+ 1) / 2 &+ 1
+        // Pixels of each column parity in a row, in register blocks.
+        let blocks = [
+            pixelBlocks((width &+ 1) / 2, widest: pair ? 8 : 16), pixelBlocks(width / 2, widest: pair ? 8 : 16),
+        ]
+        var cv = 0
+        while cv < c {
+            for iy in 0..<height {
+                let a = iy >> 1
+                let py = iy & 1
+                for px in 0..<2 {
+                    var b = 0
+                    for p in blocks[px] {
+                        let taps = ParityTaps(
+                            rows: py &+ 1, columns: px &+ 1, flippedRow: py == 0 ? 1 : 0,
+                            flippedColumn: px == 0 ? 1 : 0,
+                            step: py == 0 ? 0 : 2, columnStep: px == 0 ? 0 : 2)
+                        let x = dy + (a &* dyRow &+ b) &* k
+                        let w = flipped + cv
+                        let y = dx + ((iy &* width &+ 2 &* b &+ px) &* c &+ cv)
+                        switch (p, pair) {
+                        case (16, _): parityBlock(Width16.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (14, _): parityBlock(Width14.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (8, false): parityBlock(Width8.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (7, false): parityBlock(Width7.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (4, false): parityBlock(Width4.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (2, false): parityBlock(Width2.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (_, false): parityBlock(Width1.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
+                        case (8, true): parityBlock(Width8.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+                        case (7, true): parityBlock(Width7.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+                        case (4, true): parityBlock(Width4.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+                        case (2, true): parityBlock(Width2.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+                        case (_, true): parityBlock(Width1.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+                        }
+                        b &+= p
+                    }
+                }
+            }
+            cv &+= pair ? 32 : 16
+        }
+    }
+
+    /// The taps one parity class of a stride-2 input gradient sums: `rows` × `columns` of them; the i-th
+    /// row reads output row a + i with the flipped weights' row `flippedRow + i·step` (likewise columns).
+    struct ParityTaps {
+        var rows, columns, flippedRow, flippedColumn, step, columnStep: Int
+    }
+
+    /// P input-gradient pixels of one parity (2·C floats apart) × KB 16-channel vectors, summed over the
+    /// class's taps and the K output channels: per (tap, channel) KB weight loads and P broadcasts feed P·KB FMAs.
+    @inline(__always)
+    static func parityBlock<P: BlockWidth, KB: BlockWidth, K: BlockWidth>(
+        _: P.Type, _: KB.Type, _: K.Type, _ taps: ParityTaps, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+        _ y: UnsafeMutablePointer<Float>, _ c: Int, _ dyRow: Int
+    ) {
+        let k = K.count
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2) { wv in
+                for i in 0..<(P.count &* KB.count) { acc[i] = .zero }
+                for i in 0..<taps.rows {
+                    for j in 0..<taps.columns {
+                        let xt = x + (i &* dyRow &+ j) &* k
+                        let fy = taps.flippedRow &+ i &* taps.step
+                        let fx = taps.flippedColumn &+ j &* taps.columnStep
+                        let wt = w + (fy &* 3 &+ fx) &* k &* c
+                        for ki in 0..<k {
+                            for q in 0..<KB.count {
+                                wv[q] = UnsafeRawPointer(wt + (ki &* c &+ q &* 16)).loadUnaligned(
+                                    as: SIMD16<Float>.self)
+                            }
+                            for p in 0..<P.count {
+                                let b = SIMD16<Float>(repeating: xt[p &* k &+ ki])
+                                for q in 0..<KB.count { acc[p &* KB.count &+ q].addProduct(b, wv[q]) }
+                            }
+                        }
+                    }
+                }
+                for p in 0..<P.count {
+                    for q in 0..<KB.count {
+                        UnsafeMutableRawPointer(y + (p &* 2 &* c &+ q &* 16))
+                            .storeBytes(of: acc[p &* KB.count &+ q], as: SIMD16<Float>.self)
+                    }
+                }
+            }
+        }
+    }
+
     /// weightGradient[3, 3, C, K] += Σ over the image's pixels of each tap's input ⊗ `outputGradient`.
     public static func accumulateWeightGradient(
         _ image: Shape, padded: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,

@@ -77,11 +77,13 @@ final class WinogradConvolutionTests: XCTestCase {
     }
 
     /// dx with an addend (a residual join's other gradient) is dx + addend to the bit, on the Winograd
-    /// path (added as dx is stored), the direct one and im2col's (added after).
+    /// path (added as dx is stored), im2col's and the direct stride-1 and stride-2 ones (added after).
     func testInputGradientWithAddend() {
         let layers = [
             ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
             ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 48, kernel: 3, padding: 1),
+            ConvGeometry(
+                batch: 2, height: 7, width: 6, inChannels: 8, outChannels: 32, kernel: 3, stride: 2, padding: 1),
             ConvGeometry(
                 batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
         ]
@@ -89,6 +91,7 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertTrue(
             DirectConvolution.coversInputGradient(layers[1]) && !WinogradConvolution.coversInputGradient(layers[1]))
         XCTAssertFalse(DirectConvolution.coversInputGradient(layers[2]))
+        XCTAssertTrue(DirectConvolution.coversInputGradient(layers[3]))
         for (i, g) in layers.enumerated() {
             let x = randomTensor(g.inputShape, seed: 1)
             let w = randomTensor(g.weightShape, seed: 2, scale: 0.2)
