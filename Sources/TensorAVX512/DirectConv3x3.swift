@@ -164,28 +164,14 @@ public enum DirectConv3x3 {
                 for i in 0..<(P.count &* KB.count) { acc[i] = .zero }
                 for i in 0..<taps.rows {
                     for j in 0..<taps.columns {
-                        let xt = x + (i &* dyRow &+ j) &* k
                         let fy = taps.flippedRow &+ i &* taps.step
                         let fx = taps.flippedColumn &+ j &* taps.columnStep
-                        let wt = w + (fy &* 3 &+ fx) &* k &* c
-                        for ki in 0..<k {
-                            for q in 0..<KB.count {
-                                wv[q] = UnsafeRawPointer(wt + (ki &* c &+ q &* 16)).loadUnaligned(
-                                    as: SIMD16<Float>.self)
-                            }
-                            for p in 0..<P.count {
-                                let b = SIMD16<Float>(repeating: xt[p &* k &+ ki])
-                                for q in 0..<KB.count { acc[p &* KB.count &+ q].addProduct(b, wv[q]) }
-                            }
-                        }
+                        accumulateTap(
+                            P.self, KB.self, acc, wv, x + (i &* dyRow &+ j) &* k, pixelStride: k,
+                            w + (fy &* 3 &+ fx) &* k &* c, weightRow: c, inputs: k)
                     }
                 }
-                for p in 0..<P.count {
-                    for q in 0..<KB.count {
-                        UnsafeMutableRawPointer(y + (p &* 2 &* c &+ q &* 16))
-                            .storeBytes(of: acc[p &* KB.count &+ q], as: SIMD16<Float>.self)
-                    }
-                }
+                storeBlock(P.self, KB.self, acc, y, pixelStride: 2 &* c)
             }
         }
     }
@@ -245,26 +231,46 @@ public enum DirectConv3x3 {
                 for i in 0..<(P.count &* KB.count) { acc[i] = .zero }
                 for ky in 0..<3 {
                     for kx in 0..<3 {
-                        let xt = x + (ky &* rowStride &+ kx &* c)
-                        let wt = w + (ky &* 3 &+ kx) &* c &* k
-                        for ci in 0..<c {
-                            for j in 0..<KB.count {
-                                wv[j] = UnsafeRawPointer(wt + (ci &* k &+ j &* 16)).loadUnaligned(
-                                    as: SIMD16<Float>.self)
-                            }
-                            for p in 0..<P.count {
-                                let b = SIMD16<Float>(repeating: xt[p &* ps &+ ci])
-                                for j in 0..<KB.count { acc[p &* KB.count &+ j].addProduct(b, wv[j]) }
-                            }
-                        }
+                        accumulateTap(
+                            P.self, KB.self, acc, wv, x + (ky &* rowStride &+ kx &* c), pixelStride: ps,
+                            w + (ky &* 3 &+ kx) &* c &* k, weightRow: k, inputs: c)
                     }
                 }
-                for p in 0..<P.count {
-                    for j in 0..<KB.count {
-                        UnsafeMutableRawPointer(y + (p &* k &+ j &* 16))
-                            .storeBytes(of: acc[p &* KB.count &+ j], as: SIMD16<Float>.self)
-                    }
-                }
+                storeBlock(P.self, KB.self, acc, y, pixelStride: k)
+            }
+        }
+    }
+
+    /// acc[p·KB + j] += Σ_i x[p·pixelStride + i] · w[i·weightRow + 16·j … +16] over `inputs` channels i:
+    /// one tap of a P-pixel × KB-vector register block (per channel KB weight loads and P broadcasts
+    /// feed P·KB FMAs).
+    @inline(__always)
+    static func accumulateTap<P: BlockWidth, KB: BlockWidth>(
+        _: P.Type, _: KB.Type, _ acc: UnsafeMutableBufferPointer<SIMD16<Float>>,
+        _ wv: UnsafeMutableBufferPointer<SIMD16<Float>>, _ x: UnsafePointer<Float>, pixelStride: Int,
+        _ w: UnsafePointer<Float>, weightRow: Int, inputs: Int
+    ) {
+        for i in 0..<inputs {
+            for j in 0..<KB.count {
+                wv[j] = UnsafeRawPointer(w + (i &* weightRow &+ j &* 16)).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            for p in 0..<P.count {
+                let b = SIMD16<Float>(repeating: x[p &* pixelStride &+ i])
+                for j in 0..<KB.count { acc[p &* KB.count &+ j].addProduct(b, wv[j]) }
+            }
+        }
+    }
+
+    /// Stores a P-pixel × KB-vector register block at y, pixels `pixelStride` floats apart.
+    @inline(__always)
+    static func storeBlock<P: BlockWidth, KB: BlockWidth>(
+        _: P.Type, _: KB.Type, _ acc: UnsafeMutableBufferPointer<SIMD16<Float>>, _ y: UnsafeMutablePointer<Float>,
+        pixelStride: Int
+    ) {
+        for p in 0..<P.count {
+            for j in 0..<KB.count {
+                UnsafeMutableRawPointer(y + (p &* pixelStride &+ j &* 16))
+                    .storeBytes(of: acc[p &* KB.count &+ j], as: SIMD16<Float>.self)
             }
         }
     }
