@@ -23,6 +23,10 @@ static inline int backdoorlab_x86_vector_features(void) {
     }
     return features;
 }
+
+/// A spin-wait hint (PAUSE): lets the sibling hyper-thread run and saves power while a worker waits.
+static inline void backdoorlab_pause(void) { __builtin_ia32_pause(); }
 #else
 static inline int backdoorlab_x86_vector_features(void) { return 0; }
+static inline void backdoorlab_pause(void) {}
 #endif

@@ -8,11 +8,20 @@ import Dispatch
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads = defaultThreads()
 
-    /// Sets the worker count (≥ 1) and makes OpenBLAS single-threaded.
+    /// Sets the worker count (≥ 1) and makes OpenBLAS single-threaded. Call it before any parallel work.
     public static func configure(threads n: Int) {
         threads = max(1, n)
         openblas_set_num_threads(1)
+        if pool.size != threads - 1 {
+            pool.retire()
+            pool = WorkerPool(workers: threads - 1)
+        }
     }
+
+    /// The persistent workers `forEach` runs on; `BACKDOORLAB_POOL=dispatch` uses libdispatch's
+    /// `concurrentPerform` instead (for comparison).
+    nonisolated(unsafe) static var pool = WorkerPool(workers: threads - 1)
+    static let usesPool = getenvString("BACKDOORLAB_POOL") != "dispatch"
 
     static func defaultThreads() -> Int {
         BLASCore.ensureSelected()
@@ -21,14 +30,19 @@ public enum Parallel {
         return max(1, sysconf_nprocs())
     }
 
-    /// Runs `body(worker)` for worker in 0..<count on up to `threads` threads.
+    /// Runs `body(worker)` for worker in 0..<count on up to `threads` threads (the caller and the pool's
+    /// workers); a call from inside another one runs its iterations in order on its own thread.
     @inline(__always)
     public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
         if count <= 1 {
             if count == 1 { body(0) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        if usesPool {
+            pool.run(count, body)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
     }
 
     /// The half-open range of `total` items that worker `w` of `workers` owns (contiguous, fixed).
