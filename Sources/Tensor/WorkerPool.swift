@@ -132,6 +132,8 @@ final class WorkerPool: @unchecked Sendable {
             spins &+= 1
             backdoorlab_pause()
             if spins & 255 == 0 {
+                // With more threads than cores a spinning worker would hold a core a computing one needs.
+                sched_yield()
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let elapsed = (now.tv_sec - started.tv_sec) * 1_000_000_000 + (now.tv_nsec - started.tv_nsec)
