@@ -4,7 +4,9 @@ protocol BlockWidth { static var count: Int { get } }
 
 enum Width1: BlockWidth { static var count: Int { 1 } }
 enum Width2: BlockWidth { static var count: Int { 2 } }
+enum Width3: BlockWidth { static var count: Int { 3 } }
 enum Width4: BlockWidth { static var count: Int { 4 } }
+enum Width5: BlockWidth { static var count: Int { 5 } }
 enum Width7: BlockWidth { static var count: Int { 7 } }
 enum Width8: BlockWidth { static var count: Int { 8 } }
 enum Width14: BlockWidth { static var count: Int { 14 } }

@@ -187,6 +187,22 @@ public enum DirectConv3x3 {
         // Accumulators: (input channels) × (16-channel output vectors) ≤ 16 registers, as wide in
         // output vectors as the channel count allows so each broadcast input feeds several FMAs.
         let vectors = k / 16
+        if c <= 5 {
+            // A few input channels (the stems): a pass per tap would read the output gradient nine times
+            // for one FMA per load; here one pass takes every tap of 1 (or 3) kernel rows at once.
+            for kv in 0..<vectors {
+                let dy = outputGradient + kv &* 16
+                let dw = weightGradient + kv &* 16
+                switch c {
+                case 1: tapRowsBlock(Width1.self, Width3.self, image, padded, 0, dy, dw)
+                case 2: for ky in 0..<3 { tapRowsBlock(Width2.self, Width1.self, image, padded, ky, dy, dw) }
+                case 3: for ky in 0..<3 { tapRowsBlock(Width3.self, Width1.self, image, padded, ky, dy, dw) }
+                case 4: for ky in 0..<3 { tapRowsBlock(Width4.self, Width1.self, image, padded, ky, dy, dw) }
+                default: for ky in 0..<3 { tapRowsBlock(Width5.self, Width1.self, image, padded, ky, dy, dw) }
+                }
+            }
+            return
+        }
         var kv = 0
         while kv < vectors {
             let kb = vectors &- kv >= 4 ? 4 : (vectors &- kv >= 2 ? 2 : 1)
@@ -216,6 +232,44 @@ public enum DirectConv3x3 {
                 }
             }
             kv &+= kb
+        }
+    }
+
+    /// Kernel rows ky0 ..< ky0 + R, all three columns, C input channels, of one 16-channel output vector
+    /// (`dy` and `dw` start at it), summed over every pixel of the image in one pass: per pixel one gradient
+    /// load and 3·R·C broadcasts feed 3·R·C FMAs into as many accumulators (≤ 15).
+    @inline(__always)
+    static func tapRowsBlock<C: BlockWidth, R: BlockWidth>(
+        _: C.Type, _: R.Type, _ g: Shape, _ padded: UnsafePointer<Float>, _ ky0: Int, _ dy: UnsafePointer<Float>,
+        _ dw: UnsafeMutablePointer<Float>
+    ) {
+        let c = C.count
+        let k = g.outChannels
+        let rowStride = g.rowStride
+        let x = padded + ky0 &* rowStride
+        let w = dw + ky0 &* 3 &* c &* k
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
+            // acc[(r·3 + kx)·C + ci] belongs to tap (ky0 + r, kx), input channel ci: dw[(tap·C + ci)·K].
+            for i in 0..<(R.count &* 3 &* c) {
+                acc[i] = UnsafeRawPointer(w + i &* k).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            for oy in 0..<g.outHeight {
+                var xp = x + oy &* g.stride &* rowStride
+                var dyp = dy + oy &* g.outWidth &* k
+                for _ in 0..<g.outWidth {
+                    let d = UnsafeRawPointer(dyp).loadUnaligned(as: SIMD16<Float>.self)
+                    for r in 0..<R.count {
+                        for i in 0..<(3 &* c) {
+                            acc[r &* 3 &* c &+ i].addProduct(SIMD16<Float>(repeating: xp[r &* rowStride &+ i]), d)
+                        }
+                    }
+                    xp += g.pixelStride
+                    dyp += k
+                }
+            }
+            for i in 0..<(R.count &* 3 &* c) {
+                UnsafeMutableRawPointer(w + i &* k).storeBytes(of: acc[i], as: SIMD16<Float>.self)
+            }
         }
     }
 

@@ -28,7 +28,8 @@ final class DirectConvolutionTests: XCTestCase {
     }
 
     /// Widths that fall outside the even blocks (16, 14, 8, 7) take the 16/8/4/2/1 remainder blocks;
-    /// 48 output channels take a two-vector then a one-vector gradient block; 24 input channels a 16 then an 8.
+    /// 48 output channels take a two-vector then a one-vector gradient block; 24 input channels a 16 then an 8;
+    /// up to 5 input channels the weight gradient sums a kernel row (or, for one channel, all taps) per pass.
     func testOddWidthsAndChannelCounts() {
         compare(
             ConvGeometry(batch: 2, height: 5, width: 31, inChannels: 24, outChannels: 48, kernel: 3, padding: 1),
@@ -42,6 +43,14 @@ final class DirectConvolutionTests: XCTestCase {
             ConvGeometry(
                 batch: 2, height: 7, width: 9, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
             seed: 9)
+        // Two and four input channels: the weight gradient's pass per kernel row (the stems' path).
+        compare(
+            ConvGeometry(batch: 2, height: 6, width: 7, inChannels: 2, outChannels: 32, kernel: 3, padding: 1),
+            seed: 11)
+        compare(
+            ConvGeometry(
+                batch: 2, height: 7, width: 6, inChannels: 4, outChannels: 16, kernel: 3, stride: 2, padding: 1),
+            seed: 12)
         // Stride 2 with 32 input channels (two-vector input-gradient blocks), even height, odd width.
         compare(
             ConvGeometry(
