@@ -31,31 +31,21 @@ final class DirectConvolutionTests: XCTestCase {
     /// 48 output channels take a two-vector then a one-vector gradient block; 24 input channels a 16 then an 8;
     /// up to 5 input channels the weight gradient sums a kernel row (or, for one channel, all taps) per pass.
     func testOddWidthsAndChannelCounts() {
-        compare(
-            ConvGeometry(batch: 2, height: 5, width: 31, inChannels: 24, outChannels: 48, kernel: 3, padding: 1),
-            seed: 7)
-        compare(
-            ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 5, outChannels: 16, kernel: 3, padding: 1),
-            seed: 8)
-        // Odd sizes at stride 2: the last window reaches the far zero border; the input gradient's odd
-        // columns are one fewer than its even ones, and its blocks are a 4 and a 1.
-        compare(
+        func g(_ h: Int, _ w: Int, _ c: Int, _ k: Int, stride: Int = 1) -> ConvGeometry {
             ConvGeometry(
-                batch: 2, height: 7, width: 9, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
-            seed: 9)
-        // Two and four input channels: the weight gradient's pass per kernel row (the stems' path).
-        compare(
-            ConvGeometry(batch: 2, height: 6, width: 7, inChannels: 2, outChannels: 32, kernel: 3, padding: 1),
-            seed: 11)
-        compare(
-            ConvGeometry(
-                batch: 2, height: 7, width: 6, inChannels: 4, outChannels: 16, kernel: 3, stride: 2, padding: 1),
-            seed: 12)
-        // Stride 2 with 32 input channels (two-vector input-gradient blocks), even height, odd width.
-        compare(
-            ConvGeometry(
-                batch: 1, height: 6, width: 11, inChannels: 32, outChannels: 16, kernel: 3, stride: 2, padding: 1),
-            seed: 10)
+                batch: 2, height: h, width: w, inChannels: c, outChannels: k, kernel: 3, stride: stride, padding: 1)
+        }
+        let cases = [
+            g(5, 31, 24, 48),  // remainder pixel blocks; a two- then a one-vector gradient block
+            g(3, 3, 5, 16),  // five input channels
+            // The last window reaches the far zero border; the input gradient's odd columns are one
+            // fewer than its even ones, and its blocks are a 4 and a 1.
+            g(7, 9, 16, 32, stride: 2),
+            g(6, 7, 2, 32),  // two input channels: the stems' weight gradient, a pass per kernel row
+            g(7, 6, 4, 16, stride: 2),  // four input channels at stride 2
+            g(6, 11, 32, 16, stride: 2),  // 32 input channels at stride 2: two-vector input-gradient blocks
+        ]
+        for (i, geometry) in cases.enumerated() { compare(geometry, seed: UInt64(7 + i)) }
     }
 
     func testGradientsAgainstFiniteDifferences() {
