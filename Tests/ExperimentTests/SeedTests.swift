@@ -160,6 +160,61 @@ final class SeedTests: XCTestCase {
         XCTAssertFalse(v.detail.contains("?"), v.detail)
     }
 
+    /// Three seeds against an unseeded spec (fig 3-7 against pixel interpolation): the one-seed side is a constant
+    /// whose spread is unknown, not a partner to pair on seed 0 alone — that gave a one-point "95 %" interval
+    /// beside means over three seeds.
+    func testSeededSideAgainstAOneSeedSide() throws {
+        let f = SpecFolder()
+        f.write("base.yaml", "attack: {poison: clean_label, target: {sweep: [0, 2]}, fraction: 0.06}\n")
+        f.write(
+            "s.yaml",
+            """
+            attack:
+              poison: clean_label
+              target: {sweep: [0, 2]}
+              fraction: 0.06
+              perturbation: {kind: gaussian_noise, sigma: 16}
+            seeds: 3
+            expect:
+              - finding: ten points more on average
+                than: base.yaml
+                pair_by: attack.target
+                aggregate: mean
+                is: ">="
+                plus: 0.10
+              - finding: ten points more on every class
+                than: base.yaml
+                pair_by: attack.target
+                is: ">="
+                plus: 0.10
+            """)
+        let (plan, e) = try plan(f)
+        XCTAssertEqual(plan.runs.count, 8)
+        // Base (seed 0 only): class 0 → 10 %, class 2 → 20 %. Noise, seeds 0, 1, 2: base + 2 s points + 15, 16, 14.
+        let value: (PlannedRun, ExpectationSpec.Metric) -> Double? = { r, _ in
+            let s = r.value[path: "seed"]?.int ?? 0
+            let base = r.value[path: "attack.target"]?.int == 0 ? 0.10 : 0.20
+            return r.value[path: "attack.perturbation.sigma"] == nil
+                ? base : base + 0.02 * Double(s) + [0.15, 0.16, 0.14][s]
+        }
+        let mean = e[0].evaluate(plan.runs, metric: value)
+        // Noise means per seed 30, 33, 33 % against 15 % + 10 points: differences 5, 8, 8 → 7 ± 4.3 (SD 1.73,
+        // t(0.975, 2) = 4.303). Paired on seed 0 alone it read +5.0 [+5.0, +5.0].
+        XCTAssertEqual(mean.label, "holds", mean.detail)
+        XCTAssert(mean.detail.contains("32.0 % [27.7 %, 36.3 %] over 3 seeds vs 15.0 % + 10.0 %"), mean.detail)
+        XCTAssert(
+            mean.detail.contains(
+                "difference +7.0 % [+2.7 %, +11.3 %] (95 %, against the one-seed side as a constant, whose own spread is unknown)"
+            ), mean.detail)
+        // Per class the same design: class 0 → 25, 28, 28 % against 20 %: +7.0 [+2.7, +11.3].
+        let each = e[1].evaluate(plan.runs, metric: value)
+        XCTAssertEqual(each.label, "holds", each.detail)
+        XCTAssert(
+            each.detail.contains("attack.target=0: 27.0 % [22.7 %, 31.3 %] over 3 seeds vs 10.0 % + 10.0 %"),
+            each.detail)
+        XCTAssertFalse(each.detail.contains("paired by seed"), each.detail)
+    }
+
     /// One seed: the verdict is the plain comparison's, as before seeds existed.
     func testOneSeedVerdictIsThePlainComparison() throws {
         let f = SpecFolder()

@@ -37,12 +37,12 @@ extension Expectation {
             }
         }
         if mean {
-            // The pairs' mean per seed, over the seeds every pair has.
-            let common = sides.map { Set($0.0.keys).intersection($0.1.keys) }.reduce(Set(sides[0].0.keys)) {
-                $0.intersection($1)
-            }
+            // Each side's mean over the pairs, per seed, over the seeds every pair has on that side. The two
+            // sides may have different seeds (a seeded spec against an unseeded one): `compare` then does not
+            // pair them on the one seed they share.
             func average(_ side: (([Int: Double], [Int: Double], [Int: Double])) -> [Int: Double]) -> [Int: Double] {
-                Dictionary(
+                let common = sides.dropFirst().reduce(Set(side(sides[0]).keys)) { $0.intersection(side($1).keys) }
+                return Dictionary(
                     uniqueKeysWithValues: common.map { s in
                         (s, sides.map { side($0)[s] ?? 0 }.reduce(0, +) / Double(sides.count))
                     })
@@ -70,11 +70,10 @@ extension Expectation {
         return "\(format(s.mean)) [\(format(s.lower)), \(format(s.upper))] over \(v.count) seeds"
     }
 
-    /// Paired by seed when both sides have the same seeds, else Welch's unpaired interval.
+    /// Against the spec's constant, else in the design the two sides' seeds allow (`SeededComparison.compare`).
     func compare(_ l: [Int: Double], _ r: [Int: Double]) -> SeededComparison {
         if let c = self.value { return SeededComparison.constant(l, c * times + plus, ratio: metric.isRatio) }
-        if Set(l.keys) == Set(r.keys) { return SeededComparison.paired(l, r, ratio: metric.isRatio) }
-        return SeededComparison.unpaired(Array(l.values), Array(r.values))
+        return SeededComparison.compare(l, r, ratio: metric.isRatio)
     }
 
     /// "left vs right: difference d [lo, hi] (95 %, n seeds, design)", and the seeds that would decide it.

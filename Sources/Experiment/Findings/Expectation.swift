@@ -126,11 +126,12 @@ public struct Expectation: Sendable {
             let text = zip(steps, v).map { "\($0.0) → \(format($1))" }.joined(separator: ", ")
             return ok ? .holds(text) : .fails(text)
         }
-        // Over seeds: each step against the one before, paired by seed (next − previous > 0 when increasing).
+        // Over seeds: each step against the one before (next − previous > 0 when increasing), paired by seed
+        // where both have the same seeds.
         let step: ExpectationSpec.Comparison = comparison == .increasing ? .greater : .less
         var outcomes: [SeededComparison.Outcome] = []
         for (prev, next) in zip(steps, steps.dropFirst()) {
-            outcomes.append(SeededComparison.paired(next.1, prev.1, ratio: metric.isRatio).outcome(step))
+            outcomes.append(SeededComparison.compare(next.1, prev.1, ratio: metric.isRatio).outcome(step))
         }
         let text = steps.map { "\($0.0) → \(summary($0.1))" }.joined(separator: ", ")
         return combine(outcomes, text)

@@ -27,6 +27,22 @@ struct SeededComparison {
         paired(left.values.map { $0 - b }, design: "against a constant", ratio: ratio)
     }
 
+    /// `left` against `right` by seed, in the strongest design their seeds allow: paired when both sides have the
+    /// same seeds; against a constant when one side has a single seed (a one-seed side's spread is unknown, so
+    /// pairing on the seed they share would make an interval of one point while the means use every seed);
+    /// Welch's unpaired interval otherwise. `right` is already scaled (times · b + plus).
+    static func compare(_ left: [Int: Double], _ right: [Int: Double], ratio: Bool) -> SeededComparison {
+        if Set(left.keys) == Set(right.keys) { return paired(left, right, ratio: ratio) }
+        let design = "against the one-seed side as a constant, whose own spread is unknown"
+        if right.count == 1, left.count > 1, let b = right.values.first {
+            return paired(left.values.map { $0 - b }, design: design, ratio: ratio)
+        }
+        if left.count == 1, right.count > 1, let a = left.values.first {
+            return paired(right.values.map { a - $0 }, design: design, ratio: ratio)
+        }
+        return unpaired(Array(left.values), Array(right.values))
+    }
+
     /// Paired by seed: `right` is already scaled (times · b + plus).
     static func paired(_ left: [Int: Double], _ right: [Int: Double], ratio: Bool) -> SeededComparison {
         let seeds = left.keys.sorted().filter { right[$0] != nil }

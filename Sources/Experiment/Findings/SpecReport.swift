@@ -234,7 +234,11 @@ struct SpecReport {
 
     /// The verdict on each expectation, with grouped bars for a per-pair comparison.
     mutating func expectations() {
-        let seeded = runs.contains { r in r.point.contains { $0.key == "seed" } }
+        // Seeded when a run any verdict reads has seeds: an unseeded spec's comparison with a seeded one is over
+        // the other side's seeds.
+        let seeded = plan.runs.contains { r in
+            r.point.contains { $0.key == "seed" } && spec.expectations.contains { $0.involves(r) }
+        }
         // Seed 0's runs alone are what a one-seed report rested on: each seeded verdict says what they gave.
         var changed = 0
         if !spec.expectations.isEmpty {
