@@ -35,6 +35,9 @@ public struct Cache: Sendable {
         /// The spec files (and sweep points) whose plan asked for the stage when it was computed; nil
         /// for entries written before it was recorded.
         public var users: [String]?
+        /// Files an export left out (name → bytes): such an entry serves reports and finished runs, but a stage
+        /// that reads its artifacts recomputes it. Nil for an entry as its stage wrote it.
+        public var omitted: [String: Int]?
     }
 
     public enum Problem: Error, CustomStringConvertible {

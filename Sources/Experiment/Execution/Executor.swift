@@ -50,27 +50,43 @@ public final class Executor {
     }
 
     /// Stages needed by the selected runs (their inputs, transitively), plus report stages.
-    public var selectedStages: [Stage] {
-        if let keys = options.stageKeys { return plan.stages.filter { keys.contains($0.key) } }
+    public var selectedStages: [Stage] { selection.stages }
+
+    /// The selected runs' stages in plan order, and the exported entries among them to recompute. An exported
+    /// entry (`Cache.export`) serves as it is — its inputs are not needed — unless a stage computed now reads
+    /// its artifacts; a report reads only its inputs' records, which an export keeps.
+    public var selection: (stages: [Stage], rebuild: Set<String>) {
+        if let keys = options.stageKeys { return (plan.stages.filter { keys.contains($0.key) }, []) }
+        let cache = options.cache
         var need = Set<String>()
-        func visit(_ k: String) {
-            guard need.insert(k).inserted, let s = plan.stage(k) else { return }
-            s.inputs.forEach(visit)
+        var rebuild = Set<String>()
+        func visit(_ k: String, reads: Bool) {
+            let exported = cache.contains(k) && !cache.isComplete(k)
+            let first = need.insert(k).inserted
+            let rebuilt = reads && exported && rebuild.insert(k).inserted
+            guard first || rebuilt, let s = plan.stage(k) else { return }
+            if exported && !rebuilt { return }
+            let computes = !cache.contains(k) || rebuilt
+            for i in s.inputs { visit(i, reads: computes && s.work.publishes == nil) }
         }
         for r in selectedRuns {
-            visit(r.evaluate)
-            r.detect.map(visit)
-            r.defence.map(visit)
+            visit(r.evaluate, reads: false)
+            r.detect.map { visit($0, reads: false) }
+            r.defence.map { visit($0, reads: false) }
         }
-        return plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }
+        return (plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }, rebuild)
     }
+
+    /// Exported entries this run recomputes (set when it starts).
+    var rebuild = Set<String>()
 
     public func run() -> Summary {
         Interrupt.install()
         var summary = Summary()
         summary.runsTotal = selectedRuns.count
         var failedKeys = Set<String>()
-        let stages = selectedStages
+        let (stages, rebuild) = selection
+        self.rebuild = rebuild
         for (n, s) in stages.enumerated() {
             if Interrupt.isRequested {
                 summary.interrupted = true
@@ -138,8 +154,10 @@ public final class Executor {
                 "its input \(plan.stage(missing)?.kind.rawValue ?? "stage") \(missing.prefix(12)) is not in the cache; an earlier wave has not finished"
             )
         }
-        // A finished entry needs no lock (and no write access: a read-only cache serves it).
-        let finished = (try? options.cache.verified(s.key)) != nil
+        // A finished entry needs no lock (and no write access: a read-only cache serves it); an exported one
+        // whose artifacts a later stage reads is recomputed.
+        let rebuilding = rebuild.contains(s.key)
+        let finished = !rebuilding && (try? options.cache.verified(s.key)) != nil
         let waiting = { (holder: String) in
             print("… \(title): waiting for its lock, \(holder); Ctrl-C stops")
             fflush(nil)
@@ -148,6 +166,9 @@ public final class Executor {
         let fromCache =
             try finished
             || options.cache.withLock(s.key, waiting: waiting) { () throws -> Bool in
+                if rebuilding && !options.cache.isComplete(s.key) {
+                    try? FileManager.default.removeItem(atPath: options.cache.directory(s.key))
+                }
                 do {
                     if try options.cache.verified(s.key) != nil { return true }
                 } catch let p as Cache.Problem {

@@ -6,7 +6,66 @@ import Tensor
 struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache", abstract: "Inspect and maintain the stage cache.",
-        subcommands: [List.self, Verify.self, GC.self])
+        subcommands: [List.self, Verify.self, GC.self, Export.self, Import.self])
+
+    /// The stage keys of the plans of `paths` (specs or folders) under `profile`; a bad spec exits 65.
+    static func plannedKeys(_ paths: [String], profile: String?) throws -> [String] {
+        var keys: [String] = []
+        for path in paths {
+            let loader = SpecLoader(profile: profile)
+            do {
+                var p = Planner()
+                keys += try p.plan(try loader.load(path)).stages.map(\.key).filter { !keys.contains($0) }
+            } catch let d as Diagnostics {
+                FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
+                throw ExitCode(65)
+            }
+        }
+        return keys
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the finished stages of specs, without their bulky files, into a folder to commit or send.",
+            discussion: """
+                Each cached stage of the specs' plans is copied with its records (metrics, curves, poison indices, \
+                example images); files over the limit (trained weights, image arrays) are left out and named in its \
+                manifest. `cache import` brings the folder into another machine's cache: `report` then renders from \
+                it, and `run` skips the runs whose evaluation it holds and recomputes an exported stage only where a \
+                stage still to run needs its files.
+                """)
+        @Option(help: "Cache directory to export from.") var cache: String?
+        @Option(help: "Profile of the specs or folders given (as for run).") var profile: String?
+        @Option(help: "Folder to write the entries into (created; entries already there are kept).") var to: String
+        @Option(help: "Largest file kept, in KiB.") var maxFileKib = Cache.exportFileLimit / 1024
+        @Argument(help: "Specs or folders whose stages to export.") var specs: [String]
+        func run() throws {
+            let c = Cache.resolve(cache)
+            let keys = try CacheCommand.plannedKeys(specs, profile: profile)
+            let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024)
+            let missing = keys.filter { !c.contains($0) }.count
+            print(
+                "exported \(t.copied.count) entries (\(PlanOutput.bytes(Double(t.bytes)))) to \(to), leaving out \(PlanOutput.bytes(Double(t.omittedBytes))) of larger files; \(t.kept.count) already there; \(missing) of the \(keys.count) stages are not in \(c.root)"
+            )
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Bring exported (or whole) entries from a folder into the cache.")
+        @Option(help: "Cache directory to import into.") var cache: String?
+        @Argument(help: "Folder written by `cache export`, or another cache.") var from: String
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: from) else {
+                throw CLIError(message: "no folder at \(from) to import from", code: 66)
+            }
+            let c = Cache.resolve(cache)
+            let t = try c.importEntries(from: Cache(root: from))
+            print(
+                "imported \(t.copied.count) entries (\(PlanOutput.bytes(Double(t.bytes)))) into \(c.root); \(t.kept.count) were there already"
+            )
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cache entries.")
@@ -56,20 +115,7 @@ struct CacheCommand: ParsableCommand {
             [String] = []
         func run() throws {
             let c = Cache.resolve(cache)
-            var needed: Set<String>?
-            if !keep.isEmpty {
-                needed = []
-                for path in keep {
-                    let loader = SpecLoader(profile: profile)
-                    do {
-                        var p = Planner()
-                        needed?.formUnion(try p.plan(try loader.load(path)).stages.map(\.key))
-                    } catch let d as Diagnostics {
-                        FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
-                        throw ExitCode(65)
-                    }
-                }
-            }
+            let needed = keep.isEmpty ? nil : Set(try CacheCommand.plannedKeys(keep, profile: profile))
             let result = c.collect(keep: needed, remove: yes)
             func size(_ b: Int) -> String { PlanOutput.bytes(Double(b)) }
             func line(_ i: Cache.Collection.Item) -> String {

@@ -70,7 +70,8 @@ struct Run: ParsableCommand {
                 message: conflicts.joined(separator: "\n") + "\ngive --results a folder of its own for these specs",
                 code: 65)
         }
-        let todo = executor.selectedStages.filter { !options.cache.contains($0.key) }
+        let (selected, rebuild) = executor.selection
+        let todo = selected.filter { !options.cache.contains($0.key) || rebuild.contains($0.key) }
         // A stage the plan says cannot fit in this machine's memory is refused before anything runs:
         // started, it would be killed part-way (by the kernel, with no message of ours).
         let memory = Double(ProcessInfo.processInfo.physicalMemory)
@@ -83,7 +84,7 @@ struct Run: ParsableCommand {
         let calibration = Calibration(plan: plan, cache: options.cache, threads: Parallel.threads)
         let estimate = todo.reduce(0) { $0 + calibration.seconds($1) }
         print(
-            "\(executor.selectedStages.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(estimate))"
+            "\(selected.count) stages for \(executor.selectedRuns.count) runs; \(todo.count) to compute, estimated \(PlanOutput.duration(estimate))"
         )
         let s = executor.run()
         print(

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// `cache export` and `cache import`: finished work moved to a fresh machine without its bulky files.
+extension RunTests {
+    /// A fresh cache with the exported entries reports the same numbers and recomputes nothing; an evaluation that
+    /// reads an exported victim's weights recomputes the victim (and its poisons) first, to the same bytes.
+    func testExportedStagesLetAFreshCacheReportAndSkipFinishedRuns() throws {
+        let cache = dir + "/cache"
+        let store = dir + "/store"
+        let fresh = dir + "/fresh"
+        XCTAssertEqual(try run(cache).code, 0)
+        let csv = try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8)
+        // 3 KiB: the tiny victims' weights (8 KiB) and poisoned images (3–6 KiB) are left out.
+        let export = try CLITests.run([
+            "cache", "export", dir + "/spec.yaml", "--cache", cache, "--to", store, "--max-file-kib", "3",
+        ])
+        XCTAssertEqual(export.code, 0, export.err)
+        XCTAssert(export.out.hasPrefix("exported 8 entries ("), export.out)
+        XCTAssert(export.out.hasSuffix("0 already there; 0 of the 8 stages are not in \(cache)\n"), export.out)
+        let victims = try stageKeys("train", in: store)
+        XCTAssertEqual(victims.count, 2)
+        let manifest = try String(contentsOfFile: "\(store)/\(victims[0])/manifest.json", encoding: .utf8)
+        XCTAssert(manifest.contains("\"omitted\" : {\n    \"model.safetensors\""), manifest)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(store)/\(victims[0])/model.safetensors"))
+        XCTAssertLessThan(bytes(under: store), bytes(under: cache))
+
+        let imported = try CLITests.run(["cache", "import", store, "--cache", fresh])
+        XCTAssertEqual(imported.code, 0, imported.err)
+        XCTAssert(imported.out.hasPrefix("imported 8 entries ("), imported.out)
+        XCTAssertEqual(try CLITests.run(["cache", "verify", "--cache", fresh]).code, 0)
+        try FileManager.default.removeItem(atPath: dir + "/results")
+        let again = try run(fresh)
+        XCTAssertEqual(again.code, 0, again.err)
+        XCTAssertEqual(computed(again.out), [])
+        XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8), csv)
+        let report = try CLITests.run(["report", dir + "/spec.yaml", "--cache", fresh, "--out", dir + "/report"])
+        XCTAssertEqual(report.code, 0, report.err)
+        let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
+        XCTAssert(md.contains("| attack.fraction=0.4 | "), md)
+        XCTAssertFalse(md.contains("| not run |"), md)
+
+        // Another evaluation of the same victims reads their weights, which the export left out.
+        let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
+        FileManager.default.createFile(
+            atPath: dir + "/spec.yaml",
+            contents: Data((spec + "\nevaluate: {attack_success_rate: {exclude: classified_target}}\n").utf8))
+        let more = try run(fresh)
+        XCTAssertEqual(more.code, 0, more.err)
+        XCTAssertEqual(
+            computed(more.out).sorted(), ["evaluate", "evaluate", "poison", "poison", "report", "train", "train"])
+        for v in victims {
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: "\(fresh)/\(v)/model.safetensors"),
+                FileManager.default.contents(atPath: "\(cache)/\(v)/model.safetensors"))
+        }
+        XCTAssertEqual(try CLITests.run(["cache", "verify", "--cache", fresh]).code, 0)
+        // A whole entry is never replaced by an exported one.
+        let back = try CLITests.run(["cache", "import", store, "--cache", fresh])
+        XCTAssert(back.out.hasPrefix("imported 0 entries (0 B)"), back.out)
+    }
+
+    /// Bytes of the files under a folder.
+    func bytes(under path: String) -> Int {
+        let fm = FileManager.default
+        return (fm.subpaths(atPath: path) ?? []).reduce(0) {
+            $0 + ((try? fm.attributesOfItem(atPath: path + "/" + $1)[.size] as? Int) ?? 0)
+        }
+    }
+
+    func testImportFromAMissingFolderExits66() throws {
+        let r = try CLITests.run(["cache", "import", dir + "/nowhere", "--cache", dir + "/cache"])
+        XCTAssertEqual(r.code, 66)
+        XCTAssert(r.err.contains("no folder at \(dir)/nowhere to import from"), r.err)
+    }
+}
