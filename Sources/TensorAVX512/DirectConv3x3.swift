@@ -114,12 +114,9 @@ public enum DirectConv3x3 {
                 let a = iy >> 1
                 let py = iy & 1
                 for px in 0..<2 {
+                    let taps = ParityTaps(rowParity: py, columnParity: px)
                     var b = 0
                     for p in blocks[px] {
-                        let taps = ParityTaps(
-                            rows: py &+ 1, columns: px &+ 1, flippedRow: py == 0 ? 1 : 0,
-                            flippedColumn: px == 0 ? 1 : 0,
-                            step: py == 0 ? 0 : 2, columnStep: px == 0 ? 0 : 2)
                         let x = dy + (a &* dyRow &+ b) &* k
                         let w = flipped + cv
                         let y = dx + ((iy &* width &+ 2 &* b &+ px) &* c &+ cv)
@@ -149,6 +146,16 @@ public enum DirectConv3x3 {
     /// row reads output row a + i with the flipped weights' row `flippedRow + i·step` (likewise columns).
     struct ParityTaps {
         var rows, columns, flippedRow, flippedColumn, step, columnStep: Int
+
+        /// An even input row (or column) takes the middle tap only; an odd one the taps above and below it.
+        init(rowParity py: Int, columnParity px: Int) {
+            rows = py &+ 1
+            columns = px &+ 1
+            flippedRow = py == 0 ? 1 : 0
+            flippedColumn = px == 0 ? 1 : 0
+            step = py == 0 ? 0 : 2
+            columnStep = px == 0 ? 0 : 2
+        }
     }
 
     /// P input-gradient pixels of one parity (2·C floats apart) × KB 16-channel vectors, summed over the
