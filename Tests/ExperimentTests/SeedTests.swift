@@ -120,27 +120,31 @@ final class SeedTests: XCTestCase {
         XCTAssert(v[3].detail.contains("(95 %, against a constant)"), v[3].detail)
     }
 
-    /// Paired by class against another spec over seeds: per class, and the classes' mean with both sides shown.
-    func testPairedByClassAndTheirMeanOverSeeds() throws {
+    /// base.yaml: clean-label poisons of classes 0 and 2 (`baseSeeds` after it); s.yaml: the same with Gaussian
+    /// noise and three seeds, expected ten points more on average than base.yaml (and `also`).
+    func noiseAgainstBase(baseSeeds: String, also: String = "") -> SpecFolder {
         let f = SpecFolder()
-        f.write("base.yaml", "attack: {poison: clean_label, target: {sweep: [0, 2]}, fraction: 0.06}\nseeds: 3\n")
+        let attack = "attack: {poison: clean_label, target: {sweep: [0, 2]}, fraction: 0.06"
+        f.write("base.yaml", attack + "}\n" + baseSeeds)
         f.write(
             "s.yaml",
-            """
-            attack:
-              poison: clean_label
-              target: {sweep: [0, 2]}
-              fraction: 0.06
-              perturbation: {kind: gaussian_noise, sigma: 16}
-            seeds: 3
-            expect:
-              - finding: ten points more on average
-                than: base.yaml
-                pair_by: attack.target
-                aggregate: mean
-                is: ">="
-                plus: 0.10
-            """)
+            attack + ", perturbation: {kind: gaussian_noise, sigma: 16}}\nseeds: 3\n"
+                + """
+                expect:
+                  - finding: ten points more on average
+                    than: base.yaml
+                    pair_by: attack.target
+                    aggregate: mean
+                    is: ">="
+                    plus: 0.10
+
+                """ + also)
+        return f
+    }
+
+    /// Paired by class against another spec over seeds: per class, and the classes' mean with both sides shown.
+    func testPairedByClassAndTheirMeanOverSeeds() throws {
+        let f = noiseAgainstBase(baseSeeds: "seeds: 3\n")
         let (plan, e) = try plan(f)
         XCTAssertEqual(plan.runs.count, 12)
         // Seeds 0, 1, 2. Base: class 0 → 10, 12, 14 %; class 2 → 20, 22, 24 %. Noise: base + 15, 16, 14 points.
@@ -164,30 +168,15 @@ final class SeedTests: XCTestCase {
     /// whose spread is unknown, not a partner to pair on seed 0 alone — that gave a one-point "95 %" interval
     /// beside means over three seeds.
     func testSeededSideAgainstAOneSeedSide() throws {
-        let f = SpecFolder()
-        f.write("base.yaml", "attack: {poison: clean_label, target: {sweep: [0, 2]}, fraction: 0.06}\n")
-        f.write(
-            "s.yaml",
-            """
-            attack:
-              poison: clean_label
-              target: {sweep: [0, 2]}
-              fraction: 0.06
-              perturbation: {kind: gaussian_noise, sigma: 16}
-            seeds: 3
-            expect:
-              - finding: ten points more on average
-                than: base.yaml
-                pair_by: attack.target
-                aggregate: mean
-                is: ">="
-                plus: 0.10
-              - finding: ten points more on every class
-                than: base.yaml
-                pair_by: attack.target
-                is: ">="
-                plus: 0.10
-            """)
+        let f = noiseAgainstBase(
+            baseSeeds: "",
+            also: """
+                  - finding: ten points more on every class
+                    than: base.yaml
+                    pair_by: attack.target
+                    is: ">="
+                    plus: 0.10
+                """)
         let (plan, e) = try plan(f)
         XCTAssertEqual(plan.runs.count, 8)
         // Base (seed 0 only): class 0 → 10 %, class 2 → 20 %. Noise, seeds 0, 1, 2: base + 2 s points + 15, 16, 14.
