@@ -40,7 +40,26 @@ extension RunTests {
         XCTAssert(md.contains("| attack.fraction=0.4 | "), md)
         XCTAssertFalse(md.contains("| not run |"), md)
 
-        // Another evaluation of the same victims reads their weights, which the export left out.
+        // Exporting a run needs its victim's weights: the message says how to get them back, and following it works.
+        let refused = try CLITests.run([
+            "export", dir + "/spec.yaml", "--cache", fresh, "--out", dir + "/export", "--run", "attack.fraction=0.2",
+        ])
+        XCTAssertEqual(refused.code, 66, refused.err)
+        let advice = try XCTUnwrap(
+            refused.err.range(of: "remove .+ and run the spec again", options: .regularExpression))
+        XCTAssert(refused.err.contains("came from `cache import` without their larger files"), refused.err)
+        XCTAssert(refused.err.contains("(without model.safetensors)"), refused.err)
+        for entry in refused.err[advice].dropFirst("remove ".count).split(separator: " ").prefix(while: { $0 != "and" })
+        {
+            try FileManager.default.removeItem(atPath: String(entry))
+        }
+        XCTAssertEqual(try run(fresh).code, 0)
+        let exported = try CLITests.run([
+            "export", dir + "/spec.yaml", "--cache", fresh, "--out", dir + "/export", "--run", "attack.fraction=0.2",
+        ])
+        XCTAssertEqual(exported.code, 0, exported.err)
+
+        // Another evaluation of both victims reads their weights: the 0.4 victim's are still left out.
         let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
         FileManager.default.createFile(
             atPath: dir + "/spec.yaml",
@@ -48,7 +67,7 @@ extension RunTests {
         let more = try run(fresh)
         XCTAssertEqual(more.code, 0, more.err)
         XCTAssertEqual(
-            computed(more.out).sorted(), ["evaluate", "evaluate", "poison", "poison", "report", "train", "train"])
+            computed(more.out).sorted(), ["evaluate", "evaluate", "poison", "report", "train"])
         for v in victims {
             XCTAssertEqual(
                 FileManager.default.contents(atPath: "\(fresh)/\(v)/model.safetensors"),

@@ -34,11 +34,23 @@ struct ExportCommand: ParsableCommand {
         for r in runs {
             guard let key = r.export, let stage = plan.stage(key) else { continue }
             // The export reads what the run computed; it never trains.
-            for input in stage.inputs where !c.contains(input) {
-                let kind = plan.stage(input)?.kind.rawValue ?? "input"
+            if let missing = stage.inputs.first(where: { !c.contains($0) }) {
+                let kind = plan.stage(missing)?.kind.rawValue ?? "input"
                 throw CLIError(
                     message:
-                        "\(r.displayName): its \(kind) stage \(input.prefix(12)) is not in the cache at \(c.root): run the spec first",
+                        "\(r.displayName): its \(kind) stage \(missing.prefix(12)) is not in the cache at \(c.root): run the spec first",
+                    code: 66)
+            }
+            // Entries brought by `cache import` lack the files the export copies; removed, `run` recomputes them.
+            let imported = stage.inputs.filter { !c.isComplete($0) }
+            if !imported.isEmpty {
+                let named = imported.map { k in
+                    "\(plan.stage(k)?.kind.rawValue ?? "input") \(k.prefix(12)) (without "
+                        + (c.manifest(k)?.omitted?.keys.sorted().joined(separator: ", ") ?? "") + ")"
+                }
+                throw CLIError(
+                    message:
+                        "\(r.displayName): its stages \(named.joined(separator: ", ")) came from `cache import` without their larger files: remove \(imported.map(c.directory).joined(separator: " ")) and run the spec again to recompute them",
                     code: 66)
             }
             var options = Executor.Options(cache: c, resultsDirectory: FileManager.default.temporaryDirectory.path)
