@@ -24,15 +24,19 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Direct convolution kernels compiled for AVX-512; `Tensor` calls them only on CPUs that have it.
+        // The vector kernels (direct and Winograd convolutions, batch-norm sweeps), compiled twice from one set
+        // of sources: for AVX-512 and for AVX2 + FMA (`TensorAVX2` links to `TensorAVX512`'s files). `Tensor`
+        // calls the copy the CPU can run, through `TensorKernels.KernelSet`, and its portable loops on others.
+        .target(name: "TensorKernels"),
         .target(
-            name: "TensorAVX512",
-            swiftSettings: [
-                .unsafeFlags(["-target-cpu", "skylake-avx512"]),
-                .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-                .unsafeFlags(["-O"], .when(configuration: .debug)),
-            ]),
-        .target(name: "Tensor", dependencies: ["CBLAS", "TensorAVX512"], swiftSettings: fast),
+            name: "TensorAVX512", dependencies: ["TensorKernels"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + fast),
+        .target(
+            name: "TensorAVX2", dependencies: ["TensorKernels"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("TENSOR_AVX2")] + fast),
+        .target(
+            name: "Tensor", dependencies: ["CBLAS", "TensorKernels", "TensorAVX512", "TensorAVX2"],
+            swiftSettings: fast),
         .target(name: "Datasets", dependencies: ["CZlib"], swiftSettings: fast),
         .target(name: "Learning", dependencies: ["Tensor", "Datasets"], swiftSettings: fast),
         .target(name: "Backdoor", dependencies: ["Tensor", "Datasets", "Learning"], swiftSettings: fast),
@@ -51,7 +55,7 @@ let package = Package(
             ]),
 
         .target(name: "TestSupport", dependencies: ["Tensor", "Datasets", "CZlib"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorAVX512", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels", "TensorAVX512", "TestSupport"]),
         .testTarget(
             name: "LearningTests", dependencies: ["Learning", "Tensor", "Datasets", "TestSupport"],
             resources: [.copy("Fixtures")]),

@@ -1,5 +1,5 @@
 import CBLAS
-import TensorAVX512
+import TensorKernels
 
 /// Batch normalisation over the channels of NHWC data seen as rows, x [M, C] (M = N·H·W),
 /// optionally fused with a residual add and a ReLU: y = relu(γ·x̂ + β + residual).
@@ -70,14 +70,16 @@ public enum BatchNorm {
     }
 
     /// sum[j] += Σ x[r, j], squares[j] += Σ x[r, j]² over `rows`, in Float over blocks of
-    /// `BatchNormSweeps.block` rows flushed to Double: a quarter of the time of per-element Double sums,
+    /// `sweepBlockRows` rows flushed to Double: a quarter of the time of per-element Double sums,
     /// and the rounding of 64 terms stays far below the statistics' own noise. The AVX-512 sweep where
     /// it applies; these loops sum in its order, so both give the same bits.
     static func statistics(
         rows: Range<Int>, channels c: Int, x: UnsafePointer<Float>, sum: UnsafeMutablePointer<Double>,
         squares sq: UnsafeMutablePointer<Double>
     ) {
-        if sweeps(c) { return BatchNormSweeps.statistics(rows: rows, channels: c, x: x, sum: sum, squares: sq) }
+        if sweeps(c) {
+            return VectorKernels.kernels.sweepStatistics(rows: rows, channels: c, x: x, sum: sum, squares: sq)
+        }
         blockSums(rows: rows, channels: c, into: sum, sq) { r, s, s2 in
             let p = x + r * c
             for j in 0..<c {
@@ -89,7 +91,7 @@ public enum BatchNorm {
     }
 
     /// Two per-channel sums over `rows` in the sweeps' order: `row(r, s, t)` adds row r's terms to Float
-    /// partials s and t (C each), which are flushed to `first` and `second` every `BatchNormSweeps.block` rows.
+    /// partials s and t (C each), which are flushed to `first` and `second` every `sweepBlockRows` rows.
     @inline(__always)
     static func blockSums(
         rows: Range<Int>, channels c: Int, into first: UnsafeMutablePointer<Double>,
@@ -98,9 +100,9 @@ public enum BatchNorm {
     ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * c) { t in
             let s = t.baseAddress!
-            for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: BatchNormSweeps.block) {
+            for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: sweepBlockRows) {
                 s.update(repeating: 0, count: 2 * c)
-                for r in r0..<min(r0 + BatchNormSweeps.block, rows.upperBound) { row(r, s, s + c) }
+                for r in r0..<min(r0 + sweepBlockRows, rows.upperBound) { row(r, s, s + c) }
                 for j in 0..<c {
                     first[j] += Double(s[j])
                     second[j] += Double(s[c + j])
@@ -109,17 +111,15 @@ public enum BatchNorm {
         }
     }
 
-    /// Whether the sweeps of a multiple of 16 channels run on `BatchNormSweeps` (AVX-512): on by default
-    /// where the CPU has it, unless `BACKDOORLAB_BN=portable`. Benchmarks and tests compare the two paths;
-    /// asking for AVX-512 on a CPU without it keeps the portable loops.
-    nonisolated(unsafe) public private(set) static var usesAVX512 =
-        hasAVX512 && getenvString("BACKDOORLAB_BN") != "portable"
-    static let hasAVX512 = backdoorlab_x86_vector_features() & 2 != 0
+    /// Whether the sweeps of a multiple of 16 channels run on the vector kernels (`BatchNormSweeps`, AVX-512
+    /// or AVX2): on by default where the CPU has them, unless `BACKDOORLAB_BN=portable`. Benchmarks and tests
+    /// compare the two paths; asking for them on a CPU without either keeps the portable loops.
+    nonisolated(unsafe) public private(set) static var usesSweeps = getenvString("BACKDOORLAB_BN") != "portable"
 
     /// Chooses the sweeps' path (not while a batch norm runs).
-    public static func useAVX512(_ on: Bool) { usesAVX512 = on && hasAVX512 }
+    public static func useSweeps(_ on: Bool) { usesSweeps = on }
 
-    static func sweeps(_ c: Int) -> Bool { usesAVX512 && c % 16 == 0 }
+    static func sweeps(_ c: Int) -> Bool { usesSweeps && VectorKernels.active != nil && c % 16 == 0 }
 
     static func workerCount(_ rows: Int) -> Int { max(1, min(Parallel.threads, rows / 4096)) }
 
@@ -145,7 +145,7 @@ public enum BatchNorm {
             Parallel.forEach(workers) { w in
                 let rows = Parallel.range(w, of: workers, total: m)
                 if sweeps(c) {
-                    return BatchNormSweeps.affine(
+                    return VectorKernels.kernels.sweepAffine(
                         rows: rows, channels: c, x: xs.p, scale: sc.p, shift: sh.p,
                         residual: rs.map { UnsafePointer($0.p) },
                         relu: relu, y: ys.p)
@@ -279,7 +279,7 @@ public enum BatchNorm {
         /// A ReLU was fused; its mask comes from y (`fromOutput`) or from x·scale + shift.
         let relu, fromOutput: Bool
 
-        var mask: BatchNormSweeps.Mask {
+        var mask: SweepMask {
             guard relu else { return .none }
             return fromOutput ? .output(y.p) : .affine(scale: scale.p, shift: shift.p)
         }
@@ -295,7 +295,7 @@ public enum BatchNorm {
         func sums(rows: Range<Int>, into acc: UnsafeMutablePointer<Double>, dResidual: UnsafeMutablePointer<Float>?) {
             acc.update(repeating: 0, count: 2 * c)
             if sweeps(c) {
-                return BatchNormSweeps.gradientSums(
+                return VectorKernels.kernels.sweepGradientSums(
                     rows: rows, channels: c, x: x.p, dy: dy.p, mask: mask, mean: mean.p, invStd: invStd.p, into: acc,
                     dResidual: dResidual)
             }
@@ -320,7 +320,7 @@ public enum BatchNorm {
         /// dx = k·(g − a − x̂·b) with coefficients k, a, b back to back.
         func inputGradient(rows: Range<Int>, coefficients: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
             if sweeps(c) {
-                return BatchNormSweeps.inputGradient(
+                return VectorKernels.kernels.sweepInputGradient(
                     rows: rows, channels: c, x: x.p, dy: dy.p, mask: mask, mean: mean.p, invStd: invStd.p,
                     coefficients: coefficients, dx: dx)
             }

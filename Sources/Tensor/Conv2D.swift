@@ -1,5 +1,3 @@
-import TensorAVX512
-
 /// Geometry of a 2-D convolution over NHWC input with HWIO weights.
 ///
 /// x: [N, H, W, C] → y: [N, OH, OW, K]; weights: [KH, KW, C, K]; one GEMM per call:
@@ -137,7 +135,7 @@ public enum Conv2D {
         let workers = min(Parallel.threads, g.batch)
         scratch.preparePads(workers: workers, floats: WinogradConvolution.workerFloats(g), flipped: 0)
         scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
-        WinogradConv3x3.transformWeights(
+        VectorKernels.kernels.winogradTransformWeights(
             inChannels: g.inChannels, outChannels: g.outChannels, weight: weight, into: scratch.transformed)
         let xs = SharedPointer(x)
         let us = SharedPointer(scratch.transformed)
@@ -275,7 +273,7 @@ public enum Conv2D {
         if directDx { DirectConvolution.flipTranspose(g, weight, into: scratch.flipped) }
         if winogradDx {
             scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
-            WinogradConv3x3.transformWeights(
+            VectorKernels.kernels.winogradTransformWeights(
                 inChannels: g.outChannels, outChannels: g.inChannels, weight: scratch.flipped,
                 into: scratch.transformed)
         }
@@ -318,7 +316,7 @@ public enum Conv2D {
                 }
             }
             if winogradDW, let shared {
-                WinogradConv3x3.weightGradient(
+                VectorKernels.kernels.winogradWeightGradient(
                     fromSums: sums, inChannels: g.inChannels, outChannels: g.outChannels, into: shared)
             }
         }

@@ -1,5 +1,5 @@
 import CBLAS
-import TensorAVX512
+import TensorKernels
 
 #if canImport(Glibc)
     import Glibc
@@ -7,7 +7,7 @@ import TensorAVX512
     import Darwin
 #endif
 
-/// Where `Conv2D` runs a convolution with the direct AVX-512 kernels of `TensorAVX512` instead of
+/// Where `Conv2D` runs a convolution with the direct kernels (`VectorKernels`) instead of
 /// im2col + GEMM: 3×3, padding 1, stride 1 or 2, a multiple of 16 output channels, on a CPU with
 /// AVX-512. The input gradient goes direct with a multiple of 16 input channels: for stride 1 the
 /// same kernel run on the output gradient with the weights flipped and transposed, for stride 2 a
@@ -15,22 +15,25 @@ import TensorAVX512
 /// compare the two). Each worker pads its images one at a time into its own buffer.
 enum DirectConvolution {
     /// The CPU can run the kernels and the user has not asked for im2col.
-    static let enabled: Bool =
-        backdoorlab_x86_vector_features() & 2 != 0 && getenvString("BACKDOORLAB_CONV") != "im2col"
+    static var enabled: Bool { VectorKernels.active != nil && !im2colAsked }
+    static let im2colAsked = getenvString("BACKDOORLAB_CONV") == "im2col"
 
+    /// Stride-2 layers only where the kernel copy's stride-2 kernels pay (on AVX2 im2col + GEMM is faster).
     static func coversForward(_ g: ConvGeometry) -> Bool {
-        enabled && g.kernel == 3 && (g.stride == 1 || g.stride == 2) && g.padding == 1 && g.outChannels % 16 == 0
+        enabled && g.kernel == 3 && (g.stride == 1 || (g.stride == 2 && VectorKernels.kernels.directStride2))
+            && g.padding == 1 && g.outChannels % 16 == 0
     }
 
     static func coversInputGradient(_ g: ConvGeometry) -> Bool {
         coversForward(g) && g.inChannels % 16 == 0
             && (g.stride == 1
-                || DirectConv3x3.supportsInputGradientStride2(inChannels: g.inChannels, outChannels: g.outChannels))
+                || VectorKernels.kernels.supportsInputGradientStride2(
+                    inChannels: g.inChannels, outChannels: g.outChannels))
     }
 
     /// One image of `g` as the kernels see it.
-    static func shape(_ g: ConvGeometry) -> DirectConv3x3.Shape {
-        DirectConv3x3.Shape(
+    static func shape(_ g: ConvGeometry) -> DirectShape {
+        DirectShape(
             outHeight: g.outHeight, outWidth: g.outWidth, inputWidth: g.width, inChannels: g.inChannels,
             outChannels: g.outChannels, stride: g.stride)
     }
@@ -77,7 +80,7 @@ enum DirectConvolution {
         let one = shape(g)
         for n in images {
             pad(x.p + n * inImage, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
-            DirectConv3x3.forward(one, padded: buffer, weight: weight.p, output: y.p + n * outImage)
+            VectorKernels.kernels.directForward(one, padded: buffer, weight: weight.p, output: y.p + n * outImage)
         }
     }
 
@@ -87,7 +90,7 @@ enum DirectConvolution {
         pad buffer: UnsafeMutablePointer<Float>
     ) {
         pad(x, height: g.height, width: g.width, channels: g.inChannels, into: buffer)
-        DirectConv3x3.accumulateWeightGradient(
+        VectorKernels.kernels.directWeightGradient(
             shape(g), padded: buffer, outputGradient: dy, weightGradient: dWeight)
     }
 
@@ -112,15 +115,15 @@ enum DirectConvolution {
     ) {
         if g.stride == 2 {
             padAfter(dy, height: g.outHeight, width: g.outWidth, channels: g.outChannels, into: buffer)
-            DirectConv3x3.inputGradientStride2(
+            VectorKernels.kernels.directInputGradientStride2(
                 height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
                 paddedGradient: buffer, flipped: flipped, inputGradient: dx)
             return
         }
         pad(dy, height: g.height, width: g.width, channels: g.outChannels, into: buffer)
-        let transposed = DirectConv3x3.Shape(
+        let transposed = DirectShape(
             outHeight: g.height, outWidth: g.width, inputWidth: g.width, inChannels: g.outChannels,
             outChannels: g.inChannels, stride: 1)
-        DirectConv3x3.forward(transposed, padded: buffer, weight: flipped, output: dx)
+        VectorKernels.kernels.directForward(transposed, padded: buffer, weight: flipped, output: dx)
     }
 }

@@ -1,28 +1,29 @@
-import TensorAVX512
+import TensorKernels
 
 /// Where `Conv2D` runs a 3×3, stride-1, padding-1 convolution by Winograd's F(2×2, 3×3) (the
-/// `WinogradConv3x3` kernels) instead of the direct kernels: on an AVX-512 CPU, with 16, 32, 64 or
+/// `WinogradConv3x3` kernels) instead of the direct kernels: on an AVX-512 or AVX2 CPU, with 16, 32, 64 or
 /// 128 input channels and a multiple of 16 output channels; the input gradient likewise with the
 /// roles of the channels swapped (the flipped, transposed weights), and the summed weight gradient
 /// by F(3×3, 2×2). `BACKDOORLAB_CONV=direct` keeps
 /// the direct kernels, `im2col` neither (benchmarks compare the three).
 enum WinogradConvolution {
     /// The CPU can run the kernels and the user has not asked for another path.
-    static let enabled: Bool = DirectConvolution.enabled && getenvString("BACKDOORLAB_CONV") != "direct"
+    static var enabled: Bool { DirectConvolution.enabled && !directAsked }
+    static let directAsked = getenvString("BACKDOORLAB_CONV") == "direct"
 
     static func coversForward(_ g: ConvGeometry) -> Bool {
         enabled && g.kernel == 3 && g.stride == 1 && g.padding == 1
-            && WinogradConv3x3.supports(inChannels: g.inChannels, outChannels: g.outChannels)
+            && VectorKernels.kernels.winogradSupports(inChannels: g.inChannels, outChannels: g.outChannels)
     }
 
     static func coversInputGradient(_ g: ConvGeometry) -> Bool {
         enabled && g.kernel == 3 && g.stride == 1 && g.padding == 1
-            && WinogradConv3x3.supports(inChannels: g.outChannels, outChannels: g.inChannels)
+            && VectorKernels.kernels.winogradSupports(inChannels: g.outChannels, outChannels: g.inChannels)
     }
 
     /// One image of `g` as the kernels see it; `transposed` maps dy to dx.
-    static func shape(_ g: ConvGeometry, transposed: Bool = false) -> WinogradConv3x3.Shape {
-        WinogradConv3x3.Shape(
+    static func shape(_ g: ConvGeometry, transposed: Bool = false) -> WinogradShape {
+        WinogradShape(
             height: g.height, width: g.width, inChannels: transposed ? g.outChannels : g.inChannels,
             outChannels: transposed ? g.inChannels : g.outChannels)
     }
@@ -34,14 +35,16 @@ enum WinogradConvolution {
 
     /// Floats of one worker's scratch for the weight gradient (besides its transformed sums,
     /// `transformedFloats`).
-    static func gradientFloats(_ g: ConvGeometry) -> Int { WinogradConv3x3.gradientScratchFloats(shape(g)) }
+    static func gradientFloats(_ g: ConvGeometry) -> Int {
+        VectorKernels.kernels.winogradGradientScratchFloats(shape(g))
+    }
 
     /// sums [16, C, K] += one image's weight gradient in the transformed domain.
     static func accumulateWeightGradient(
         _ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>
     ) {
-        WinogradConv3x3.accumulateWeightGradient(
+        VectorKernels.kernels.winogradAccumulateWeightGradient(
             shape(g), input: x, outputGradient: dy, sums: sums, scratch: scratch)
     }
 
@@ -57,8 +60,9 @@ enum WinogradConvolution {
         let inImage = g.height * g.width * g.inChannels
         let outImage = g.height * g.width * g.outChannels
         for n in images {
-            WinogradConv3x3.forward(
-                s, input: x.p + n * inImage, transformed: transformed.p, output: y.p + n * outImage, scratch: scratch)
+            VectorKernels.kernels.winogradForward(
+                s, input: x.p + n * inImage, transformed: transformed.p, output: y.p + n * outImage, addend: nil,
+                scratch: scratch)
         }
     }
 
@@ -67,7 +71,7 @@ enum WinogradConvolution {
         _ g: ConvGeometry, dy: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
         dx: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>
     ) {
-        WinogradConv3x3.forward(
+        VectorKernels.kernels.winogradForward(
             shape(g, transposed: true), input: dy, transformed: transformed, output: dx, addend: addend,
             scratch: scratch)
     }

@@ -1,3 +1,5 @@
+import TensorKernels
+
 /// Batch norm's sweeps over rows of NHWC data, x [rows, C] with C a multiple of 16: a block of 16
 /// channels is one 512-bit register. `Tensor.BatchNorm` splits the rows over its workers and calls
 /// these on CPUs with AVX-512 (compiled for SSE2 the same loops spill and run 8–12 % of a ResNet-8
@@ -5,7 +7,7 @@
 /// the bit. Sums run in Float over blocks of 64 rows and are flushed to Double.
 public enum BatchNormSweeps {
     /// Rows per Float partial sum before it is added to the Double total.
-    public static let block = 64
+    public static let block = sweepBlockRows
 
     /// sum[j] += Σ x[r, j], squares[j] += Σ x[r, j]² over `rows`.
     public static func statistics(
@@ -60,14 +62,7 @@ public enum BatchNormSweeps {
     }
 
     /// Where the backward sweeps learn which outputs the forward's fused ReLU zeroed.
-    public enum Mask {
-        /// No ReLU was fused.
-        case none
-        /// Zero where the forward output y is ≤ 0.
-        case output(UnsafePointer<Float>)
-        /// Zero where x·scale + shift ≤ 0: the forward's own operations, recomputed.
-        case affine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)
-    }
+    public typealias Mask = SweepMask
 
     /// With g = dy masked: acc[j] += Σ g, acc[C + j] += Σ g·(x − mean)·invStd over `rows`; g stored to
     /// `dResidual` if given.

@@ -1,3 +1,5 @@
+import TensorKernels
+
 /// 3×3 convolutions (padding 1, stride 1 or 2) of one NHWC image, computed directly with 16-wide fused
 /// multiply-adds instead of through im2col and a GEMM.
 ///
@@ -11,23 +13,7 @@
 /// `weight` [3, 3, C, K], `output` and `outputGradient` [OH, OW, K].
 public enum DirectConv3x3 {
     /// One image's convolution: input H×W×C (padded by one pixel), output OH×OW×K, stride 1 or 2.
-    public struct Shape: Sendable {
-        public var outHeight, outWidth, inputWidth, inChannels, outChannels, stride: Int
-
-        public init(outHeight: Int, outWidth: Int, inputWidth: Int, inChannels: Int, outChannels: Int, stride: Int) {
-            self.outHeight = outHeight
-            self.outWidth = outWidth
-            self.inputWidth = inputWidth
-            self.inChannels = inChannels
-            self.outChannels = outChannels
-            self.stride = stride
-        }
-
-        /// Floats from one padded input row to the next.
-        var rowStride: Int { (inputWidth &+ 2) &* inChannels }
-        /// Floats from one output pixel's input window to the next one's along a row.
-        var pixelStride: Int { stride &* inChannels }
-    }
+    public typealias Shape = DirectShape
 
     /// output[OH, OW, K] = the convolution of `padded` with `weight` (overwritten, no bias).
     public static func forward(
@@ -377,4 +363,11 @@ public enum DirectConv3x3 {
             }
         }
     }
+}
+
+extension DirectShape {
+    /// Floats from one padded input row to the next.
+    var rowStride: Int { (inputWidth &+ 2) &* inChannels }
+    /// Floats from one output pixel's input window to the next one's along a row.
+    var pixelStride: Int { stride &* inChannels }
 }

@@ -1,3 +1,5 @@
+import TensorKernels
+
 /// 3×3 convolutions (stride 1, padding 1) of one NHWC image by Winograd's minimal filtering F(2×2, 3×3):
 /// each 2×2 block of output pixels comes from a 4×4 input tile with 16 multiplies per channel pair
 /// instead of the direct kernels' 36.
@@ -13,25 +15,7 @@
 /// strides are constants.
 public enum WinogradConv3x3 {
     /// One image's convolution: H×W×C in, H×W×K out.
-    public struct Shape: Sendable {
-        public var height, width, inChannels, outChannels: Int
-
-        public init(height: Int, width: Int, inChannels: Int, outChannels: Int) {
-            self.height = height
-            self.width = width
-            self.inChannels = inChannels
-            self.outChannels = outChannels
-        }
-
-        /// 2×2 output tiles down and across (the last ones half outside for odd sizes).
-        public var tileRows: Int { (height &+ 1) / 2 }
-        public var tileColumns: Int { (width &+ 1) / 2 }
-        public var tiles: Int { tileRows &* tileColumns }
-        /// Floats of `forward`'s scratch: one block of tiles' transformed input and products, and an edge tile.
-        public var scratchFloats: Int {
-            WinogradConv3x3.blockTiles &* (16 &* (inChannels &+ outChannels) &+ 32) &+ 16 &* inChannels
-        }
-    }
+    public typealias Shape = WinogradShape
 
     /// The channel counts the kernels are specialised for.
     public static func supports(inChannels c: Int, outChannels k: Int) -> Bool {
@@ -74,7 +58,7 @@ public enum WinogradConv3x3 {
 
     /// Tiles carried through the three steps together: their transformed input and products stay in
     /// the first-level cache (a whole image's would not: 4× the image, 16 planes apart).
-    static let blockTiles = 16
+    static let blockTiles = WinogradShape.blockTiles
 
     /// Floats from one tile's 16 transformed vectors of `channels` to the next tile's: one cache line
     /// more than they fill, so that a block's tiles do not fall on the same cache sets (at 64

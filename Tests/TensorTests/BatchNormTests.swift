@@ -173,14 +173,14 @@ final class BatchNormTests: XCTestCase {
     }
 }
 
-/// The AVX-512 sweeps and the portable loops compute the same values in the same order.
+/// The vector sweeps (both compiled copies) and the portable loops compute the same values in the same order.
 final class BatchNormSweepsTests: XCTestCase {
-    override func tearDown() { BatchNorm.useAVX512(true) }
+    override func tearDown() { BatchNorm.useSweeps(true) }
 
     /// Forward (training and inference) and backward outputs with every mask, residual and gradient
     /// option, on both paths; 9 000 rows run on two workers when two threads are configured.
-    func outputs(m: Int, c: Int, training: Bool, relu: Bool, residual: Bool, mask: Int, avx512: Bool) -> [[Float]] {
-        BatchNorm.useAVX512(avx512)
+    func outputs(m: Int, c: Int, training: Bool, relu: Bool, residual: Bool, mask: Int, sweeps: Bool) -> [[Float]] {
+        BatchNorm.useSweeps(sweeps)
         let t = BatchNormTests.Case(m: m, c: c, seed: UInt64(c + m))
         t.forward(training: training, relu: relu, residual: residual)
         let dy = randomTensor([m, c], seed: 5)
@@ -198,25 +198,29 @@ final class BatchNormSweepsTests: XCTestCase {
     }
 
     func testSweepsMatchThePortableLoopsBitForBit() throws {
-        BatchNorm.useAVX512(true)
-        try XCTSkipUnless(BatchNorm.usesAVX512, "this CPU has no AVX-512: only the portable loops run here")
         var compared = 0
-        for (m, c) in [(300, 16), (130, 48), (9_000, 64)] {
-            for training in [true, false] {
-                for (relu, residual) in [(false, false), (true, false), (true, true), (false, true)] {
-                    for mask in relu && !residual ? [0, 1, 2] : [0] {
-                        let a = outputs(
-                            m: m, c: c, training: training, relu: relu, residual: residual, mask: mask, avx512: true)
-                        let p = outputs(
-                            m: m, c: c, training: training, relu: relu, residual: residual, mask: mask, avx512: false)
-                        XCTAssertEqual(
-                            a, p, "m \(m) C \(c) training \(training) relu \(relu) residual \(residual) mask \(mask)")
-                        XCTAssertTrue(a[5].contains { $0 != 0 })
-                        compared += 1
+        try forEachVectorLevel { level in
+            for (m, c) in [(300, 16), (130, 48), (9_000, 64)] {
+                for training in [true, false] {
+                    for (relu, residual) in [(false, false), (true, false), (true, true), (false, true)] {
+                        for mask in relu && !residual ? [0, 1, 2] : [0] {
+                            let a = outputs(
+                                m: m, c: c, training: training, relu: relu, residual: residual, mask: mask, sweeps: true
+                            )
+                            let p = outputs(
+                                m: m, c: c, training: training, relu: relu, residual: residual, mask: mask,
+                                sweeps: false)
+                            XCTAssertEqual(
+                                a, p,
+                                "\(level) m \(m) C \(c) training \(training) relu \(relu) residual \(residual) mask \(mask)"
+                            )
+                            XCTAssertTrue(a[5].contains { $0 != 0 })
+                            compared += 1
+                        }
                     }
                 }
             }
         }
-        XCTAssertEqual(compared, 36)
+        XCTAssertEqual(compared, 36 * [VectorKernels.Level.avx2, .avx512].filter { $0 <= VectorKernels.cpu }.count)
     }
 }

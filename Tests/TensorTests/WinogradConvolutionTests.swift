@@ -9,7 +9,8 @@ import XCTest
 /// the three networks, and against finite differences.
 final class WinogradConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(WinogradConvolution.enabled, "this CPU has no AVX-512: the Winograd kernels never run on it")
+        try XCTSkipUnless(
+            WinogradConvolution.enabled, "this CPU has neither AVX2 nor AVX-512: the Winograd kernels never run on it")
     }
 
     /// G·g·Gᵀ of g = [1 2 3; 4 5 6; 7 8 9] with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], worked by hand:
@@ -52,27 +53,32 @@ final class WinogradConvolutionTests: XCTestCase {
         (32, 16, 16), (16, 32, 32), (8, 64, 64), (28, 16, 16), (14, 32, 32), (7, 64, 64),
     ]
 
-    func testEveryNetworkLayerMatchesIm2colAndDirect() {
-        for (side, c, k) in Self.layers {
-            let g = ConvGeometry(
-                batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
-            XCTAssertTrue(WinogradConvolution.coversForward(g), "\(g)")
-            XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(g)")
-            compare(g, seed: UInt64(side * 100 + c))
+    func testEveryNetworkLayerMatchesIm2colAndDirect() throws {
+        try forEachVectorLevel { level in
+            for (side, c, k) in Self.layers {
+                let g = ConvGeometry(
+                    batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+                XCTAssertTrue(WinogradConvolution.coversForward(g), "\(level) \(g)")
+                XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(level) \(g)")
+                compare(g, seed: UInt64(side * 100 + c))
+            }
         }
     }
 
     /// Odd sizes (the last tiles half outside), tile counts that leave 8/4/2/1 remainders, one- and
     /// two-vector products, 128 channels in and out.
-    func testOddSizesRemaindersAndChannelCounts() {
+    func testOddSizesRemaindersAndChannelCounts() throws {
         let shapes: [(Int, Int, Int, Int)] = [
             (5, 9, 32, 64), (3, 3, 128, 16), (33, 17, 16, 32), (1, 2, 16, 16), (4, 4, 16, 128),
         ]
-        for (h, w, c, k) in shapes {
-            let g = ConvGeometry(batch: 2, height: h, width: w, inChannels: c, outChannels: k, kernel: 3, padding: 1)
-            XCTAssertTrue(WinogradConvolution.coversForward(g), "\(g)")
-            XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(g)")
-            compare(g, seed: UInt64(h * 1000 + w * 10 + c))
+        try forEachVectorLevel { level in
+            for (h, w, c, k) in shapes {
+                let g = ConvGeometry(
+                    batch: 2, height: h, width: w, inChannels: c, outChannels: k, kernel: 3, padding: 1)
+                XCTAssertTrue(WinogradConvolution.coversForward(g), "\(level) \(g)")
+                XCTAssertTrue(WinogradConvolution.coversInputGradient(g), "\(level) \(g)")
+                compare(g, seed: UInt64(h * 1000 + w * 10 + c))
+            }
         }
     }
 
@@ -128,9 +134,11 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertTrue(WinogradConvolution.coversForward(g(128, 16)))
     }
 
-    func testGradientsAgainstFiniteDifferences() {
-        check(ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1))
-        check(ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 32, outChannels: 16, kernel: 3, padding: 1))
+    func testGradientsAgainstFiniteDifferences() throws {
+        try forEachVectorLevel { _ in
+            check(ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1))
+            check(ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 32, outChannels: 16, kernel: 3, padding: 1))
+        }
     }
 
     func check(_ g: ConvGeometry, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,0 +1,1 @@
+../TensorAVX512/BatchNormSweeps.swift

@@ -1,0 +1,1 @@
+../TensorAVX512/BlockWidth.swift

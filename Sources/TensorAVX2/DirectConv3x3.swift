@@ -1,0 +1,1 @@
+../TensorAVX512/DirectConv3x3.swift
