@@ -79,6 +79,52 @@ extension RunTests {
         XCTAssert(back.out.hasPrefix("imported 0 entries (0 B)"), back.out)
     }
 
+    /// A job array's tasks (as `submit` lays them out) recompute the exported stages a later task reads, so the
+    /// array finishes as a plain run does.
+    func testJobArrayTasksRecomputeExportedInputs() throws {
+        let cache = dir + "/cache"
+        let store = dir + "/store"
+        let fresh = dir + "/fresh"
+        XCTAssertEqual(try run(cache).code, 0)
+        XCTAssertEqual(
+            try CLITests.run([
+                "cache", "export", dir + "/spec.yaml", "--cache", cache, "--to", store, "--max-file-kib", "3",
+            ]).code, 0)
+        XCTAssertEqual(try CLITests.run(["cache", "import", store, "--cache", fresh]).code, 0)
+        let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
+        FileManager.default.createFile(
+            atPath: dir + "/spec.yaml",
+            contents: Data((spec + "\nevaluate: {attack_success_rate: {exclude: classified_target}}\n").utf8))
+        let plain = try run(cache)
+        XCTAssertEqual(plain.code, 0, plain.err)
+        let expected = try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: dir + "/results")
+
+        let dry = try CLITests.run(["submit", dir + "/spec.yaml", "--slurm", "--cache", fresh, "--dry-run"])
+        XCTAssertEqual(dry.code, 0, dry.err)
+        // Each array's `--array=0-N` and its wave, in order; every task of a wave, then the next wave.
+        var tasks: [String] = []
+        var count = 0
+        for line in dry.out.split(separator: "\n") {
+            if line.hasPrefix("#SBATCH --array=0") {
+                count = (line.split(separator: "-").last.flatMap { Int($0) } ?? 0) + 1
+            }
+            if let r = line.range(of: #"--task \d+\."#, options: .regularExpression) {
+                let wave = line[r].dropFirst("--task ".count).dropLast()
+                tasks += (0..<count).map { "\(wave).\($0)" }
+            }
+        }
+        XCTAssertEqual(tasks, ["1.0", "1.1", "2.0"], dry.out)
+        var computed: [String] = []
+        for t in tasks {
+            let r = try run(fresh, extra: ["--task", t])
+            XCTAssertEqual(r.code, 0, "task \(t): " + r.err)
+            computed += self.computed(r.out)
+        }
+        XCTAssertEqual(computed.sorted(), ["evaluate", "evaluate", "poison", "poison", "report", "train", "train"])
+        XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8), expected)
+    }
+
     /// Bytes of the files under a folder.
     func bytes(under path: String) -> Int {
         let fm = FileManager.default

@@ -56,7 +56,14 @@ public final class Executor {
     /// entry (`Cache.export`) serves as it is — its inputs are not needed — unless a stage computed now reads
     /// its artifacts; a report reads only its inputs' records, which an export keeps.
     public var selection: (stages: [Stage], rebuild: Set<String>) {
-        if let keys = options.stageKeys { return (plan.stages.filter { keys.contains($0.key) }, []) }
+        // One task of a job array: its stages, rebuilding those the whole plan's selection rebuilds.
+        if let keys = options.stageKeys {
+            var whole = options
+            whole.stageKeys = nil
+            whole.shard = nil
+            let rebuild = Executor(plan: plan, options: whole).selection.rebuild
+            return (plan.stages.filter { keys.contains($0.key) }, rebuild.intersection(keys))
+        }
         let cache = options.cache
         var need = Set<String>()
         var rebuild = Set<String>()

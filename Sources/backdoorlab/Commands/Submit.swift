@@ -54,7 +54,11 @@ struct Submit: ParsableCommand {
         o.partition = partition
         o.account = account
         o.extra = sbatchFlags
-        let jobs = SlurmJobs(plan: plan, waves: waves, cached: store.contains, options: o)
+        // An entry from `cache import` whose files a stage still to run reads is recomputed by its task.
+        let rebuild = Executor(plan: plan, options: Executor.Options(cache: store, resultsDirectory: o.results))
+            .selection.rebuild
+        let jobs = SlurmJobs(
+            plan: plan, waves: waves, cached: { store.contains($0) && !rebuild.contains($0) }, options: o)
         guard !jobs.arrays.isEmpty else {
             print(
                 "nothing to submit: all \(plan.stages.count) stages are cached (`backdoorlab run` writes the results)")
