@@ -1,4 +1,15 @@
 #include <cblas.h>
+#include <malloc.h>
+
+/// Keeps freed memory in the process for the next allocation instead of returning it to the kernel: glibc
+/// maps blocks over 32 MiB (a batch of 500 ResNet-32 activations is 33 MB) straight from the kernel and
+/// unmaps them on free, so every layer of every batch paid page faults and the kernel's zeroing again.
+static inline void backdoorlab_keep_freed_memory(void) {
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

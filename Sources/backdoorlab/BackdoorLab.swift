@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiment
 import Foundation
+import Tensor
 
 @main
 struct BackdoorLab: ParsableCommand {
@@ -18,6 +19,7 @@ struct BackdoorLab: ParsableCommand {
     /// 65 bad spec or data, 66 missing input, 70 internal (anything no command turned into a message),
     /// 74 a file or folder that cannot be read or written.
     static func main() {
+        Heap.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()
