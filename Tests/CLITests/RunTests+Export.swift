@@ -60,10 +60,7 @@ extension RunTests {
         XCTAssertEqual(exported.code, 0, exported.err)
 
         // Another evaluation of both victims reads their weights: the 0.4 victim's are still left out.
-        let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
-        FileManager.default.createFile(
-            atPath: dir + "/spec.yaml",
-            contents: Data((spec + "\nevaluate: {attack_success_rate: {exclude: classified_target}}\n").utf8))
+        try evaluateExcludingClassifiedTarget()
         let more = try run(fresh)
         XCTAssertEqual(more.code, 0, more.err)
         XCTAssertEqual(
@@ -91,10 +88,7 @@ extension RunTests {
                 "cache", "export", dir + "/spec.yaml", "--cache", cache, "--to", store, "--max-file-kib", "3",
             ]).code, 0)
         XCTAssertEqual(try CLITests.run(["cache", "import", store, "--cache", fresh]).code, 0)
-        let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
-        FileManager.default.createFile(
-            atPath: dir + "/spec.yaml",
-            contents: Data((spec + "\nevaluate: {attack_success_rate: {exclude: classified_target}}\n").utf8))
+        try evaluateExcludingClassifiedTarget()
         let plain = try run(cache)
         XCTAssertEqual(plain.code, 0, plain.err)
         let expected = try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8)
@@ -123,6 +117,14 @@ extension RunTests {
         }
         XCTAssertEqual(computed.sorted(), ["evaluate", "evaluate", "poison", "poison", "report", "train", "train"])
         XCTAssertEqual(try String(contentsOfFile: dir + "/results/spec.csv", encoding: .utf8), expected)
+    }
+
+    /// The spec's runs evaluated once more (another ASR definition): new evaluations of the same victims.
+    func evaluateExcludingClassifiedTarget() throws {
+        let spec = try String(contentsOfFile: dir + "/spec.yaml", encoding: .utf8)
+        FileManager.default.createFile(
+            atPath: dir + "/spec.yaml",
+            contents: Data((spec + "\nevaluate: {attack_success_rate: {exclude: classified_target}}\n").utf8))
     }
 
     /// Bytes of the files under a folder.
