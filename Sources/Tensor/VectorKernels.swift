@@ -3,6 +3,12 @@ import TensorAVX2
 import TensorAVX512
 import TensorKernels
 
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
 /// Which compiled copy of the vector kernels the core calls: AVX-512's where the CPU has it, else AVX2's
 /// where it has AVX2 and FMA, else none (the portable loops and im2col + GEMM). One binary runs on every
 /// x86-64 CPU: a copy is only ever called on a CPU that has its instructions.
@@ -13,7 +19,8 @@ public enum VectorKernels {
     public enum Level: Int, Comparable, Sendable, CaseIterable {
         case portable, avx2, avx512
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-        var name: String { ["portable", "avx2", "avx512"][rawValue] }
+        /// As `BACKDOORLAB_SIMD` spells it.
+        public var name: String { ["portable", "avx2", "avx512"][rawValue] }
     }
 
     /// What this CPU can run.
@@ -24,7 +31,14 @@ public enum VectorKernels {
 
     /// The level in use.
     nonisolated(unsafe) public private(set) static var level: Level = {
-        let asked = Level.allCases.first { $0.name == getenvString("BACKDOORLAB_SIMD") }
+        let text = getenvString("BACKDOORLAB_SIMD")
+        let asked = Level.allCases.first { $0.name == text }
+        if let text, asked == nil {
+            // A misspelt level must not pass for a measurement of the one asked for.
+            let warning = Array(
+                ("warning: BACKDOORLAB_SIMD=\(text) is not portable, avx2 or avx512; using \(cpu.name)\n").utf8)
+            _ = warning.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        }
         return min(asked ?? .avx512, cpu)
     }()
 

@@ -51,7 +51,9 @@ struct Bench: ParsableCommand {
         if let threads { Parallel.configure(threads: threads) }
         if timeToAccuracy { return try runTimeToAccuracy() }
         // The kernel set is part of the machine's identity: figures taken with other kernels are not kept.
-        var report = BenchReport(threads: Parallel.threads, cpu: "\(cpuName()), OpenBLAS \(BLASCore.name) kernels")
+        var report = BenchReport(
+            threads: Parallel.threads,
+            cpu: "\(cpuName()), OpenBLAS \(BLASCore.name) kernels, \(VectorKernels.level.name) vector kernels")
         if let theirs = BLASCore.replaced {
             FileHandle.standardError.write(
                 Data(
