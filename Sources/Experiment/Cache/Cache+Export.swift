@@ -79,9 +79,7 @@ extension Cache {
             written += size
         }
         m.omitted = omitted.isEmpty ? nil : omitted
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(m).write(to: URL(fileURLWithPath: tmp + "/manifest.json"))
+        try Cache.write(m, into: tmp)
         // An exported entry in the way of a whole one (or a damaged leftover) is replaced.
         if destination.contains(key) || fm.fileExists(atPath: destination.directory(key)) {
             try fm.removeItem(atPath: destination.directory(key))

@@ -107,9 +107,7 @@ public struct Cache: Sendable {
                 files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()),
                 tool: Cache.toolVersion,
                 users: stage.users)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try enc.encode(m).write(to: URL(fileURLWithPath: tmp + "/manifest.json"))
+            try Cache.write(m, into: tmp)
             try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
             Interrupt.beforeRename()
             if rename(tmp, directory(stage.key)) != 0 {
@@ -126,6 +124,13 @@ public struct Cache: Sendable {
             try? fm.removeItem(atPath: tmp)
             throw error
         }
+    }
+
+    /// Writes `manifest.json` into an entry's folder.
+    static func write(_ m: Manifest, into dir: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(m).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
     }
 
     /// Holds an exclusive lock on `key` while `body` runs; another process waits until it is released

@@ -58,12 +58,14 @@ public final class Executor {
     public var selection: (stages: [Stage], rebuild: Set<String>) {
         // One task of a job array: its stages, rebuilding those the whole plan's selection rebuilds.
         if let keys = options.stageKeys {
-            var whole = options
-            whole.stageKeys = nil
-            whole.shard = nil
-            let rebuild = Executor(plan: plan, options: whole).selection.rebuild
-            return (plan.stages.filter { keys.contains($0.key) }, rebuild.intersection(keys))
+            return (plan.stages.filter { keys.contains($0.key) }, needed(by: plan.runs).rebuild.intersection(keys))
         }
+        let (need, rebuild) = needed(by: selectedRuns)
+        return (plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }, rebuild)
+    }
+
+    /// The stages `runs` need, down to entries the cache holds, and the exported ones among them to recompute.
+    func needed(by runs: [PlannedRun]) -> (need: Set<String>, rebuild: Set<String>) {
         let cache = options.cache
         var need = Set<String>()
         var rebuild = Set<String>()
@@ -76,12 +78,12 @@ public final class Executor {
             let computes = !cache.contains(k) || rebuilt
             for i in s.inputs { visit(i, reads: computes && s.work.publishes == nil) }
         }
-        for r in selectedRuns {
+        for r in runs {
             visit(r.evaluate, reads: false)
             r.detect.map { visit($0, reads: false) }
             r.defence.map { visit($0, reads: false) }
         }
-        return (plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }, rebuild)
+        return (need, rebuild)
     }
 
     /// Exported entries this run recomputes (set when it starts).
