@@ -45,6 +45,16 @@ final class SeedTests: XCTestCase {
         XCTAssertEqual(reseeded.runs.map { $0.value[path: "seed"]?.int }, [4, 7])
     }
 
+    /// The reference model trains with a seed no victim uses: with the victim's own seed (same architecture and
+    /// batch size) it would start from the seed-0 victim's initial weights, and its perturbations would transfer
+    /// to that victim alone.
+    func testTheReferenceTrainsWithASeedNoVictimUses() {
+        let victims = 0..<10_000
+        let references = victims.map(ReferenceStage.trainingSeed)
+        XCTAssertEqual(Set(references).count, victims.count, "two spec seeds share a reference seed")
+        XCTAssert(references.allSatisfy { !victims.contains($0) && $0 >= 0 })
+    }
+
     func testSeedsThatCannotWorkAreSpecErrors() {
         let f = SpecFolder()
         f.write("s.yaml", "attack: {poison: dirty_label, count: 10}\nseeds: [1, 2, 1]\n")

@@ -236,7 +236,8 @@ public enum SpecSchema {
                     Field("step_size", positive, "Step size; default 2.5·ε/steps."),
                     Field("random_start", .bool, default: b(false), "Start from a random point in the ball."),
                     Field(
-                        "reference", .object(reference), default: .object([:]), "The model attacked.",
+                        "reference", .object(reference), default: .object([:]),
+                        "The model attacked: trained apart from the victims, from a seed stream of its own (never a victim's initial weights).",
                         thesis: "§3.4, §4.2, §4.5"),
                 ]),
             .init(

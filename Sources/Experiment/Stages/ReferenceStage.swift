@@ -1,6 +1,7 @@
 import Backdoor
 import Foundation
 import Learning
+import Tensor
 
 extension Stage.Kind { public static let trainReference = ReferenceStage.name }
 
@@ -9,6 +10,8 @@ extension Stage.Kind { public static let trainReference = ReferenceStage.name }
 public struct ReferenceStage: StageKind {
     public static let name = Stage.Kind(rawValue: "train_reference")
     public static let outputsFile: String? = "training.json"
+    /// 2: trains with `trainingSeed(seed)`, not the spec's seed itself.
+    public static let version = 2
     public typealias Outputs = TrainingRecord
 
     public var architecture: ArchitectureParameters
@@ -21,6 +24,15 @@ public struct ReferenceStage: StageKind {
     public var adversarial: PGDParameters?
 
     public var totalSteps: Int? { train.steps }
+
+    /// The seed the reference trains with: a stream of `seed` apart from the victims'. A victim trains with the
+    /// spec's seed itself; a reference of the same architecture and batch size trained with that seed would start
+    /// from that victim's initial weights and see its batches in the same order, and perturbations crafted on it
+    /// would transfer to that one victim far better than to an independent one (the thesis's reference and
+    /// victim are independent networks).
+    public static func trainingSeed(_ seed: Int) -> Int {
+        Int(truncatingIfNeeded: RNG(seed: UInt64(truncatingIfNeeded: seed)).split("reference").seed >> 1)
+    }
 
     public func cost(_ run: RunFacts, inputs: [any StageKind], model: CostModel) -> Cost {
         // Adversarial training adds, per image, k PGD steps of a forward and an input-gradient backward.
@@ -36,7 +48,7 @@ public struct ReferenceStage: StageKind {
         let attack = adversarial?.attack
         var job = NetworkTraining(
             architecture: architecture.architecture(mean: prepared.mean, std: prepared.std), training: train,
-            seed: seed,
+            seed: Self.trainingSeed(seed),
             data: images, pretrained: nil)
         job.adversarial = attack
         var record = try context.fit(stage, job, into: out)
