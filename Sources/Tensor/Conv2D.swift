@@ -220,7 +220,7 @@ public enum Conv2D {
     /// With `perExample`, each image's own dW (then dBias) is written to `perExample + n·(patch·K + K)`
     /// instead of being summed into `dWeight` (DP-SGD's per-example clipping).
     /// With `dxAddend` (x's shape), dx = dxAddend + the input gradient: a residual join's two
-    /// gradients summed as the Winograd kernels store dx, not in a pass of their own.
+    /// gradients summed as the Winograd and stride-2 kernels store dx, not in a pass of their own.
     public static func backward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dy: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
@@ -245,7 +245,7 @@ public enum Conv2D {
     /// or each image's slot; dx by Winograd's F(2×2, 3×3) with `winograd` where it covers the layer,
     /// else directly when the input channels allow it, else through im2col. With `winograd`, a summed
     /// dW (not DP-SGD's per-example one) goes through Winograd's F(3×3, 2×2) where it covers the layer.
-    /// Returns whether dx already includes `dxAddend` (the Winograd kernels add it as they store dx).
+    /// Returns whether dx already includes `dxAddend` (the Winograd and stride-2 kernels add it as they store dx).
     @discardableResult
     static func directBackward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -283,7 +283,9 @@ public enum Conv2D {
         let dxs = directDx ? dx.map { SharedPointer($0) } : nil
         let flipped = SharedPointer(scratch.flipped)
         let each = perExample.map { SharedPointer($0) }
-        let addends = winogradDx ? dxAddend.map { SharedPointer($0) } : nil
+        // The Winograd and stride-2 kernels add a residual join's other gradient as they store dx.
+        let addsAsItStores = winogradDx || (directDx && DirectConvolution.addsAsItStores(g))
+        let addends = addsAsItStores ? dxAddend.map { SharedPointer($0) } : nil
         let partials = dWeight != nil
         let inImage = g.height * g.width * g.inChannels
         let outImage = g.outHeight * g.outWidth * g.outChannels
@@ -312,7 +314,8 @@ public enum Conv2D {
                         addend: addends.map { UnsafePointer($0.p + n * inImage) }, scratch: buffer)
                 } else if let dxs {
                     DirectConvolution.inputGradient(
-                        g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage, pad: buffer)
+                        g, dy: dyo, flipped: flipped.p, dx: dxs.p + n * inImage,
+                        addend: addends.map { UnsafePointer($0.p + n * inImage) }, pad: buffer)
                 }
             }
             if winogradDW, let shared {
@@ -327,7 +330,7 @@ public enum Conv2D {
         if let dWeight, perExample == nil {
             scratch.addPartials(workers: workers, weights: wCount, into: dWeight, bias: dBias, k)
         }
-        return winogradDx && dxAddend != nil
+        return addends != nil
     }
 
     /// `backward` through im2col and GEMMs, in chunks of images that keep the columns in cache.

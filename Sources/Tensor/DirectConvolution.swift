@@ -31,6 +31,9 @@ enum DirectConvolution {
                     inChannels: g.inChannels, outChannels: g.outChannels))
     }
 
+    /// Whether `inputGradient` adds a residual join's other gradient as it stores dx (stride 2).
+    static func addsAsItStores(_ g: ConvGeometry) -> Bool { g.stride == 2 }
+
     /// One image of `g` as the kernels see it.
     static func shape(_ g: ConvGeometry) -> DirectShape {
         DirectShape(
@@ -109,17 +112,19 @@ enum DirectConvolution {
     }
 
     /// dx of one image from its dy: for stride 1 the forward kernel on the padded dy with the flipped weights.
+    /// For stride 2, `addend` (x's shape) is added as dx is stored (`addsAsItStores`); for stride 1 it must be nil.
     static func inputGradient(
         _ g: ConvGeometry, dy: UnsafePointer<Float>, flipped: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        pad buffer: UnsafeMutablePointer<Float>
+        addend: UnsafePointer<Float>? = nil, pad buffer: UnsafeMutablePointer<Float>
     ) {
         if g.stride == 2 {
             padAfter(dy, height: g.outHeight, width: g.outWidth, channels: g.outChannels, into: buffer)
             VectorKernels.kernels.directInputGradientStride2(
                 height: g.height, width: g.width, inChannels: g.inChannels, outChannels: g.outChannels,
-                paddedGradient: buffer, flipped: flipped, inputGradient: dx)
+                paddedGradient: buffer, flipped: flipped, inputGradient: dx, addend: addend)
             return
         }
+        precondition(addend == nil, "the stride-1 direct input gradient adds no addend")
         pad(dy, height: g.height, width: g.width, channels: g.outChannels, into: buffer)
         let transposed = DirectShape(
             outHeight: g.height, outWidth: g.width, inputWidth: g.width, inChannels: g.outChannels,

@@ -59,22 +59,23 @@ public enum DirectConv3x3 {
 
     /// inputGradient[H, W, C] of a stride-2 convolution (overwritten) from `paddedGradient` [OH+1, OW+1, K], the
     /// output gradient with a zero row below and a zero column to the right, and `flipped` [3, 3, K, C], the
-    /// weights flipped over both spatial axes with C and K swapped. C must be a multiple of 16.
+    /// weights flipped over both spatial axes with C and K swapped. C must be a multiple of 16. With `addend`
+    /// [H, W, C] (a residual join's other gradient), it is added as each pixel is stored.
     ///
     /// Why: a stride-2 layer's input gradient through a GEMM and col2im wrote nine columns per output pixel
     /// and then scattered them back. By the parity of its row and column an input pixel receives 1, 2 or 4
     /// taps, each from a neighbouring output pixel: four small stride-1 products read in place.
-    /// Row 2a takes tap row 1 from output row a; row 2a+1 takes tap row 2 from row a and 0 from row a+1.
     public static func inputGradientStride2(
         height: Int, width: Int, inChannels c: Int, outChannels k: Int, paddedGradient dy: UnsafePointer<Float>,
-        flipped: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
+        flipped: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+        addend: UnsafePointer<Float>? = nil
     ) {
         precondition(supportsInputGradientStride2(inChannels: c, outChannels: k))
         switch k {
-        case 16: inputGradientStride2(Width16.self, height, width, c, dy, flipped, dx)
-        case 32: inputGradientStride2(Width32.self, height, width, c, dy, flipped, dx)
-        case 64: inputGradientStride2(Width64.self, height, width, c, dy, flipped, dx)
-        default: inputGradientStride2(Width128.self, height, width, c, dy, flipped, dx)
+        case 16: inputGradientStride2(Width16.self, height, width, c, dy, flipped, dx, addend)
+        case 32: inputGradientStride2(Width32.self, height, width, c, dy, flipped, dx, addend)
+        case 64: inputGradientStride2(Width64.self, height, width, c, dy, flipped, dx, addend)
+        default: inputGradientStride2(Width128.self, height, width, c, dy, flipped, dx, addend)
         }
     }
 
@@ -85,46 +86,62 @@ public enum DirectConv3x3 {
 
     static func inputGradientStride2<K: BlockWidth>(
         _: K.Type, _ height: Int, _ width: Int, _ c: Int, _ dy: UnsafePointer<Float>, _ flipped: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>
+        _ dx: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?
     ) {
         let k = K.count
         let pair = c % 32 == 0
         let dyRow = (width &+ 1) / 2 &+ 1
-        // Pixels of each column parity in a row, in register blocks.
-        let blocks = [
-            pixelBlocks((width &+ 1) / 2, widest: pair ? 8 : 16), pixelBlocks(width / 2, widest: pair ? 8 : 16),
-        ]
-        var cv = 0
-        while cv < c {
-            for iy in 0..<height {
-                let a = iy >> 1
-                let py = iy & 1
-                for px in 0..<2 {
-                    let taps = ParityTaps(rowParity: py, columnParity: px)
-                    var b = 0
-                    for p in blocks[px] {
-                        let x = dy + (a &* dyRow &+ b) &* k
-                        let w = flipped + cv
-                        let y = dx + ((iy &* width &+ 2 &* b &+ px) &* c &+ cv)
-                        switch (p, pair) {
-                        case (16, _): parityBlock(Width16.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (14, _): parityBlock(Width14.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (8, false): parityBlock(Width8.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (7, false): parityBlock(Width7.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (4, false): parityBlock(Width4.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (2, false): parityBlock(Width2.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (_, false): parityBlock(Width1.self, Width1.self, K.self, taps, x, w, y, c, dyRow)
-                        case (8, true): parityBlock(Width8.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
-                        case (7, true): parityBlock(Width7.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
-                        case (4, true): parityBlock(Width4.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
-                        case (2, true): parityBlock(Width2.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
-                        case (_, true): parityBlock(Width1.self, Width2.self, K.self, taps, x, w, y, c, dyRow)
+        // Pixels of each column parity in a row, in register blocks; read through buffer pointers, as an
+        // array of arrays was retained and released at every row (1 % of a ResNet-8 step).
+        let even = pixelBlocks((width &+ 1) / 2, widest: pair ? 8 : 16)
+        let odd = pixelBlocks(width / 2, widest: pair ? 8 : 16)
+        even.withUnsafeBufferPointer { even in
+            odd.withUnsafeBufferPointer { odd in
+                var cv = 0
+                while cv < c {
+                    for iy in 0..<height {
+                        let a = iy >> 1
+                        let py = iy & 1
+                        for px in 0..<2 {
+                            let taps = ParityTaps(rowParity: py, columnParity: px)
+                            var b = 0
+                            for p in px == 0 ? even : odd {
+                                let x = dy + (a &* dyRow &+ b) &* k
+                                let w = flipped + cv
+                                let o = (iy &* width &+ 2 &* b &+ px) &* c &+ cv
+                                let y = dx + o
+                                let s = addend.map { $0 + o }
+                                switch (p, pair) {
+                                case (16, _): parityBlock(Width16.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (14, _): parityBlock(Width14.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (8, false):
+                                    parityBlock(Width8.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (7, false):
+                                    parityBlock(Width7.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (4, false):
+                                    parityBlock(Width4.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (2, false):
+                                    parityBlock(Width2.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (_, false):
+                                    parityBlock(Width1.self, Width1.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (8, true):
+                                    parityBlock(Width8.self, Width2.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (7, true):
+                                    parityBlock(Width7.self, Width2.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (4, true):
+                                    parityBlock(Width4.self, Width2.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (2, true):
+                                    parityBlock(Width2.self, Width2.self, K.self, taps, x, w, y, s, c, dyRow)
+                                case (_, true):
+                                    parityBlock(Width1.self, Width2.self, K.self, taps, x, w, y, s, c, dyRow)
+                                }
+                                b &+= p
+                            }
                         }
-                        b &+= p
                     }
+                    cv &+= pair ? 32 : 16
                 }
             }
-            cv &+= pair ? 32 : 16
         }
     }
 
@@ -149,7 +166,7 @@ public enum DirectConv3x3 {
     @inline(__always)
     static func parityBlock<P: BlockWidth, KB: BlockWidth, K: BlockWidth>(
         _: P.Type, _: KB.Type, _: K.Type, _ taps: ParityTaps, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-        _ y: UnsafeMutablePointer<Float>, _ c: Int, _ dyRow: Int
+        _ y: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ c: Int, _ dyRow: Int
     ) {
         let k = K.count
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { acc in
@@ -164,7 +181,7 @@ public enum DirectConv3x3 {
                             w + (fy &* 3 &+ fx) &* k &* c, weightRow: c, inputs: k)
                     }
                 }
-                storeBlock(P.self, KB.self, acc, y, pixelStride: 2 &* c)
+                storeBlock(P.self, KB.self, acc, y, pixelStride: 2 &* c, adding: addend)
             }
         }
     }
@@ -308,16 +325,19 @@ public enum DirectConv3x3 {
         }
     }
 
-    /// Stores a P-pixel × KB-vector register block at y, pixels `pixelStride` floats apart.
+    /// Stores a P-pixel × KB-vector register block at y, pixels `pixelStride` floats apart; with `addend`
+    /// (laid out as y), each vector plus the addend's.
     @inline(__always)
     static func storeBlock<P: BlockWidth, KB: BlockWidth>(
         _: P.Type, _: KB.Type, _ acc: UnsafeMutableBufferPointer<SIMD16<Float>>, _ y: UnsafeMutablePointer<Float>,
-        pixelStride: Int
+        pixelStride: Int, adding addend: UnsafePointer<Float>? = nil
     ) {
         for p in 0..<P.count {
             for j in 0..<KB.count {
-                UnsafeMutableRawPointer(y + (p &* pixelStride &+ j &* 16))
-                    .storeBytes(of: acc[p &* KB.count &+ j], as: SIMD16<Float>.self)
+                let o = p &* pixelStride &+ j &* 16
+                var v = acc[p &* KB.count &+ j]
+                if let addend { v += UnsafeRawPointer(addend + o).loadUnaligned(as: SIMD16<Float>.self) }
+                UnsafeMutableRawPointer(y + o).storeBytes(of: v, as: SIMD16<Float>.self)
             }
         }
     }

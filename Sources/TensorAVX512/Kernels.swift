@@ -24,11 +24,11 @@ public enum Kernels: KernelSet {
 
     public static func directInputGradientStride2(
         height: Int, width: Int, inChannels: Int, outChannels: Int, paddedGradient: UnsafePointer<Float>,
-        flipped: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+        flipped: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?
     ) {
         DirectConv3x3.inputGradientStride2(
             height: height, width: width, inChannels: inChannels, outChannels: outChannels,
-            paddedGradient: paddedGradient, flipped: flipped, inputGradient: inputGradient)
+            paddedGradient: paddedGradient, flipped: flipped, inputGradient: inputGradient, addend: addend)
     }
 
     public static func supportsInputGradientStride2(inChannels: Int, outChannels: Int) -> Bool {

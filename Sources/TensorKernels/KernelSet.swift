@@ -15,7 +15,7 @@ public protocol KernelSet {
         weightGradient: UnsafeMutablePointer<Float>)
     static func directInputGradientStride2(
         height: Int, width: Int, inChannels: Int, outChannels: Int, paddedGradient: UnsafePointer<Float>,
-        flipped: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>)
+        flipped: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?)
     static func supportsInputGradientStride2(inChannels: Int, outChannels: Int) -> Bool
 
     static func winogradSupports(inChannels: Int, outChannels: Int) -> Bool

@@ -82,8 +82,9 @@ final class WinogradConvolutionTests: XCTestCase {
         }
     }
 
-    /// dx with an addend (a residual join's other gradient) is dx + addend to the bit, on the Winograd
-    /// path (added as dx is stored), im2col's and the direct stride-1 and stride-2 ones (added after).
+    /// dx with an addend (a residual join's other gradient) is dx + addend to the bit, on the Winograd and
+    /// direct stride-2 paths (added as dx is stored: 16 and 32 input channels, even and odd widths), im2col's
+    /// and the direct stride-1 one (added after).
     func testInputGradientWithAddend() {
         let layers = [
             ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
@@ -92,12 +93,15 @@ final class WinogradConvolutionTests: XCTestCase {
                 batch: 2, height: 7, width: 6, inChannels: 8, outChannels: 32, kernel: 3, stride: 2, padding: 1),
             ConvGeometry(
                 batch: 2, height: 7, width: 6, inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(
+                batch: 2, height: 8, width: 7, inChannels: 32, outChannels: 64, kernel: 3, stride: 2, padding: 1),
         ]
         XCTAssertTrue(WinogradConvolution.coversInputGradient(layers[0]))
         XCTAssertTrue(
             DirectConvolution.coversInputGradient(layers[1]) && !WinogradConvolution.coversInputGradient(layers[1]))
         XCTAssertFalse(DirectConvolution.coversInputGradient(layers[2]))
-        XCTAssertTrue(DirectConvolution.coversInputGradient(layers[3]))
+        XCTAssertTrue(
+            DirectConvolution.coversInputGradient(layers[3]) && DirectConvolution.coversInputGradient(layers[4]))
         for (i, g) in layers.enumerated() {
             let x = randomTensor(g.inputShape, seed: 1)
             let w = randomTensor(g.weightShape, seed: 2, scale: 0.2)

@@ -10,7 +10,6 @@ public final class ResidualUnit: Layer {
     public let conv2: Conv2d, bn2: BatchNorm2d
     public let projection: (conv: Conv2d, bn: BatchNorm2d)?
     public var needsInputGradient = true
-    private var inputGradient: Tensor?
 
     public init(inChannels: Int, outChannels: Int, stride: Int, workspace: Workspace) {
         conv1 = Conv2d(
@@ -51,17 +50,13 @@ public final class ResidualUnit: Layer {
         conv1.needsInputGradient = needsInputGradient
         var g = conv2.backward(g2!)!
         g = bn1.backward(g)!
-        // The identity shortcut's gradient is added as conv1 stores its dx (no pass of its own).
+        // The shortcut's gradient is added as conv1 stores its dx (no pass of its own): the identity's is
+        // d, a projection's is computed first.
         guard let p = projection else { return conv1.backward(g, adding: d) }
-        let dBranch = conv1.backward(g)
         p.conv.needsInputGradient = needsInputGradient
         p.bn.needsInputGradient = needsInputGradient || p.conv.weight.trainable
-        guard let ds = p.bn.backward(d) else { return dBranch }
-        let dShort = p.conv.backward(ds)
-        guard let dBranch, let dShort else { return nil }
-        let dx = ensure(&inputGradient, dBranch.shape)
-        add(dBranch.pointer, dShort.pointer, dx.pointer, count: dx.count)
-        return dx
+        let dShort = p.bn.backward(d).flatMap { p.conv.backward($0) }
+        return conv1.backward(g, adding: needsInputGradient ? dShort : nil)
     }
 
     public var parameters: [Parameter] { namedChildren.flatMap { $0.1.parameters } }
