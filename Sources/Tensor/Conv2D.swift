@@ -127,7 +127,7 @@ public enum Conv2D {
         }
     }
 
-    /// `forward` by Winograd's F(2×2, 3×3), images split over the workers.
+    /// `forward` by Winograd's F(4×4, 3×3) (or F(2×2, 3×3)), images split over the workers.
     static func winogradForward(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, scratch: ConvScratch
@@ -135,8 +135,7 @@ public enum Conv2D {
         let workers = min(Parallel.threads, g.batch)
         scratch.preparePads(workers: workers, floats: WinogradConvolution.workerFloats(g), flipped: 0)
         scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
-        VectorKernels.kernels.winogradTransformWeights(
-            inChannels: g.inChannels, outChannels: g.outChannels, weight: weight, into: scratch.transformed)
+        WinogradConvolution.transformWeights(g, weight, into: scratch.transformed)
         let xs = SharedPointer(x)
         let us = SharedPointer(scratch.transformed)
         let ys = SharedPointer(y)
@@ -242,7 +241,7 @@ public enum Conv2D {
     }
 
     /// `backward` through the direct kernels: dW (and dBias) image by image into each worker's partial
-    /// or each image's slot; dx by Winograd's F(2×2, 3×3) with `winograd` where it covers the layer,
+    /// or each image's slot; dx by Winograd's F(4×4, 3×3) with `winograd` where it covers the layer,
     /// else directly when the input channels allow it, else through im2col. With `winograd`, a summed
     /// dW (not DP-SGD's per-example one) goes through Winograd's F(3×3, 2×2) where it covers the layer.
     /// Returns whether dx already includes `dxAddend` (the Winograd and stride-2 kernels add it as they store dx).
@@ -262,7 +261,7 @@ public enum Conv2D {
         scratch.prepare(workers: workers, columns: 0, weights: dWeight != nil ? wCount + k : 0)
         // Winograd's dW sums over a worker's images in the transformed domain, at the front of its buffer.
         let winogradDW = winograd && dWeight != nil && perExample == nil && WinogradConvolution.coversForward(g)
-        let sumFloats = winogradDW ? WinogradConvolution.transformedFloats(g) : 0
+        let sumFloats = winogradDW ? WinogradConvolution.sumsFloats(g) : 0
         scratch.preparePads(
             workers: workers,
             floats: sumFloats
@@ -273,9 +272,7 @@ public enum Conv2D {
         if directDx { DirectConvolution.flipTranspose(g, weight, into: scratch.flipped) }
         if winogradDx {
             scratch.prepareTransformed(WinogradConvolution.transformedFloats(g))
-            VectorKernels.kernels.winogradTransformWeights(
-                inChannels: g.outChannels, outChannels: g.inChannels, weight: scratch.flipped,
-                into: scratch.transformed)
+            WinogradConvolution.transformWeights(g, scratch.flipped, transposed: true, into: scratch.transformed)
         }
         let transformed = SharedPointer(scratch.transformed)
         let xs = SharedPointer(x)

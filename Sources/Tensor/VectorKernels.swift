@@ -45,6 +45,9 @@ public enum VectorKernels {
     /// Chooses the level (at most the CPU's), for benchmarks and tests; not while a layer runs.
     public static func use(_ wanted: Level) { level = min(wanted, cpu) }
 
+    /// The Winograd algorithm of the stride-1 3×3 layers' forward pass and input gradient, for `bench`'s header.
+    public static var winograd: String { "Winograd F(\(WinogradConvolution.tile)×\(WinogradConvolution.tile), 3×3)" }
+
     /// The copy in use; nil at the portable level.
     static var active: (any KernelSet.Type)? {
         switch level {

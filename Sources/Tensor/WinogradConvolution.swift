@@ -1,15 +1,32 @@
 import TensorKernels
 
-/// Where `Conv2D` runs a 3×3, stride-1, padding-1 convolution by Winograd's F(2×2, 3×3) (the
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
+/// Where `Conv2D` runs a 3×3, stride-1, padding-1 convolution by Winograd's F(4×4, 3×3) (the
 /// `WinogradConv3x3` kernels) instead of the direct kernels: on an AVX-512 or AVX2 CPU, with 16, 32, 64 or
 /// 128 input channels and a multiple of 16 output channels; the input gradient likewise with the
 /// roles of the channels swapped (the flipped, transposed weights), and the summed weight gradient
-/// by F(3×3, 2×2). `BACKDOORLAB_CONV=direct` keeps
-/// the direct kernels, `im2col` neither (benchmarks compare the three).
+/// by F(3×3, 2×2). `BACKDOORLAB_WINOGRAD=f2` takes F(2×2, 3×3) for the forward pass and the input gradient
+/// too; `BACKDOORLAB_CONV=direct` keeps the direct kernels, `im2col` neither (benchmarks compare them).
 enum WinogradConvolution {
     /// The CPU can run the kernels and the user has not asked for another path.
     static var enabled: Bool { DirectConvolution.enabled && !directAsked }
     static let directAsked = getenvString("BACKDOORLAB_CONV") == "direct"
+    /// Output pixels per tile side of the forward pass and the input gradient: 4, or 2 with
+    /// `BACKDOORLAB_WINOGRAD=f2` (tests and benchmarks set it here; not while a layer runs).
+    nonisolated(unsafe) static var tile: Int = {
+        let text = getenvString("BACKDOORLAB_WINOGRAD")
+        if let text, text != "f2", text != "f4" {
+            // A misspelt choice must not pass for a measurement of the one asked for.
+            let warning = Array("warning: BACKDOORLAB_WINOGRAD=\(text) is not f2 or f4; using f4\n".utf8)
+            _ = warning.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        }
+        return text == "f2" ? 2 : 4
+    }()
 
     static func coversForward(_ g: ConvGeometry) -> Bool {
         enabled && g.kernel == 3 && g.stride == 1 && g.padding == 1
@@ -21,11 +38,11 @@ enum WinogradConvolution {
             && VectorKernels.kernels.winogradSupports(inChannels: g.outChannels, outChannels: g.inChannels)
     }
 
-    /// One image of `g` as the kernels see it; `transposed` maps dy to dx.
-    static func shape(_ g: ConvGeometry, transposed: Bool = false) -> WinogradShape {
+    /// One image of `g` as the kernels see it; `transposed` maps dy to dx. The weight gradient's tiles are 2.
+    static func shape(_ g: ConvGeometry, transposed: Bool = false, tile: Int? = nil) -> WinogradShape {
         WinogradShape(
             height: g.height, width: g.width, inChannels: transposed ? g.outChannels : g.inChannels,
-            outChannels: transposed ? g.inChannels : g.outChannels)
+            outChannels: transposed ? g.inChannels : g.outChannels, tile: tile ?? Self.tile)
     }
 
     /// Floats of one worker's scratch, for the forward pass and the input gradient alike.
@@ -34,22 +51,34 @@ enum WinogradConvolution {
     }
 
     /// Floats of one worker's scratch for the weight gradient (besides its transformed sums,
-    /// `transformedFloats`).
+    /// `sumsFloats`).
     static func gradientFloats(_ g: ConvGeometry) -> Int {
-        VectorKernels.kernels.winogradGradientScratchFloats(shape(g))
+        VectorKernels.kernels.winogradGradientScratchFloats(shape(g, tile: 2))
     }
 
-    /// sums [16, C, K] += one image's weight gradient in the transformed domain.
+    /// sums [16, C, K] (`sumsFloats`) += one image's weight gradient in the transformed domain.
     static func accumulateWeightGradient(
         _ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>
     ) {
         VectorKernels.kernels.winogradAccumulateWeightGradient(
-            shape(g), input: x, outputGradient: dy, sums: sums, scratch: scratch)
+            shape(g, tile: 2), input: x, outputGradient: dy, sums: sums, scratch: scratch)
     }
 
-    /// Floats of the transformed weights (and of the transformed weight-gradient sums).
-    static func transformedFloats(_ g: ConvGeometry) -> Int { 16 * g.inChannels * g.outChannels }
+    /// Floats of the transformed weights.
+    static func transformedFloats(_ g: ConvGeometry) -> Int { shape(g).planes * g.inChannels * g.outChannels }
+
+    /// Floats of the transformed weight-gradient sums (F(3×3, 2×2): 16 planes).
+    static func sumsFloats(_ g: ConvGeometry) -> Int { 16 * g.inChannels * g.outChannels }
+
+    /// The weights transformed for the forward pass (`transposed`: the flipped, transposed ones for dx).
+    static func transformWeights(
+        _ g: ConvGeometry, _ weight: UnsafePointer<Float>, transposed: Bool = false, into u: UnsafeMutablePointer<Float>
+    ) {
+        let s = shape(g, transposed: transposed)
+        VectorKernels.kernels.winogradTransformWeights(
+            inChannels: s.inChannels, outChannels: s.outChannels, tile: s.tile, weight: weight, into: u)
+    }
 
     /// y of `images` from x, with `transformed` = `WinogradConv3x3.transformWeights` of the weights.
     static func forward(

@@ -15,6 +15,8 @@ enum Width16: BlockWidth { static var count: Int { 16 } }
 enum Width32: BlockWidth { static var count: Int { 32 } }
 enum Width64: BlockWidth { static var count: Int { 64 } }
 enum Width128: BlockWidth { static var count: Int { 128 } }
+// Transformed planes per Winograd tile: F(4×4, 3×3)'s 6×6.
+enum Width36: BlockWidth { static var count: Int { 36 } }
 
 /// Splits `total` into register blocks of at most `widest`: equal blocks of 16, 14, 8 or 7 when they
 /// fit exactly (the networks' widths 32, 28, 16, 14, 8 and 7), otherwise the widest then 8, 4, 2, 1.

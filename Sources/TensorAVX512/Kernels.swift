@@ -40,8 +40,16 @@ public enum Kernels: KernelSet {
     }
 
     public static func winogradTransformWeights(
-        inChannels: Int, outChannels: Int, weight: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>
-    ) { WinogradConv3x3.transformWeights(inChannels: inChannels, outChannels: outChannels, weight: weight, into: into) }
+        inChannels: Int, outChannels: Int, tile: Int, weight: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>
+    ) {
+        if tile == 4 {
+            WinogradConv3x3.transformWeights4(
+                inChannels: inChannels, outChannels: outChannels, weight: weight, into: into)
+        } else {
+            WinogradConv3x3.transformWeights(
+                inChannels: inChannels, outChannels: outChannels, weight: weight, into: into)
+        }
+    }
 
     public static func winogradForward(
         _ shape: WinogradShape, input: UnsafePointer<Float>, transformed: UnsafePointer<Float>,

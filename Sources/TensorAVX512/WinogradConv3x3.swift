@@ -63,7 +63,11 @@ public enum WinogradConv3x3 {
     /// Floats from one tile's 16 transformed vectors of `channels` to the next tile's: one cache line
     /// more than they fill, so that a block's tiles do not fall on the same cache sets (at 64
     /// channels they would be exactly 4 KiB apart, and the product kernel ran at a third of its rate).
-    @inline(__always) static func tileFloats(_ channels: Int) -> Int { 16 &* channels &+ 16 }
+    @inline(__always) static func tileFloats(_ channels: Int) -> Int { tileFloats(Width16.self, channels) }
+    /// As `tileFloats`, for Pl transformed planes per tile.
+    @inline(__always) static func tileFloats<Pl: BlockWidth>(_: Pl.Type, _ channels: Int) -> Int {
+        Pl.count &* channels &+ 16
+    }
 
     /// output[H, W, K] = the convolution of `input` [H, W, C] (zero padding of one pixel) with the
     /// weights `transformed` came from, plus `addend` [H, W, K] if given (overwritten, no bias).
@@ -73,6 +77,10 @@ public enum WinogradConv3x3 {
         output: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>
     ) {
         precondition(supports(inChannels: shape.inChannels, outChannels: shape.outChannels))
+        if shape.tile == 4 {
+            forward4(shape, input: input, transformed: transformed, output: output, addend: addend, scratch: scratch)
+            return
+        }
         switch shape.inChannels {
         case 16: forward(Width16.self, shape, input, transformed, output, addend, scratch)
         case 32: forward(Width32.self, shape, input, transformed, output, addend, scratch)
@@ -104,7 +112,7 @@ public enum WinogradConv3x3 {
         while t0 < shape.tiles {
             let tiles = t0..<min(t0 &+ blockTiles, shape.tiles)
             transformInput(C.self, shape, input, tiles, edge, v)
-            multiply(C.self, K.self, tiles.count, v, u, m)
+            multiply(Width16.self, C.self, K.self, tiles.count, v, u, m)
             if let addend {
                 transformOutput(K.self, shape, m, tiles, output, adding: addend)
             } else {
@@ -184,39 +192,40 @@ public enum WinogradConv3x3 {
         }
     }
 
-    /// m[t, ξ, K] (tiles `tileFloats(K)` apart) = v[t, ξ, C] · u[ξ, C, K] for the block's tiles and the 16 ξ.
-    static func multiply<C: BlockWidth, K: BlockWidth>(
-        _: C.Type, _: K.Type, _ tiles: Int, _ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
+    /// m[t, ξ, K] (tiles `tileFloats(Pl, K)` apart) = v[t, ξ, C] · u[ξ, C, K] for the block's tiles and the
+    /// Pl planes ξ (16 for F(2×2, 3×3), 36 for F(4×4, 3×3)).
+    static func multiply<Pl: BlockWidth, C: BlockWidth, K: BlockWidth>(
+        _: Pl.Type, _: C.Type, _: K.Type, _ tiles: Int, _ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
         _ m: UnsafeMutablePointer<Float>
     ) {
         // Two output vectors per block when K allows (half the broadcasts per multiply-add).
         let pair = K.count >= 32
-        for xi in 0..<16 {
+        for xi in 0..<Pl.count {
             var kv = 0
             while kv < K.count {
                 var t = 0
                 while t < tiles {
                     let left = tiles &- t
-                    let a = v + (t &* tileFloats(C.count) &+ xi &* C.count)
+                    let a = v + (t &* tileFloats(Pl.self, C.count) &+ xi &* C.count)
                     let b = u + (xi &* C.count &* K.count &+ kv)
-                    let o = m + (t &* tileFloats(K.count) &+ xi &* K.count &+ kv)
+                    let o = m + (t &* tileFloats(Pl.self, K.count) &+ xi &* K.count &+ kv)
                     let p: Int
                     if pair {
                         p = left >= 8 ? 8 : (left >= 4 ? 4 : (left >= 2 ? 2 : 1))
                         switch p {
-                        case 8: productBlock(C.self, K.self, Width8.self, Width2.self, a, b, o)
-                        case 4: productBlock(C.self, K.self, Width4.self, Width2.self, a, b, o)
-                        case 2: productBlock(C.self, K.self, Width2.self, Width2.self, a, b, o)
-                        default: productBlock(C.self, K.self, Width1.self, Width2.self, a, b, o)
+                        case 8: productBlock(Pl.self, C.self, K.self, Width8.self, Width2.self, a, b, o)
+                        case 4: productBlock(Pl.self, C.self, K.self, Width4.self, Width2.self, a, b, o)
+                        case 2: productBlock(Pl.self, C.self, K.self, Width2.self, Width2.self, a, b, o)
+                        default: productBlock(Pl.self, C.self, K.self, Width1.self, Width2.self, a, b, o)
                         }
                     } else {
                         p = left >= 16 ? 16 : (left >= 8 ? 8 : (left >= 4 ? 4 : (left >= 2 ? 2 : 1)))
                         switch p {
-                        case 16: productBlock(C.self, K.self, Width16.self, Width1.self, a, b, o)
-                        case 8: productBlock(C.self, K.self, Width8.self, Width1.self, a, b, o)
-                        case 4: productBlock(C.self, K.self, Width4.self, Width1.self, a, b, o)
-                        case 2: productBlock(C.self, K.self, Width2.self, Width1.self, a, b, o)
-                        default: productBlock(C.self, K.self, Width1.self, Width1.self, a, b, o)
+                        case 16: productBlock(Pl.self, C.self, K.self, Width16.self, Width1.self, a, b, o)
+                        case 8: productBlock(Pl.self, C.self, K.self, Width8.self, Width1.self, a, b, o)
+                        case 4: productBlock(Pl.self, C.self, K.self, Width4.self, Width1.self, a, b, o)
+                        case 2: productBlock(Pl.self, C.self, K.self, Width2.self, Width1.self, a, b, o)
+                        default: productBlock(Pl.self, C.self, K.self, Width1.self, Width1.self, a, b, o)
                         }
                     }
                     t &+= p
@@ -226,11 +235,11 @@ public enum WinogradConv3x3 {
         }
     }
 
-    /// P tiles' rows of `a` (`tileFloats(C)` apart) times KB 16-wide columns of `b` (rows K floats
-    /// apart) into `o` (rows `tileFloats(K)` apart): all strides constants, so one base register each.
+    /// P tiles' rows of `a` (`tileFloats(Pl, C)` apart) times KB 16-wide columns of `b` (rows K floats
+    /// apart) into `o` (rows `tileFloats(Pl, K)` apart): all strides constants, so one base register each.
     @inline(__always)
-    static func productBlock<C: BlockWidth, K: BlockWidth, P: BlockWidth, KB: BlockWidth>(
-        _: C.Type, _: K.Type, _: P.Type, _: KB.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    static func productBlock<Pl: BlockWidth, C: BlockWidth, K: BlockWidth, P: BlockWidth, KB: BlockWidth>(
+        _: Pl.Type, _: C.Type, _: K.Type, _: P.Type, _: KB.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
         _ o: UnsafeMutablePointer<Float>
     ) {
         // At most 16 accumulators: a larger temporary would go to the heap, and the optimiser keeps
@@ -241,13 +250,13 @@ public enum WinogradConv3x3 {
                 for ci in 0..<C.count {
                     for j in 0..<KB.count { wv[j] = load(b + (ci &* K.count &+ j &* 16)) }
                     for p in 0..<P.count {
-                        let x = SIMD16<Float>(repeating: a[p &* tileFloats(C.count) &+ ci])
+                        let x = SIMD16<Float>(repeating: a[p &* tileFloats(Pl.self, C.count) &+ ci])
                         for j in 0..<KB.count { acc[p &* KB.count &+ j].addProduct(x, wv[j]) }
                     }
                 }
                 for p in 0..<P.count {
                     for j in 0..<KB.count {
-                        store(acc[p &* KB.count &+ j], o + (p &* tileFloats(K.count) &+ j &* 16))
+                        store(acc[p &* KB.count &+ j], o + (p &* tileFloats(Pl.self, K.count) &+ j &* 16))
                     }
                 }
             }

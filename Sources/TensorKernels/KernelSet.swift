@@ -20,7 +20,7 @@ public protocol KernelSet {
 
     static func winogradSupports(inChannels: Int, outChannels: Int) -> Bool
     static func winogradTransformWeights(
-        inChannels: Int, outChannels: Int, weight: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>)
+        inChannels: Int, outChannels: Int, tile: Int, weight: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>)
     static func winogradForward(
         _ shape: WinogradShape, input: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>)
@@ -61,26 +61,31 @@ public struct DirectShape: Sendable {
     }
 }
 
-/// One image's Winograd convolution: H×W×C in, H×W×K out.
+/// One image's Winograd convolution: H×W×C in, H×W×K out, by output tiles of `tile`×`tile` pixels: 2 for
+/// F(2×2, 3×3), 4 for F(4×4, 3×3) (the weight gradient is always F(3×3, 2×2): tile 2).
 public struct WinogradShape: Sendable {
     public var height, width, inChannels, outChannels: Int
+    public var tile: Int
 
-    public init(height: Int, width: Int, inChannels: Int, outChannels: Int) {
+    public init(height: Int, width: Int, inChannels: Int, outChannels: Int, tile: Int = 2) {
         self.height = height
         self.width = width
         self.inChannels = inChannels
         self.outChannels = outChannels
+        self.tile = tile
     }
 
     /// Output tiles `forward` transforms at a time.
     public static let blockTiles = 16
-    /// 2×2 output tiles down and across (the last ones half outside for odd sizes).
-    public var tileRows: Int { (height &+ 1) / 2 }
-    public var tileColumns: Int { (width &+ 1) / 2 }
+    /// Transformed values per tile and channel: (tile + 2)².
+    public var planes: Int { (tile &+ 2) &* (tile &+ 2) }
+    /// Output tiles down and across (the last ones partly outside when the size is not a multiple of the tile).
+    public var tileRows: Int { (height &+ tile &- 1) / tile }
+    public var tileColumns: Int { (width &+ tile &- 1) / tile }
     public var tiles: Int { tileRows &* tileColumns }
     /// Floats of `forward`'s scratch: one block of tiles' transformed input and products, and an edge tile.
     public var scratchFloats: Int {
-        WinogradShape.blockTiles &* (16 &* (inChannels &+ outChannels) &+ 32) &+ 16 &* inChannels
+        WinogradShape.blockTiles &* (planes &* (inChannels &+ outChannels) &+ 32) &+ planes &* inChannels
     }
 }
 

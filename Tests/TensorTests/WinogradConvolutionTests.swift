@@ -4,9 +4,9 @@ import XCTest
 
 @testable import Tensor
 
-/// Winograd's F(2×2, 3×3) (forward, input gradient) and F(3×3, 2×2) (weight gradient) against hand
-/// computations, the im2col + GEMM path and the direct kernels on every stride-1 3×3 layer shape of
-/// the three networks, and against finite differences.
+/// Winograd's F(4×4, 3×3) and F(2×2, 3×3) (forward, input gradient) and F(3×3, 2×2) (weight gradient)
+/// against hand computations, the im2col + GEMM path and the direct kernels on every stride-1 3×3 layer
+/// shape of the three networks, and against finite differences.
 final class WinogradConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(
@@ -25,6 +25,33 @@ final class WinogradConvolutionTests: XCTestCase {
             }
         }
         XCTAssertEqual(u, [1, 3, 1, 3, 6, 11.25, 3.75, 9, 2, 3.75, 1.25, 3, 7, 12, 4, 9])
+    }
+
+    /// F(4×4, 3×3)'s G·g·Gᵀ of g = [1 2 3; 4 5 6; 7 8 9] in exact fractions: G·g has rows [¼ ½ ¾],
+    /// [−2 −5/2 −3], [−⅔ −5/6 −1], [37/24 11/6 17/8], [7/8 1 9/8], [7 8 9]; each row [a b d] → [a/4,
+    /// −(a+b+d)/6, −(a−b+d)/6, a/24 + b/12 + d/6, a/24 − b/12 + d/6, d]. Sixteen output channels (the kernel
+    /// times 1…16): the transform takes (c, k) pairs sixteen at a time.
+    func testLargeTileTransformedWeightsByHand() {
+        let expected: [Double] = [
+            1 / 16, -1 / 4, -1 / 12, 17 / 96, 3 / 32, 3 / 4, -1 / 2, 5 / 4, 5 / 12, -19 / 24, -3 / 8, -3, -1 / 6,
+            5 / 12,
+            5 / 36, -19 / 72, -1 / 8, -1, 37 / 96, -11 / 12, -11 / 36, 329 / 576, 17 / 64, 17 / 8, 7 / 32, -1 / 2,
+            -1 / 6, 59 / 192, 9 / 64, 9 / 8, 7 / 4, -4, -4 / 3, 59 / 24, 9 / 8, 9,
+        ]
+        let g: [Float] = (1...9).flatMap { tap in (1...16).map { Float(tap * $0) } }
+        var u = [Float](repeating: .nan, count: 36 * 16)
+        g.withUnsafeBufferPointer { w in
+            u.withUnsafeMutableBufferPointer {
+                WinogradConv3x3.transformWeights4(
+                    inChannels: 1, outChannels: 16, weight: w.baseAddress!, into: $0.baseAddress!)
+            }
+        }
+        for xi in 0..<36 {
+            for k in 0..<16 {
+                let want = expected[xi] * Double(k + 1)
+                XCTAssertEqual(Double(u[xi * 16 + k]), want, accuracy: 2e-7 * max(1, abs(want)), "ξ \(xi), k \(k)")
+            }
+        }
     }
 
     /// Gᵀ·M·G for M with a single 1: at ξ = 0 (row 0, column 0 of G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1])
@@ -54,7 +81,7 @@ final class WinogradConvolutionTests: XCTestCase {
     ]
 
     func testEveryNetworkLayerMatchesIm2colAndDirect() throws {
-        try forEachVectorLevel { level in
+        try forEachLevelAndTile { level in
             for (side, c, k) in Self.layers {
                 let g = ConvGeometry(
                     batch: 3, height: side, width: side, inChannels: c, outChannels: k, kernel: 3, padding: 1)
@@ -71,7 +98,7 @@ final class WinogradConvolutionTests: XCTestCase {
         let shapes: [(Int, Int, Int, Int)] = [
             (5, 9, 32, 64), (3, 3, 128, 16), (33, 17, 16, 32), (1, 2, 16, 16), (4, 4, 16, 128),
         ]
-        try forEachVectorLevel { level in
+        try forEachLevelAndTile { level in
             for (h, w, c, k) in shapes {
                 let g = ConvGeometry(
                     batch: 2, height: h, width: w, inChannels: c, outChannels: k, kernel: 3, padding: 1)
@@ -102,21 +129,26 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertFalse(DirectConvolution.coversInputGradient(layers[2]))
         XCTAssertTrue(
             DirectConvolution.coversInputGradient(layers[3]) && DirectConvolution.coversInputGradient(layers[4]))
-        for (i, g) in layers.enumerated() {
-            let x = randomTensor(g.inputShape, seed: 1)
-            let w = randomTensor(g.weightShape, seed: 2, scale: 0.2)
-            let dy = randomTensor(g.outputShape, seed: 3)
-            let base = randomTensor(g.inputShape, seed: 4)
-            let s = ConvScratch()
-            let plain = Tensor(zeros: g.inputShape)
-            let summed = Tensor(zeros: g.inputShape)
-            Conv2D.backward(
-                g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: plain.pointer,
-                scratch: s)
-            Conv2D.backward(
-                g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: summed.pointer,
-                scratch: s, dxAddend: base.pointer)
-            XCTAssertEqual(summed.array, zip(plain.array, base.array).map { $0 + $1 }, "layer \(i)")
+        let before = WinogradConvolution.tile
+        defer { WinogradConvolution.tile = before }
+        for tile in [4, 2] {
+            WinogradConvolution.tile = tile
+            for (i, g) in layers.enumerated() {
+                let x = randomTensor(g.inputShape, seed: 1)
+                let w = randomTensor(g.weightShape, seed: 2, scale: 0.2)
+                let dy = randomTensor(g.outputShape, seed: 3)
+                let base = randomTensor(g.inputShape, seed: 4)
+                let s = ConvScratch()
+                let plain = Tensor(zeros: g.inputShape)
+                let summed = Tensor(zeros: g.inputShape)
+                Conv2D.backward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: plain.pointer,
+                    scratch: s)
+                Conv2D.backward(
+                    g, x: x.pointer, weight: w.pointer, dy: dy.pointer, dWeight: nil, dBias: nil, dx: summed.pointer,
+                    scratch: s, dxAddend: base.pointer)
+                XCTAssertEqual(summed.array, zip(plain.array, base.array).map { $0 + $1 }, "layer \(i), tile \(tile)")
+            }
         }
     }
 
@@ -139,7 +171,7 @@ final class WinogradConvolutionTests: XCTestCase {
     }
 
     func testGradientsAgainstFiniteDifferences() throws {
-        try forEachVectorLevel { _ in
+        try forEachLevelAndTile { _ in
             check(ConvGeometry(batch: 2, height: 4, width: 5, inChannels: 16, outChannels: 16, kernel: 3, padding: 1))
             check(ConvGeometry(batch: 1, height: 3, width: 3, inChannels: 32, outChannels: 16, kernel: 3, padding: 1))
         }
@@ -206,6 +238,19 @@ final class WinogradConvolutionTests: XCTestCase {
         }
         for (name, (a, b)) in zip(["dW", "dBias", "dx"], zip(gradients(winograd: true), gradients(winograd: false))) {
             assertSameTensor(a, b, "\(what) \(name) vs im2col", file: file, line: line)
+        }
+    }
+}
+
+/// Runs `body` for each vector level the CPU has and, within it, with 4×4 and with 2×2 output tiles (the
+/// tile in use restored after), passing a label for failure messages.
+func forEachLevelAndTile(_ body: (String) throws -> Void) throws {
+    let before = WinogradConvolution.tile
+    defer { WinogradConvolution.tile = before }
+    try forEachVectorLevel { level in
+        for tile in [4, 2] {
+            WinogradConvolution.tile = tile
+            try body("\(level) F(\(tile)×\(tile), 3×3)")
         }
     }
 }

@@ -53,7 +53,9 @@ struct Bench: ParsableCommand {
         // The kernel set is part of the machine's identity: figures taken with other kernels are not kept.
         var report = BenchReport(
             threads: Parallel.threads,
-            cpu: "\(cpuName()), OpenBLAS \(BLASCore.name) kernels, \(VectorKernels.level.name) vector kernels")
+            cpu:
+                "\(cpuName()), OpenBLAS \(BLASCore.name) kernels, \(VectorKernels.level.name) vector kernels, \(VectorKernels.winograd)"
+        )
         if let theirs = BLASCore.replaced {
             FileHandle.standardError.write(
                 Data(

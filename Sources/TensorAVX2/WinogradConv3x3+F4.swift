@@ -1,0 +1,1 @@
+../TensorAVX512/WinogradConv3x3+F4.swift
