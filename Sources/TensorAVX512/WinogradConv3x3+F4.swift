@@ -107,39 +107,15 @@ extension WinogradConv3x3 {
         return (4 * d0 - 5 * d2 + d4, a + b, a - b, e + f, e - f, 4 * d1 - 5 * d3 + d5)
     }
 
-    /// v[t, ξ, C] (tiles `tileFloats(Width36, C)` apart) = (Bᵀ·d·B)[ξ] for each tile t's 6×6 input d; a tile
-    /// that reaches the zero border is first gathered into `edge` [6, 6, C].
+    /// v[t, ξ, C] (tiles `tileFloats(Width36, C)` apart) = (Bᵀ·d·B)[ξ] for each tile t's 6×6 input d
+    /// (`tileInput`).
     static func transformInput4<C: BlockWidth>(
         _: C.Type, _ s: Shape, _ input: UnsafePointer<Float>, _ tiles: Range<Int>, _ edge: UnsafeMutablePointer<Float>,
         _ v: UnsafeMutablePointer<Float>
     ) {
         let c = C.count
-        let imageRow = s.width &* c
         for t in tiles {
-            let ti = t / s.tileColumns
-            let tj = t &- ti &* s.tileColumns
-            let y0 = 4 &* ti &- 1
-            let x0 = 4 &* tj &- 1
-            var tile = input + (y0 &* imageRow &+ x0 &* c)
-            var rs = imageRow
-            if y0 < 0 || y0 &+ 5 >= s.height || x0 < 0 || x0 &+ 5 >= s.width {
-                for i in 0..<6 {
-                    for j in 0..<6 {
-                        let y = y0 &+ i
-                        let x = x0 &+ j
-                        let to = edge + (i &* 6 &+ j) &* c
-                        let inside = y >= 0 && y < s.height && x >= 0 && x < s.width
-                        let from = input + (y &* imageRow &+ x &* c)
-                        var cv = 0
-                        while cv < c {
-                            store(inside ? load(from + cv) : .zero, to + cv)
-                            cv &+= 16
-                        }
-                    }
-                }
-                tile = UnsafePointer(edge)
-                rs = 6 &* c
-            }
+            let (tile, rs) = tileInput(C.self, s, input, tile: t, side: 6, edge: edge)
             let out = v + (t &- tiles.lowerBound) &* tileFloats(Width36.self, c)
             var cv = 0
             while cv < c {

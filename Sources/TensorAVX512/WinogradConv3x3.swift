@@ -122,41 +122,50 @@ public enum WinogradConv3x3 {
         }
     }
 
-    /// v[t, ξ, C] (tiles `tileFloats(C)` apart) = (Bᵀ·d·B)[ξ] for each tile t's 4×4 input d, 16
-    /// channels at a time; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Tiles inside the image are
-    /// read in place; a tile that reaches the zero border is first gathered into `edge` [4, 4, C]
-    /// (no padded copy of the image: that copy cost as much as a transform).
+    /// Where tile t's n×n input is read from (n = 4 for F(2×2, 3×3), 6 for F(4×4, 3×3); its top-left pixel at
+    /// ((n − 2)·row − 1, (n − 2)·column − 1)) and that read's row stride: in place inside the image; a tile
+    /// that reaches the zero border is first gathered into `edge` [n, n, C] (no padded copy of the image: that
+    /// copy cost as much as a transform).
+    @inline(__always)
+    static func tileInput<C: BlockWidth>(
+        _: C.Type, _ s: Shape, _ input: UnsafePointer<Float>, tile t: Int, side n: Int,
+        edge: UnsafeMutablePointer<Float>
+    ) -> (UnsafePointer<Float>, Int) {
+        let c = C.count
+        let imageRow = s.width &* c
+        let ti = t / s.tileColumns
+        let tj = t &- ti &* s.tileColumns
+        let y0 = (n &- 2) &* ti &- 1
+        let x0 = (n &- 2) &* tj &- 1
+        guard y0 < 0 || y0 &+ n &- 1 >= s.height || x0 < 0 || x0 &+ n &- 1 >= s.width else {
+            return (input + (y0 &* imageRow &+ x0 &* c), imageRow)
+        }
+        for i in 0..<n {
+            for j in 0..<n {
+                let y = y0 &+ i
+                let x = x0 &+ j
+                let to = edge + (i &* n &+ j) &* c
+                let inside = y >= 0 && y < s.height && x >= 0 && x < s.width
+                let from = input + (y &* imageRow &+ x &* c)
+                var cv = 0
+                while cv < c {
+                    store(inside ? load(from + cv) : .zero, to + cv)
+                    cv &+= 16
+                }
+            }
+        }
+        return (UnsafePointer(edge), n &* c)
+    }
+
+    /// v[t, ξ, C] (tiles `tileFloats(C)` apart) = (Bᵀ·d·B)[ξ] for each tile t's 4×4 input d (`tileInput`), 16
+    /// channels at a time; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
     static func transformInput<C: BlockWidth>(
         _: C.Type, _ s: Shape, _ input: UnsafePointer<Float>, _ tiles: Range<Int>, _ edge: UnsafeMutablePointer<Float>,
         _ v: UnsafeMutablePointer<Float>
     ) {
         let c = C.count
-        let imageRow = s.width &* c
         for t in tiles {
-            let ti = t / s.tileColumns
-            let tj = t &- ti &* s.tileColumns
-            let y0 = 2 &* ti &- 1
-            let x0 = 2 &* tj &- 1
-            var tile = input + (y0 &* imageRow &+ x0 &* c)
-            var rs = imageRow
-            if y0 < 0 || y0 &+ 3 >= s.height || x0 < 0 || x0 &+ 3 >= s.width {
-                for i in 0..<4 {
-                    for j in 0..<4 {
-                        let y = y0 &+ i
-                        let x = x0 &+ j
-                        let to = edge + (i &* 4 &+ j) &* c
-                        let inside = y >= 0 && y < s.height && x >= 0 && x < s.width
-                        let from = input + (y &* imageRow &+ x &* c)
-                        var cv = 0
-                        while cv < c {
-                            store(inside ? load(from + cv) : .zero, to + cv)
-                            cv &+= 16
-                        }
-                    }
-                }
-                tile = UnsafePointer(edge)
-                rs = 4 &* c
-            }
+            let (tile, rs) = tileInput(C.self, s, input, tile: t, side: 4, edge: edge)
             let out = v + (t &- tiles.lowerBound) &* tileFloats(c)
             var cv = 0
             while cv < c {
