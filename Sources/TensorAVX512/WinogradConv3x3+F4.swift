@@ -52,30 +52,6 @@ extension WinogradConv3x3 {
         }
     }
 
-    static func forward4(
-        _ shape: Shape, input: UnsafePointer<Float>, transformed: UnsafePointer<Float>,
-        output: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>
-    ) {
-        switch shape.inChannels {
-        case 16: forward4(Width16.self, shape, input, transformed, output, addend, scratch)
-        case 32: forward4(Width32.self, shape, input, transformed, output, addend, scratch)
-        case 64: forward4(Width64.self, shape, input, transformed, output, addend, scratch)
-        default: forward4(Width128.self, shape, input, transformed, output, addend, scratch)
-        }
-    }
-
-    static func forward4<C: BlockWidth>(
-        _: C.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
-        _ output: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>
-    ) {
-        switch shape.outChannels {
-        case 16: forward4(C.self, Width16.self, shape, input, u, output, addend, scratch)
-        case 32: forward4(C.self, Width32.self, shape, input, u, output, addend, scratch)
-        case 64: forward4(C.self, Width64.self, shape, input, u, output, addend, scratch)
-        default: forward4(C.self, Width128.self, shape, input, u, output, addend, scratch)
-        }
-    }
-
     static func forward4<C: BlockWidth, K: BlockWidth>(
         _: C.Type, _: K.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
         _ output: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>

@@ -77,10 +77,6 @@ public enum WinogradConv3x3 {
         output: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>
     ) {
         precondition(supports(inChannels: shape.inChannels, outChannels: shape.outChannels))
-        if shape.tile == 4 {
-            forward4(shape, input: input, transformed: transformed, output: output, addend: addend, scratch: scratch)
-            return
-        }
         switch shape.inChannels {
         case 16: forward(Width16.self, shape, input, transformed, output, addend, scratch)
         case 32: forward(Width32.self, shape, input, transformed, output, addend, scratch)
@@ -105,6 +101,7 @@ public enum WinogradConv3x3 {
         _: C.Type, _: K.Type, _ shape: Shape, _ input: UnsafePointer<Float>, _ u: UnsafePointer<Float>,
         _ output: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>
     ) {
+        if shape.tile == 4 { return forward4(C.self, K.self, shape, input, u, output, addend, scratch) }
         let v = scratch
         let m = scratch + blockTiles &* tileFloats(C.count)
         let edge = m + blockTiles &* tileFloats(K.count)
