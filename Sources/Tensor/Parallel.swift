@@ -62,6 +62,12 @@ public enum Parallel {
     func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 #endif
 
+/// Writes `text` and a newline to standard error at once (a setting read once, before any output of the core's).
+func warn(_ text: String) {
+    let line = Array((text + "\n").utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 /// A raw pointer that may cross into `Parallel.forEach` workers, which write disjoint parts.
 public struct SharedPointer<T>: @unchecked Sendable {
     public let p: UnsafeMutablePointer<T>

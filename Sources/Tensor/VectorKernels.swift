@@ -3,12 +3,6 @@ import TensorAVX2
 import TensorAVX512
 import TensorKernels
 
-#if canImport(Glibc)
-    import Glibc
-#else
-    import Darwin
-#endif
-
 /// Which compiled copy of the vector kernels the core calls: AVX-512's where the CPU has it, else AVX2's
 /// where it has AVX2 and FMA, else none (the portable loops and im2col + GEMM). One binary runs on every
 /// x86-64 CPU: a copy is only ever called on a CPU that has its instructions.
@@ -35,9 +29,7 @@ public enum VectorKernels {
         let asked = Level.allCases.first { $0.name == text }
         if let text, asked == nil {
             // A misspelt level must not pass for a measurement of the one asked for.
-            let warning = Array(
-                ("warning: BACKDOORLAB_SIMD=\(text) is not portable, avx2 or avx512; using \(cpu.name)\n").utf8)
-            _ = warning.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            warn("warning: BACKDOORLAB_SIMD=\(text) is not portable, avx2 or avx512; using \(cpu.name)")
         }
         return min(asked ?? .avx512, cpu)
     }()

@@ -1,11 +1,5 @@
 import TensorKernels
 
-#if canImport(Glibc)
-    import Glibc
-#else
-    import Darwin
-#endif
-
 /// Where `Conv2D` runs a 3×3, stride-1, padding-1 convolution by Winograd's F(4×4, 3×3) (the
 /// `WinogradConv3x3` kernels) instead of the direct kernels: on an AVX-512 or AVX2 CPU, with 16, 32, 64 or
 /// 128 input channels and a multiple of 16 output channels; the input gradient likewise with the
@@ -22,8 +16,7 @@ enum WinogradConvolution {
         let text = getenvString("BACKDOORLAB_WINOGRAD")
         if let text, text != "f2", text != "f4" {
             // A misspelt choice must not pass for a measurement of the one asked for.
-            let warning = Array("warning: BACKDOORLAB_WINOGRAD=\(text) is not f2 or f4; using f4\n".utf8)
-            _ = warning.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            warn("warning: BACKDOORLAB_WINOGRAD=\(text) is not f2 or f4; using f4")
         }
         return text == "f2" ? 2 : 4
     }()

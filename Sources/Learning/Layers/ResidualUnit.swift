@@ -51,12 +51,12 @@ public final class ResidualUnit: Layer {
         var g = conv2.backward(g2!)!
         g = bn1.backward(g)!
         // The shortcut's gradient is added as conv1 stores its dx (no pass of its own): the identity's is
-        // d, a projection's is computed first.
+        // d, a projection's is computed first (nil, like conv1's dx, when no input gradient is needed).
         guard let p = projection else { return conv1.backward(g, adding: d) }
         p.conv.needsInputGradient = needsInputGradient
         p.bn.needsInputGradient = needsInputGradient || p.conv.weight.trainable
         let dShort = p.bn.backward(d).flatMap { p.conv.backward($0) }
-        return conv1.backward(g, adding: needsInputGradient ? dShort : nil)
+        return conv1.backward(g, adding: dShort)
     }
 
     public var parameters: [Parameter] { namedChildren.flatMap { $0.1.parameters } }
