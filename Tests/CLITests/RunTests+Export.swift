@@ -76,6 +76,46 @@ extension RunTests {
         XCTAssert(back.out.hasPrefix("imported 0 entries (0 B)"), back.out)
     }
 
+    /// Unfinished work: the entries a stage still to run will read are exported whole when their stage took long
+    /// enough, so a fresh cache resumes without recomputing them; below the time they are left out as before.
+    func testExportOfUnfinishedWorkKeepsWholeWhatItsStagesWillRead() throws {
+        let cache = dir + "/cache"
+        XCTAssertEqual(try run(cache).code, 0)
+        try evaluateExcludingClassifiedTarget()  // two evaluations to come, which read both victims' weights
+        func export(_ store: String, over seconds: String) throws -> String {
+            let r = try CLITests.run([
+                "cache", "export", dir + "/spec.yaml", "--cache", cache, "--to", store, "--max-file-kib", "3",
+                "--whole-if-needed-over", seconds,
+            ])
+            XCTAssertEqual(r.code, 0, r.err)
+            return r.out
+        }
+        // The tiny victims train in well under an hour: left out, and a fresh cache would retrain them.
+        let partial = try export(dir + "/partial", over: "3600")
+        XCTAssertFalse(partial.contains("whole"), partial)
+        for v in try stageKeys("train", in: dir + "/partial") {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/partial/\(v)/model.safetensors"))
+        }
+
+        let out = try export(dir + "/store", over: "0")
+        XCTAssert(out.contains("; whole, as unfinished stages read them: "), out)
+        XCTAssertEqual(out.components(separatedBy: "train ").count - 1, 2, out)
+        XCTAssertFalse(out.contains("poison "), out)  // read only by the victims, which are finished
+        let victims = try stageKeys("train", in: dir + "/store")
+        XCTAssertEqual(victims.count, 2)
+        for v in victims {
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: "\(dir)/store/\(v)/model.safetensors"),
+                FileManager.default.contents(atPath: "\(cache)/\(v)/model.safetensors"))
+            let manifest = try String(contentsOfFile: "\(dir)/store/\(v)/manifest.json", encoding: .utf8)
+            XCTAssertFalse(manifest.contains("omitted"), manifest)
+        }
+        XCTAssertEqual(try CLITests.run(["cache", "import", dir + "/store", "--cache", dir + "/fresh"]).code, 0)
+        let resumed = try run(dir + "/fresh")
+        XCTAssertEqual(resumed.code, 0, resumed.err)
+        XCTAssertEqual(computed(resumed.out).sorted(), ["evaluate", "evaluate", "report"])
+    }
+
     /// A job array's tasks (as `submit` lays them out) recompute the exported stages a later task reads, so the
     /// array finishes as a plain run does.
     func testJobArrayTasksRecomputeExportedInputs() throws {

@@ -28,18 +28,19 @@ extension Cache {
         public var bytes = 0, omittedBytes = 0
     }
 
-    /// Copies the entries `keys` that this cache holds into `destination`, files over `limit` bytes left out.
-    /// Each source entry is checked against its checksums first; a damaged one stops the export.
-    public func export(_ keys: [String], to destination: Cache, limit: Int = Cache.exportFileLimit) throws
-        -> Transfer
-    {
+    /// Copies the entries `keys` that this cache holds into `destination`, files over `limit` bytes left out
+    /// except in the entries of `whole`. Each source entry is checked against its checksums first; a damaged one
+    /// stops the export.
+    public func export(
+        _ keys: [String], to destination: Cache, limit: Int = Cache.exportFileLimit, whole: Set<String> = []
+    ) throws -> Transfer {
         var t = Transfer()
         for k in keys where contains(k) {
             if destination.contains(k) && (destination.isComplete(k) || !isComplete(k)) {
                 t.kept.append(k)
                 continue
             }
-            let (written, left) = try copy(k, into: destination, limit: limit)
+            let (written, left) = try copy(k, into: destination, limit: whole.contains(k) ? .max : limit)
             t.copied.append(k)
             t.bytes += written
             t.omittedBytes += left

@@ -60,16 +60,23 @@ public final class Executor {
         if let keys = options.stageKeys {
             return (plan.stages.filter { keys.contains($0.key) }, needed(by: plan.runs).rebuild.intersection(keys))
         }
-        let (need, rebuild) = needed(by: selectedRuns)
+        let (need, rebuild, _) = needed(by: selectedRuns)
         return (plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }, rebuild)
     }
 
-    /// The stages `runs` need, down to entries the cache holds, and the exported ones among them to recompute.
-    func needed(by runs: [PlannedRun]) -> (need: Set<String>, rebuild: Set<String>) {
+    /// The cached entries whose files a stage still to compute reads (not only records, as a report does): what
+    /// an export of unfinished work keeps whole, so the other machine need not recompute them.
+    public var cachedEntriesStillRead: Set<String> { needed(by: plan.runs).read }
+
+    /// The stages `runs` need, down to entries the cache holds; the exported ones among them to recompute; and
+    /// the cached entries that a stage to compute reads.
+    func needed(by runs: [PlannedRun]) -> (need: Set<String>, rebuild: Set<String>, read: Set<String>) {
         let cache = options.cache
         var need = Set<String>()
         var rebuild = Set<String>()
+        var read = Set<String>()
         func visit(_ k: String, reads: Bool) {
+            if reads && cache.contains(k) { read.insert(k) }
             let exported = cache.contains(k) && !cache.isComplete(k)
             let first = need.insert(k).inserted
             let rebuilt = reads && exported && rebuild.insert(k).inserted
@@ -83,7 +90,7 @@ public final class Executor {
             r.detect.map { visit($0, reads: false) }
             r.defence.map { visit($0, reads: false) }
         }
-        return (need, rebuild)
+        return (need, rebuild, read)
     }
 
     /// Exported entries this run recomputes (set when it starts).

@@ -11,17 +11,24 @@ struct CacheCommand: ParsableCommand {
     /// The stage keys of the plans of `paths` (specs or folders) under `profile`; a bad spec exits 65.
     static func plannedKeys(_ paths: [String], profile: String?) throws -> [String] {
         var keys: [String] = []
-        for path in paths {
+        for p in try plans(paths, profile: profile) {
+            keys += p.stages.map(\.key).filter { !keys.contains($0) }
+        }
+        return keys
+    }
+
+    /// The plans of `paths` (specs or folders) under `profile`, one per path; a bad spec exits 65.
+    static func plans(_ paths: [String], profile: String?) throws -> [Plan] {
+        try paths.map { path in
             let loader = SpecLoader(profile: profile)
             do {
                 var p = Planner()
-                keys += try p.plan(try loader.load(path)).stages.map(\.key).filter { !keys.contains($0) }
+                return try p.plan(try loader.load(path))
             } catch let d as Diagnostics {
                 FileHandle.standardError.write(Data(d.render(sources: loader.sources).utf8))
                 throw ExitCode(65)
             }
         }
-        return keys
     }
 
     struct Export: ParsableCommand {
@@ -32,20 +39,38 @@ struct CacheCommand: ParsableCommand {
                 example images); files over the limit (trained weights, image arrays) are left out and named in its \
                 manifest. `cache import` brings the folder into another machine's cache: `report` then renders from \
                 it, and `run` skips the runs whose evaluation it holds and recomputes an exported stage only where a \
-                stage still to run needs its files.
+                stage still to run needs its files. Entries that the plans' unfinished stages will read (a GAN, latent \
+                codes, a reference model) are exported whole when they took long to compute, so that the other \
+                machine resumes the runs without recomputing them.
                 """)
         @Option(help: "Cache directory to export from.") var cache: String?
         @Option(help: "Profile of the specs or folders given (as for run).") var profile: String?
         @Option(help: "Folder to write the entries into (created; entries already there are kept).") var to: String
         @Option(help: "Largest file kept, in KiB.") var maxFileKib = Cache.exportFileLimit / 1024
+        @Option(
+            help: ArgumentHelp(
+                "Export whole the entries that unfinished stages will read, if they took at least this long.",
+                valueName: "seconds"))
+        var wholeIfNeededOver: Double = 60
         @Argument(help: "Specs or folders whose stages to export.") var specs: [String]
         func run() throws {
             let c = Cache.resolve(cache)
-            let keys = try CacheCommand.plannedKeys(specs, profile: profile)
-            let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024)
+            let plans = try CacheCommand.plans(specs, profile: profile)
+            var keys: [String] = []
+            for p in plans { keys += p.stages.map(\.key).filter { !keys.contains($0) } }
+            let options = Executor.Options(cache: c, resultsDirectory: "")
+            let read = plans.reduce(into: Set<String>()) {
+                $0.formUnion(Executor(plan: $1, options: options).cachedEntriesStillRead)
+            }
+            let whole = read.filter { (c.manifest($0)?.seconds ?? 0) >= wholeIfNeededOver }
+            let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024, whole: whole)
             let missing = keys.filter { !c.contains($0) }.count
+            let wholeCopied = t.copied.filter(whole.contains).map { "\(c.manifest($0)?.kind ?? "?") \($0.prefix(12))" }
+            let wholeNote =
+                wholeCopied.isEmpty
+                ? "" : "; whole, as unfinished stages read them: " + wholeCopied.joined(separator: ", ")
             print(
-                "exported \(t.copied.count) entries (\(PlanOutput.bytes(Double(t.bytes)))) to \(to), leaving out \(PlanOutput.bytes(Double(t.omittedBytes))) of larger files; \(t.kept.count) already there; \(missing) of the \(keys.count) stages are not in \(c.root)"
+                "exported \(t.copied.count) entries (\(PlanOutput.bytes(Double(t.bytes)))) to \(to), leaving out \(PlanOutput.bytes(Double(t.omittedBytes))) of larger files; \(t.kept.count) already there; \(missing) of the \(keys.count) stages are not in \(c.root)\(wholeNote)"
             )
         }
     }
