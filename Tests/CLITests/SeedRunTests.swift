@@ -42,5 +42,12 @@ extension RunTests {
         let md = try String(contentsOfFile: dir + "/report/report.md", encoding: .utf8)
         XCTAssert(md.contains("| run | seeds | natural accuracy | attack success rate | R-Acc |"), md)
         XCTAssert(md.contains("| attack.count=10 | 0, 1 | "), md)
+        // The figure: one line of means with its interval shaded, and a caption that says so.
+        XCTAssert(
+            md.contains(
+                "![spec](spec.svg)\n\n(Lines: the mean over seeds; shaded: its 95 % Student-t interval, cut at 0 and 100 %.)"
+            ), md)
+        let svg = try String(contentsOfFile: dir + "/report/spec.svg", encoding: .utf8)
+        XCTAssertEqual(svg.components(separatedBy: "<polygon ").count - 1, 1, svg)
     }
 }

@@ -103,7 +103,9 @@ public struct Report {
     /// The spec's `report.figure`: y against the swept x, one line per value of `series`. Without a
     /// `series` key, one line per combination of the other swept keys (fig 5-1: one per noise level),
     /// or a single line named by the fixed target when x is the only sweep.
-    static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> String? {
+    /// With several seeds per point, a caption says what the line and the band are.
+    static func figure(_ spec: LoadedSpec, runs: [PlannedRun], metrics: RunMetrics) -> (svg: String, caption: String?)?
+    {
         guard let first = spec.runs.first else { return nil }
         let fig = first.spec.report.figure
         let y = fig?.y ?? .attackSuccessRate
@@ -150,14 +152,20 @@ public struct Report {
             return LinePlot.Series(name: label, x: xs, y: summaries.map(\.mean), band: band)
         }
         guard !series.isEmpty else { return nil }
+        let caption =
+            series.contains { $0.band != nil }
+            ? "(Lines: the mean over seeds; shaded: its 95 % Student-t interval, cut at 0 and 100 %.)" : nil
         let title = first.spec.title ?? spec.file
         // Poison fractions span decades (0.4 % to 100 % in the thesis): spread them on a log axis.
         let xs = series.flatMap(\.x)
         let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 20 * (xs.min() ?? 1)
-        return LinePlot(
-            title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)", logX: logX,
-            series: series
-        ).svg
+        return (
+            LinePlot(
+                title: title, xLabel: x, yLabel: y.rawValue.replacingOccurrences(of: "_", with: " ") + " (%)",
+                logX: logX,
+                series: series
+            ).svg, caption
+        )
     }
 }
 

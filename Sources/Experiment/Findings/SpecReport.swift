@@ -102,8 +102,8 @@ struct SpecReport {
     /// The spec's figure and its victims' training loss.
     mutating func figures() {
         if let plot = Report.figure(spec, runs: runs, metrics: metrics) {
-            files["\(name).svg"] = Data(plot.utf8)
-            body += "\n![\(name)](\(name).svg)\n"
+            files["\(name).svg"] = Data(plot.svg.utf8)
+            body += "\n![\(name)](\(name).svg)\n" + (plot.caption.map { "\n\($0)\n" } ?? "")
         }
         // The victims' training loss, one line per run, from the curves their training stages recorded.
         let curves = runs.compactMap { r -> (name: String, steps: [Double], losses: [Double])? in
