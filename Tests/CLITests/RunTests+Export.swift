@@ -97,7 +97,8 @@ extension RunTests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/partial/\(v)/model.safetensors"))
         }
 
-        let out = try export(dir + "/store", over: "0")
+        // A millionth of a second: below any stage's recorded time, so only a time actually read lets them through.
+        let out = try export(dir + "/store", over: "0.000001")
         XCTAssert(out.contains("; whole, as unfinished stages read them: "), out)
         XCTAssertEqual(out.components(separatedBy: "train ").count - 1, 2, out)
         XCTAssertFalse(out.contains("poison "), out)  // read only by the victims, which are finished

@@ -29,7 +29,6 @@ public struct Cache: Sendable {
         public var inputs: [String]
         /// File name → SHA-256 (hex).
         public var files: [String: String]
-        public var seconds: Double
         public var created: String
         public var tool: String
         /// The spec files (and sweep points) whose plan asked for the stage when it was computed; nil
@@ -87,7 +86,7 @@ public struct Cache: Sendable {
 
     /// Writes an entry: `body` fills a fresh temporary directory, then checksums and the manifest are
     /// written and the directory renamed into place. Returns the entry's directory.
-    public func store(stage: Stage, seconds: Double, _ body: (String) throws -> Void) throws -> String {
+    public func store(stage: Stage, _ body: (String) throws -> Void) throws -> String {
         let fm = FileManager.default
         let tmp = "\(root)/tmp/\(stage.key)-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
@@ -104,7 +103,7 @@ public struct Cache: Sendable {
             let m = Manifest(
                 kind: stage.kind.rawValue, key: stage.key, parameters: stage.parameters.canonicalJSON,
                 inputs: stage.inputs,
-                files: files, seconds: seconds, created: ISO8601DateFormatter().string(from: Date()),
+                files: files, created: ISO8601DateFormatter().string(from: Date()),
                 tool: Cache.toolVersion,
                 users: stage.users)
             try Cache.write(m, into: tmp)

@@ -211,7 +211,7 @@ public final class Executor {
     func compute(_ s: Stage) throws {
         context.beginStage()
         let load = MachineLoad.now()
-        _ = try options.cache.store(stage: s, seconds: 0) { dir in
+        _ = try options.cache.store(stage: s) { dir in
             try s.work.run(s, in: context, into: dir)
             // Every sitting's time: a resumed training adds the time its checkpoint recorded. With the
             // machine's load beside it, `plan` calibrates only from stages that had the machine to themselves.

@@ -89,8 +89,7 @@ public final class RunMetrics {
     public func seconds(_ keys: [String]) -> Double {
         keys.reduce(0) { total, key in
             guard cache.contains(key) else { return total }
-            return total
-                + ((try? Artifacts.readJSON(StageTiming.self, cache.directory(key) + "/timing.json"))?.seconds ?? 0)
+            return total + (cache.timing(key)?.seconds ?? 0)
         }
     }
 }

@@ -48,8 +48,8 @@ public struct Calibration: Sendable, Equatable {
     public init(plan: Plan, cache: Cache, threads: Int) {
         var finished: [(kind: Stage.Kind, estimated: Double, measured: Double)] = []
         for s in plan.stages where cache.contains(s.key) {
-            guard let t = try? Artifacts.readJSON(StageTiming.self, cache.directory(s.key) + "/timing.json"),
-                t.threads == threads, let load = t.othersLoad, load <= MachineLoad.storeLimit
+            guard let t = cache.timing(s.key), t.threads == threads, let load = t.othersLoad,
+                load <= MachineLoad.storeLimit
             else { continue }
             finished.append((s.kind, s.cost.seconds, t.seconds))
         }

@@ -22,3 +22,10 @@ public struct StageTiming: Codable, Sendable {
         case othersLoad = "others_load"
     }
 }
+
+extension Cache {
+    /// The compute the entry's stage took, as the executor recorded it; nil for an entry without `timing.json`.
+    public func timing(_ key: String) -> StageTiming? {
+        try? Artifacts.readJSON(StageTiming.self, directory(key) + "/timing.json")
+    }
+}

@@ -62,7 +62,7 @@ struct CacheCommand: ParsableCommand {
             let read = plans.reduce(into: Set<String>()) {
                 $0.formUnion(Executor(plan: $1, options: options).cachedEntriesStillRead)
             }
-            let whole = read.filter { (c.manifest($0)?.seconds ?? 0) >= wholeIfNeededOver }
+            let whole = read.filter { (c.timing($0)?.seconds ?? 0) >= wholeIfNeededOver }
             let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024, whole: whole)
             let missing = keys.filter { !c.contains($0) }.count
             let wholeCopied = t.copied.filter(whole.contains).map { "\(c.manifest($0)?.kind ?? "?") \($0.prefix(12))" }
