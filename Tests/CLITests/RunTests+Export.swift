@@ -90,14 +90,14 @@ extension RunTests {
             XCTAssertEqual(r.code, 0, r.err)
             return r.out
         }
-        // The tiny victims train in well under an hour: left out, and a fresh cache would retrain them.
+        // The tiny victims train in well under an hour per MiB: left out, and a fresh cache would retrain them.
         let partial = try export(dir + "/partial", over: "3600")
         XCTAssertFalse(partial.contains("whole"), partial)
         for v in try stageKeys("train", in: dir + "/partial") {
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/partial/\(v)/model.safetensors"))
         }
 
-        // A millionth of a second: below any stage's recorded time, so only a time actually read lets them through.
+        // A millionth of a second per MiB: below any stage's recorded time, so only a time read lets them through.
         let out = try export(dir + "/store", over: "0.000001")
         XCTAssert(out.contains("; whole, as unfinished stages read them: "), out)
         XCTAssertEqual(out.components(separatedBy: "train ").count - 1, 2, out)

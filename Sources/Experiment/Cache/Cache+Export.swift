@@ -14,6 +14,14 @@ extension Cache {
     /// are; records, loss curves, poison indices, a filter's 60 000 scores and example images are not.
     public static let exportFileLimit = 256 * 1024
 
+    /// Whether the entry's stage took at least `secondsPerMiB` for each MiB of its files: worth its bytes in an
+    /// export (an adversarially trained reference, an hour for 0.3 MiB) or not (a PGD perturbation of a class,
+    /// two minutes for 4.6 MiB). False for an entry without a recorded time.
+    public func isCostly(_ key: String, secondsPerMiB: Double) -> Bool {
+        guard let t = timing(key) else { return false }
+        return t.seconds >= secondsPerMiB * Double(Cache.size(directory(key))) / 1_048_576
+    }
+
     /// Whether the entry holds every file its stage wrote: false for an exported entry, or none.
     public func isComplete(_ key: String) -> Bool {
         guard let m = manifest(key) else { return false }

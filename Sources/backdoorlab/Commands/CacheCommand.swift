@@ -40,8 +40,8 @@ struct CacheCommand: ParsableCommand {
                 manifest. `cache import` brings the folder into another machine's cache: `report` then renders from \
                 it, and `run` skips the runs whose evaluation it holds and recomputes an exported stage only where a \
                 stage still to run needs its files. Entries that the plans' unfinished stages will read (a GAN, latent \
-                codes, a reference model) are exported whole when they took long to compute, so that the other \
-                machine resumes the runs without recomputing them.
+                codes, a reference model) are exported whole when their compute is worth their bytes (by default a \
+                minute or more per MiB), so that the other machine resumes the runs without recomputing them.
                 """)
         @Option(help: "Cache directory to export from.") var cache: String?
         @Option(help: "Profile of the specs or folders given (as for run).") var profile: String?
@@ -49,8 +49,8 @@ struct CacheCommand: ParsableCommand {
         @Option(help: "Largest file kept, in KiB.") var maxFileKib = Cache.exportFileLimit / 1024
         @Option(
             help: ArgumentHelp(
-                "Export whole the entries that unfinished stages will read, if they took at least this long.",
-                valueName: "seconds"))
+                "Export whole an entry that unfinished stages will read if its stage took at least this many seconds per MiB of its files.",
+                valueName: "seconds-per-MiB"))
         var wholeIfNeededOver: Double = 60
         @Argument(help: "Specs or folders whose stages to export.") var specs: [String]
         func run() throws {
@@ -62,7 +62,7 @@ struct CacheCommand: ParsableCommand {
             let read = plans.reduce(into: Set<String>()) {
                 $0.formUnion(Executor(plan: $1, options: options).cachedEntriesStillRead)
             }
-            let whole = read.filter { (c.timing($0)?.seconds ?? 0) >= wholeIfNeededOver }
+            let whole = read.filter { c.isCostly($0, secondsPerMiB: wholeIfNeededOver) }
             let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024, whole: whole)
             let missing = keys.filter { !c.contains($0) }.count
             let wholeCopied = t.copied.filter(whole.contains).map { "\(c.manifest($0)?.kind ?? "?") \($0.prefix(12))" }
