@@ -24,6 +24,7 @@ extension RunTests {
         XCTAssert(manifest.contains("\"omitted\" : {\n    \"model.safetensors\""), manifest)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(store)/\(victims[0])/model.safetensors"))
         XCTAssertLessThan(bytes(under: store), bytes(under: cache))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store + "/tmp"))  // nothing left to commit but entries
 
         let imported = try CLITests.run(["cache", "import", store, "--cache", fresh])
         XCTAssertEqual(imported.code, 0, imported.err)

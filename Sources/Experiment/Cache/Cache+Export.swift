@@ -53,6 +53,8 @@ extension Cache {
             t.bytes += written
             t.omittedBytes += left
         }
+        // The staging folder, unless another process is writing in it (rmdir leaves a non-empty folder).
+        rmdir(destination.root + "/tmp")
         return t
     }
 
