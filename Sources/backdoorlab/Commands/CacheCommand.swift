@@ -10,11 +10,13 @@ struct CacheCommand: ParsableCommand {
 
     /// The stage keys of the plans of `paths` (specs or folders) under `profile`; a bad spec exits 65.
     static func plannedKeys(_ paths: [String], profile: String?) throws -> [String] {
-        var keys: [String] = []
-        for p in try plans(paths, profile: profile) {
-            keys += p.stages.map(\.key).filter { !keys.contains($0) }
-        }
-        return keys
+        keys(of: try plans(paths, profile: profile))
+    }
+
+    /// The stage keys of `plans`, each once, in plan order.
+    static func keys(of plans: [Plan]) -> [String] {
+        var seen = Set<String>()
+        return plans.flatMap { $0.stages.map(\.key) }.filter { seen.insert($0).inserted }
     }
 
     /// The plans of `paths` (specs or folders) under `profile`, one per path; a bad spec exits 65.
@@ -56,8 +58,7 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let c = Cache.resolve(cache)
             let plans = try CacheCommand.plans(specs, profile: profile)
-            var keys: [String] = []
-            for p in plans { keys += p.stages.map(\.key).filter { !keys.contains($0) } }
+            let keys = CacheCommand.keys(of: plans)
             let options = Executor.Options(cache: c, resultsDirectory: "")
             let read = plans.reduce(into: Set<String>()) {
                 $0.formUnion(Executor(plan: $1, options: options).cachedEntriesStillRead)
