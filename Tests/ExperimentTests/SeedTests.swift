@@ -112,6 +112,9 @@ final class SeedTests: XCTestCase {
             }
         }
         XCTAssertEqual(v.map(\.label), ["inconclusive", "holds", "fails", "inconclusive", "inconclusive"], "\(v)")
+        // `report` exits 1 on a negative verdict: a failure is one, data that cannot decide is not.
+        XCTAssertEqual(v.map(\.isNegative), [false, false, true, false, false])
+        XCTAssert(Expectation.Verdict.unreliable("flagged").isNegative)
         // Seed 0 alone (19.4, 20.4 and 79.4 %) reads as a one-seed report did: three of the five verdicts differ.
         let first = e.map { x in
             x.evaluateSeedZero(plan.runs) { r, _ in

@@ -44,6 +44,13 @@ public struct Expectation: Sendable {
             case .unreliable: return "unreliable"
             }
         }
+        /// Whether the verdict is a negative answer: the finding fails, or a run it needs cannot be trusted.
+        public var isNegative: Bool {
+            switch self {
+            case .fails, .unreliable: return true
+            case .holds, .inconclusive, .notRun: return false
+            }
+        }
         public var detail: String {
             switch self {
             case .holds(let d), .fails(let d), .inconclusive(let d), .notRun(let d), .unreliable(let d): return d

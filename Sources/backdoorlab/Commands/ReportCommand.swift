@@ -40,7 +40,7 @@ struct ReportCommand: ParsableCommand {
                     : pngs.map { "; the \($0) charts also as PNG" }
                         ?? "; charts as SVG only (PNG copies need rsvg-convert: apt-get install librsvg2-bin)"))
         // A verdict resting on a collapsed model is as much a failure as a finding that fails.
-        if report.verdicts.contains(where: { ["fails", "unreliable"].contains($0.1.label) }) { throw ExitCode(1) }
+        if report.verdicts.contains(where: { $0.1.isNegative }) { throw ExitCode(1) }
     }
 
     /// PNG copies of the SVG charts, for viewers that show no SVG: drawn by rsvg-convert (librsvg2-bin)
