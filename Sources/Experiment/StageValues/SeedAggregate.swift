@@ -6,8 +6,23 @@ public struct SeedAggregate: Codable, Sendable {
     /// The point's swept settings without the seed.
     public var point: [String: String]
     public var seeds: [Int]
-    /// By metric name (natural_accuracy, attack_success_rate, robust_accuracy, clean_target_rate).
-    public var metrics: [String: Spread]
+    /// Each metric's spread over the seeds; a metric some seed lacks is left out.
+    public var metrics: Metrics
+
+    /// The metrics a run reports, by their `results.json` names.
+    public struct Metrics: Codable, Sendable {
+        public var naturalAccuracy: Spread?
+        public var attackSuccessRate: Spread?
+        public var robustAccuracy: Spread?
+        public var cleanTargetRate: Spread?
+
+        enum CodingKeys: String, CodingKey {
+            case naturalAccuracy = "natural_accuracy"
+            case attackSuccessRate = "attack_success_rate"
+            case robustAccuracy = "robust_accuracy"
+            case cleanTargetRate = "clean_target_rate"
+        }
+    }
 
     public struct Spread: Codable, Sendable {
         public var mean: Double
@@ -34,15 +49,14 @@ public struct SeedAggregate: Codable, Sendable {
         }
         return order.map { p in
             let rs = groups[p] ?? []
-            var metrics: [String: Spread] = [:]
-            let columns: [(String, (ReportStage.RunResult) -> Double?)] = [
-                ("natural_accuracy", { $0.naturalAccuracy }), ("attack_success_rate", { $0.attackSuccessRate }),
-                ("robust_accuracy", { $0.robustAccuracy }), ("clean_target_rate", { $0.cleanTargetRate }),
-            ]
-            for (name, read) in columns {
+            // A spread only where every seed has the metric: a mean over some seeds would pass for all of them.
+            func spread(_ read: (ReportStage.RunResult) -> Double?) -> Spread? {
                 let v = rs.compactMap(read)
-                if v.count == rs.count, !v.isEmpty { metrics[name] = Spread(SeedSummary(v)) }
+                return v.count == rs.count && !v.isEmpty ? Spread(SeedSummary(v)) : nil
             }
+            let metrics = Metrics(
+                naturalAccuracy: spread { $0.naturalAccuracy }, attackSuccessRate: spread { $0.attackSuccessRate },
+                robustAccuracy: spread { $0.robustAccuracy }, cleanTargetRate: spread { $0.cleanTargetRate })
             return SeedAggregate(
                 point: p, seeds: rs.compactMap { $0.point["seed"].flatMap { Int($0) } }, metrics: metrics)
         }
@@ -59,8 +73,7 @@ public struct SeedAggregate: Codable, Sendable {
     var fields: [String] {
         func f(_ d: Double?) -> String { d.map { String(format: "%.4f", $0) } ?? "" }
         var out = [String(seeds.count)]
-        for m in ["natural_accuracy", "attack_success_rate"] {
-            let s = metrics[m]
+        for s in [metrics.naturalAccuracy, metrics.attackSuccessRate] {
             out += [f(s?.mean), f(s?.sd), f(s?.ci95.first), f(s?.ci95.last)]
         }
         return out
