@@ -226,4 +226,22 @@ final class SeedTests: XCTestCase {
         let (plan, e) = try plan(f)
         XCTAssertEqual(e[0].evaluate(plan.runs) { _, _ in 0.173 }, .fails("17.3 % vs 16.0 %"))
     }
+
+    /// An interval over seeds can reach below 0 (fig 3-7's target 7: 2.2, 1.0 and 1.1 %); its lower end is printed
+    /// with the same minus sign as the differences beside it.
+    func testNegativeIntervalEndsUseTheMinusSign() throws {
+        let f = SpecFolder()
+        f.write(
+            "s.yaml",
+            "attack: {poison: dirty_label, count: 10}\nseeds: 3\nexpect:\n  - {finding: under 5 %, is: \"<\", value: 0.05}\n"
+        )
+        let (plan, e) = try plan(f)
+        let asr = [0.022, 0.010, 0.011]
+        let v = e[0].evaluate(plan.runs) { r, _ in asr[r.value[path: "seed"]?.int ?? 0] }
+        // Mean 1.43 %, SD 0.666, t(0.975, 2) = 4.303: ± 1.65 points.
+        XCTAssertEqual(v.label, "holds")
+        XCTAssert(
+            v.detail.hasPrefix("1.4 % [−0.2 %, 3.1 %] over 3 seeds vs 5.0 %: difference −3.6 % [−5.2 %, −1.9 %]"),
+            v.detail)
+    }
 }

@@ -98,8 +98,11 @@ public struct Expectation: Sendable {
         return decideComparison(pairs, metric: value)
     }
 
+    /// A value as the report prints it; a negative one (an interval's end over seeds) with the minus sign the
+    /// differences beside it use.
     func format(_ v: Double) -> String {
-        metric.isRate ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+        let text = metric.isRate ? String(format: "%.1f %%", 100 * v) : String(format: "%.3g", v)
+        return text.hasPrefix("-") ? "−" + text.dropFirst() : text
     }
 
     func missing(_ rs: [PlannedRun], metric value: MetricValue) -> Verdict {
