@@ -28,7 +28,7 @@ extension Planner {
         let spec = r.spec
         guard let dp = spec.defence.settings, case .on(let data, let path, let train) = dp.pretrain else { return nil }
         let t = train ?? spec.train
-        let steps = t.totalSteps(count: data == "public" ? spec.dataset.publicCount : 50_000)
+        let steps = t.totalSteps(count: data == .publicSplit ? spec.dataset.publicCount : 50_000)
         let work = PretrainStage(
             architecture: ArchitectureParameters(r.facts.victim), train: t.resolved(steps: steps), data: data,
             path: path ?? "default", seed: spec.sharedSeed)

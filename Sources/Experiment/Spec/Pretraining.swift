@@ -3,7 +3,15 @@ import Learning
 /// Pre-training before the defended fine-tuning: none, or on the public split or CIFAR-100.
 public enum Pretraining: Codable, Sendable, Hashable {
     case none
-    case on(dataset: String, path: String?, train: TrainSpec?)
+    case on(dataset: Source, path: String?, train: TrainSpec?)
+
+    /// Where the pre-training images come from.
+    public enum Source: String, Codable, Sendable, Hashable {
+        /// The dataset's public split.
+        case publicSplit = "public"
+        /// CIFAR-100's 20 superclasses.
+        case cifar100
+    }
 
     enum CodingKeys: String, CodingKey { case dataset, path, train }
 
@@ -14,7 +22,7 @@ public enum Pretraining: Codable, Sendable, Hashable {
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self = .on(
-            dataset: try c.decode(String.self, forKey: .dataset),
+            dataset: try c.decode(Source.self, forKey: .dataset),
             path: try c.decodeIfPresent(String.self, forKey: .path),
             train: try c.decodeIfPresent(TrainSpec.self, forKey: .train))
     }

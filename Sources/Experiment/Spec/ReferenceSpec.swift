@@ -3,11 +3,22 @@ import Learning
 
 /// The model a perturbation is crafted against (`attack.perturbation.reference`).
 public struct ReferenceSpec: Codable, Sendable, Hashable {
-    public var training: String
+    public var training: Training
     public var adversarial: AdversarialTraining
-    public var data: String
+    public var data: Data
     public var model: ModelSpec?
     public var train: TrainSpec?
+
+    /// How the reference learns: plainly, or under PGD attack.
+    public enum Training: String, Codable, Sendable, Hashable {
+        case standard, adversarial
+    }
+
+    /// What the reference trains on: the victim's own training set (white box) or the public split (black box).
+    public enum Data: String, Codable, Sendable, Hashable {
+        case victim
+        case publicSplit = "public"
+    }
 
     /// PGD adversarial training (Madry et al.).
     public struct AdversarialTraining: Codable, Sendable, Hashable {
@@ -24,6 +35,6 @@ public struct ReferenceSpec: Codable, Sendable, Hashable {
         }
     }
 
-    public var isAdversarial: Bool { training == "adversarial" }
-    public var isBlackBox: Bool { data == "public" }
+    public var isAdversarial: Bool { training == .adversarial }
+    public var isBlackBox: Bool { data == .publicSplit }
 }

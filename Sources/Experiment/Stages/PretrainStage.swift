@@ -11,8 +11,7 @@ public struct PretrainStage: StageKind {
 
     public var architecture: ArchitectureParameters
     public var train: TrainingParameters
-    /// `public` or `cifar100`.
-    public var data: String
+    public var data: Pretraining.Source
     /// CIFAR-100's directory; "default" otherwise.
     public var path: String
     public var seed: Int
@@ -27,7 +26,7 @@ public struct PretrainStage: StageKind {
         let data = try context.preparedData(stage.inputs[0])
         var arch = architecture.architecture(mean: data.mean, std: data.std)
         var images = data.publicSplit
-        if self.data == "cifar100" {
+        if self.data == .cifar100 {
             images = try context.data.load(.init(name: .cifar100, path: path, labels: "coarse")).train
             arch.classes = images.classes
             guard images.shape == arch.inputShape else {

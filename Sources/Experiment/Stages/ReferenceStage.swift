@@ -16,10 +16,8 @@ public struct ReferenceStage: StageKind {
 
     public var architecture: ArchitectureParameters
     public var train: TrainingParameters
-    /// `standard` or `adversarial`.
-    public var training: String
-    /// `victim` or `public`.
-    public var data: String
+    public var training: ReferenceSpec.Training
+    public var data: ReferenceSpec.Data
     public var seed: Int
     public var adversarial: PGDParameters?
 
@@ -43,7 +41,7 @@ public struct ReferenceStage: StageKind {
 
     public func run(_ stage: Stage, in context: StageContext, into out: String) throws {
         let prepared = try context.preparedData(stage.inputs[0])
-        let images = data == "public" ? prepared.publicSplit : prepared.train
+        let images = data == .publicSplit ? prepared.publicSplit : prepared.train
         guard images.count > 0 else { throw StageFailure("the public split is empty: set dataset.public_fraction > 0") }
         let attack = adversarial?.attack
         var job = NetworkTraining(
