@@ -7,7 +7,7 @@ final class DataSource: @unchecked Sendable {
     struct Source: Hashable {
         var name: DatasetName
         var path: String?
-        var labels: String
+        var labels: CIFAR.Labels
     }
 
     private var cache: [Source: (train: Dataset, test: Dataset)] = [:]
@@ -35,7 +35,7 @@ final class DataSource: @unchecked Sendable {
             )
         case .cifar100:
             let dir = try directory()
-            let l = CIFAR.Labels(rawValue: s.labels) ?? .coarse
+            let l = s.labels
             d = (
                 try CIFAR.loadCIFAR100(directory: dir, split: .train, labels: l),
                 try CIFAR.loadCIFAR100(directory: dir, split: .test, labels: l)
@@ -52,7 +52,7 @@ final class DataSource: @unchecked Sendable {
     /// Kept once per process: the dataset stage and every later stage of a run read it.
     func loadPublic(_ src: DatasetSpec.PublicSource) throws -> Dataset {
         guard src.name == .cinic10 else {
-            return try load(Source(name: src.name, path: src.path, labels: "coarse")).train
+            return try load(Source(name: src.name, path: src.path, labels: .coarse)).train
         }
         if let d = publicCache[src] { return d }
         guard let path = src.path else { throw StageFailure("public source cinic10 needs a path") }

@@ -34,7 +34,7 @@ public final class RunMetrics {
         switch metric {
         case .attackSuccessRate:
             guard let m = attack(r) else { return nil }
-            return r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+            return r.headline == .classifiedTarget ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
         case .naturalAccuracy: return attack(r)?.naturalAccuracy
         case .epsilon: return record(r.train, of: TrainStage.self)?.privacy?.epsilon
         case .detectionEnrichment: return record(r.detect, of: DetectStage.self)?.ratioToChance

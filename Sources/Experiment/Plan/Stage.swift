@@ -82,8 +82,8 @@ public struct PlannedRun: Sendable {
     public var export: String?
     public var target: Int?
     public var poisonCount: Int
-    /// Which ASR the spec reports as `attack_success_rate`: labelled_target or classified_target.
-    public var headline: String
+    /// Which ASR the spec reports as `attack_success_rate`.
+    public var headline: EvaluateSpec.AttackSuccessRate.Exclude
     /// The run's whole validated spec (for expectations that select runs by any setting).
     public var value: Value
     /// The stage of a cleansing or inference-time defence (filter, STRIP), whose record the results carry.

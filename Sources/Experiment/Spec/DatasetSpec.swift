@@ -1,8 +1,11 @@
+import Datasets
+
 /// The data the victim is trained and tested on (`dataset`).
 public struct DatasetSpec: Codable, Sendable, Hashable {
     public var name: DatasetName
     public var path: String?
-    public var labels: String
+    /// CIFAR-100's label set (ignored by the other datasets).
+    public var labels: CIFAR.Labels
     public var subset: Int?
     public var publicFraction: Double
     /// Another dataset as the public split (`dataset.public_source`).
@@ -24,7 +27,7 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
 
     /// [H, W, C] of its images.
     public var shape: [Int] { name.shape }
-    public var classes: Int { name == .cifar100 ? (labels == "fine" ? 100 : 20) : 10 }
+    public var classes: Int { name == .cifar100 ? (labels == .fine ? 100 : 20) : 10 }
     public var fullTrainCount: Int { name.trainCount }
     public var testCount: Int { name == .cinic10 ? 90_000 : 10_000 }
     public var publicCount: Int {

@@ -5,10 +5,16 @@ public struct EvaluateSpec: Codable, Sendable, Hashable {
 
     /// `evaluate.attack_success_rate`.
     public struct AttackSuccessRate: Codable, Sendable, Hashable {
-        /// `labelled_target` or `classified_target`.
-        public var exclude: String
+        public var exclude: Exclude
         public var amplitude: Double?
         public var alpha: Double?
+
+        /// Which test images the headline ASR leaves out: those labelled as the target, or those the model
+        /// already classifies as the target without the trigger (the thesis's DP-SGD chapter).
+        public enum Exclude: String, Codable, Sendable, Hashable {
+            case labelledTarget = "labelled_target"
+            case classifiedTarget = "classified_target"
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -13,7 +13,7 @@ public struct DatasetStage: StageKind {
 
     public var name: DatasetName
     public var path: String?
-    public var labels: String
+    public var labels: CIFAR.Labels
     public var subset: Int?
     public var publicFraction: Double
     public var seed: Int
@@ -61,7 +61,7 @@ public struct DatasetStage: StageKind {
         let p = try c.decode(String.self, forKey: .path)
         path = p == "default" ? nil : p
         subset = try? c.decode(Int.self, forKey: .subset)
-        labels = try c.decode(String.self, forKey: .labels)
+        labels = try c.decode(CIFAR.Labels.self, forKey: .labels)
         publicFraction = try c.decode(Double.self, forKey: .publicFraction)
         seed = try c.decode(Int.self, forKey: .seed)
         publicSource = try c.decodeIfPresent(DatasetSpec.PublicSource.self, forKey: .publicSource)

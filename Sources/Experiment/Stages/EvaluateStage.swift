@@ -16,8 +16,7 @@ public struct EvaluateStage: StageKind {
 
     /// How the attack is measured: the test-time trigger, the target, and which images are left out.
     public struct AttackSuccessRate: Codable, Sendable, Hashable {
-        /// `labelled_target` or `classified_target`.
-        public var exclude: String
+        public var exclude: EvaluateSpec.AttackSuccessRate.Exclude
         public var trigger: TriggerParameters
         public var target: Int
         /// All-to-all: an image of class y counts when classified as y + 1 (absent for all-to-one).

@@ -27,7 +27,7 @@ public struct PretrainStage: StageKind {
         var arch = architecture.architecture(mean: data.mean, std: data.std)
         var images = data.publicSplit
         if self.data == .cifar100 {
-            images = try context.data.load(.init(name: .cifar100, path: path, labels: "coarse")).train
+            images = try context.data.load(.init(name: .cifar100, path: path, labels: .coarse)).train
             arch.classes = images.classes
             guard images.shape == arch.inputShape else {
                 throw StageFailure("CIFAR-100 images are \(images.shape), the victim's \(arch.inputShape)")

@@ -108,7 +108,7 @@ public struct ReportStage: StageKind {
         for r in mine {
             let m = try context.outputs(r.evaluate, of: EvaluateStage.self)
             let headline =
-                r.headline == "classified_target" ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
+                r.headline == .classifiedTarget ? m.attackSuccessRateExcludingClassified : m.attackSuccessRate
             let privacy = (try? context.outputs(r.train, of: TrainStage.self))?.privacy
             let eps = privacy.map { $0.epsilon.isFinite ? String(format: "%.2f", $0.epsilon) : "inf" } ?? ""
             let delta = privacy.map { "\($0.delta)" } ?? ""
