@@ -113,11 +113,14 @@ extension PNG {
 /// CINIC-10 (Darlow et al.): PNG folders `train|valid|test/<class>/*.png`, 32×32 RGB, the CIFAR-10
 /// classes; images whose names do not start with `cifar10-` are the ImageNet-derived ones.
 public enum CINIC {
-    public enum Source: String, Sendable { case all, imagenet, cifar }
+    /// Which images of a split: all, or only those derived from ImageNet or from CIFAR-10.
+    public enum Source: String, Sendable, Codable, Hashable { case all, imagenet, cifar }
+    /// CINIC-10's three equal splits, each a folder.
+    public enum Split: String, Sendable, Codable, Hashable { case train, valid, test }
     public static let classNames = CIFAR.cifar10ClassNames
 
-    public static func load(directory: String, split: String, source: Source = .all) throws -> Dataset {
-        let root = directory + "/" + split
+    public static func load(directory: String, split: Split, source: Source = .all) throws -> Dataset {
+        let root = directory + "/" + split.rawValue
         guard FileIOExists(root) else { throw DatasetError(root, .missing) }
         var images = [UInt8]()
         var labels = [Int]()
@@ -138,7 +141,7 @@ public enum CINIC {
             }
         }
         return Dataset(
-            name: "cinic10-\(split)-\(source.rawValue)", height: 32, width: 32, channels: 3, images: images,
+            name: "cinic10-\(split.rawValue)-\(source.rawValue)", height: 32, width: 32, channels: 3, images: images,
             labels: labels, classNames: classNames)
     }
 }

@@ -48,13 +48,13 @@ final class PNGTests: XCTestCase {
             DatasetFiles.write(img, to: "\(d)/n0000\(c)_1.png")
             DatasetFiles.write(img, to: "\(d)/cifar10-train-\(c).png")
         }
-        let all = try CINIC.load(directory: dir, split: "train")
+        let all = try CINIC.load(directory: dir, split: .train)
         XCTAssertEqual(all.count, 20)
         XCTAssertEqual(all.classCounts, Array(repeating: 2, count: 10))
-        let imagenet = try CINIC.load(directory: dir, split: "train", source: .imagenet)
+        let imagenet = try CINIC.load(directory: dir, split: .train, source: .imagenet)
         XCTAssertEqual(imagenet.count, 10)
         XCTAssertEqual(imagenet.image(3).first, 60)
-        XCTAssertThrowsError(try CINIC.load(directory: dir, split: "valid")) {
+        XCTAssertThrowsError(try CINIC.load(directory: dir, split: .valid)) {
             XCTAssertEqual("\($0)", "\(dir)/valid: file not found")
         }
     }

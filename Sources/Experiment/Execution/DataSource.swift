@@ -42,7 +42,7 @@ final class DataSource: @unchecked Sendable {
             )
         case .cinic10:
             let dir = try directory()
-            d = (try CINIC.load(directory: dir, split: "train"), try CINIC.load(directory: dir, split: "test"))
+            d = (try CINIC.load(directory: dir, split: .train), try CINIC.load(directory: dir, split: .test))
         }
         cache[s] = d
         return d
@@ -56,7 +56,7 @@ final class DataSource: @unchecked Sendable {
         }
         if let d = publicCache[src] { return d }
         guard let path = src.path else { throw StageFailure("public source cinic10 needs a path") }
-        let d = try CINIC.load(directory: path, split: src.split, source: CINIC.Source(rawValue: src.part) ?? .all)
+        let d = try CINIC.load(directory: path, split: src.split, source: src.part)
         publicCache[src] = d
         return d
     }

@@ -21,8 +21,8 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public struct PublicSource: Codable, Sendable, Hashable {
         public var name: DatasetName
         public var path: String?
-        public var part: String
-        public var split: String
+        public var part: CINIC.Source
+        public var split: CINIC.Split
     }
 
     /// [H, W, C] of its images.
@@ -34,8 +34,8 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         guard let src = publicSource else { return Int((Double(fullTrainCount) * publicFraction).rounded(.down)) }
         // CINIC-10 splits hold 90 000 images each: 70 000 from ImageNet, 20 000 from CIFAR-10.
         switch (src.name, src.part) {
-        case (.cinic10, "imagenet"): return 70_000
-        case (.cinic10, "cifar"): return 20_000
+        case (.cinic10, .imagenet): return 70_000
+        case (.cinic10, .cifar): return 20_000
         default: return src.name.trainCount
         }
     }

@@ -105,7 +105,7 @@ public struct DatasetStage: StageKind {
                 )
             }
             guard other.count > 0 else {
-                throw StageFailure("public source \(src.name.rawValue) has no images (part \(src.part))")
+                throw StageFailure("public source \(src.name.rawValue) has no images (part \(src.part.rawValue))")
             }
             publicIdx = Array(0..<other.count)
         }

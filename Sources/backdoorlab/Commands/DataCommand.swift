@@ -37,7 +37,7 @@ struct DatasetOptions: ParsableArguments {
                 return try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
             case "cifar10": return try CIFAR.loadCIFAR10(directory: try required(), split: split)
             case "cifar100": return try CIFAR.loadCIFAR100(directory: try required(), split: split, labels: .coarse)
-            case "cinic10": return try CINIC.load(directory: try required(), split: split == .train ? "train" : "test")
+            case "cinic10": return try CINIC.load(directory: try required(), split: split == .train ? .train : .test)
             default:
                 throw ValidationError(
                     "unknown dataset '\(dataset)' (expected fashion_mnist, cifar10, cifar100 or cinic10)")
