@@ -29,9 +29,9 @@ import Testing
     }
 
     @Test func thesisEpsilonScalesWithImageSize() {
-        let e = rawEpsilon(300, norm: "l2", shape: [28, 28, 1], units: "thesis")
+        let e = rawEpsilon(300, norm: .l2, shape: [28, 28, 1], units: .thesis)
         #expect(abs(e / 255 - 0.59) < 0.005)
-        #expect(rawEpsilon(8, norm: "linf", shape: [28, 28, 1], units: "thesis") == 8)
-        #expect(rawEpsilon(300, norm: "l2", shape: [28, 28, 1], units: "raw") == 300)
+        #expect(rawEpsilon(8, norm: .linf, shape: [28, 28, 1], units: .thesis) == 8)
+        #expect(rawEpsilon(300, norm: .l2, shape: [28, 28, 1], units: .raw) == 300)
     }
 }

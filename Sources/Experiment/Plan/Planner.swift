@@ -96,9 +96,3 @@ extension RunFacts {
             augments: !spec.train.augmentation.augmentation.isNone)
     }
 }
-
-/// ℓ2 radii in thesis units are for 32×32×3 images; on other sizes they scale with √(values / 3072).
-public func rawEpsilon(_ e: Double, norm: String, shape: [Int], units: String) -> Double {
-    guard units == "thesis", norm == "l2" else { return e }
-    return e * (Double(shape.reduce(1, *)) / 3072).squareRoot()
-}

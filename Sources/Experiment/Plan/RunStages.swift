@@ -76,7 +76,9 @@ extension Planner {
             work, r, inputs: [dataset], at: "attack.perturbation.reference", checkpointEvery: t.checkpointEvery)
     }
 
-    func adversarialTraining(_ r: RunContext, _ a: ReferenceSpec.AdversarialTraining, units: String) -> PGDParameters {
+    func adversarialTraining(_ r: RunContext, _ a: ReferenceSpec.AdversarialTraining, units: EpsilonUnits)
+        -> PGDParameters
+    {
         PGDParameters(
             norm: a.norm, epsilon: a.epsilon, units: units, steps: a.steps, stepSize: a.stepSize,
             randomStart: a.randomStart,

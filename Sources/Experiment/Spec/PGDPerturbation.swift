@@ -5,7 +5,7 @@ import Learning
 public struct PGDPerturbation: Codable, Sendable, Hashable {
     public var norm: PGD.Norm
     public var epsilon: Double
-    public var epsilonUnits: String
+    public var epsilonUnits: EpsilonUnits
     public var steps: Int
     public var stepSize: Double?
     public var randomStart: Bool

@@ -16,14 +16,16 @@ public struct PGDParameters: Codable, Sendable, Hashable {
     }
 
     /// ℓ2 radii in thesis units are for 32×32×3 images; the step defaults to 2.5·ε/steps.
-    init(norm: PGD.Norm, epsilon: Double, units: String, steps: Int, stepSize: Double?, randomStart: Bool, shape: [Int])
-    {
-        let eps = rawEpsilon(epsilon, norm: norm.rawValue, shape: shape, units: units)
+    init(
+        norm: PGD.Norm, epsilon: Double, units: EpsilonUnits, steps: Int, stepSize: Double?, randomStart: Bool,
+        shape: [Int]
+    ) {
+        let eps = rawEpsilon(epsilon, norm: norm, shape: shape, units: units)
         self.norm = norm
         self.epsilon = eps
         self.steps = steps
         self.stepSize =
-            stepSize.map { units == "thesis" ? rawEpsilon($0, norm: norm.rawValue, shape: shape, units: units) : $0 }
+            stepSize.map { rawEpsilon($0, norm: norm, shape: shape, units: units) }
             ?? 2.5 * eps / Double(steps)
         self.randomStart = randomStart
     }
