@@ -26,7 +26,7 @@ extension SpecLoader {
                 left: .init(file: leftFile, selectors: selectors(e.where)),
                 right: hasRight ? .init(file: file(e.than) ?? leftFile, selectors: selectors(e.thanWhere)) : nil,
                 value: e.value, times: e.times, plus: e.plus, pairBy: e.pairBy, along: e.along,
-                mean: e.aggregate == "mean",
+                mean: e.aggregate == .mean,
                 spec: spec.file, mark: run.mark("expect[\(i)]"))
         }
     }

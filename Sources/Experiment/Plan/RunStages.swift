@@ -90,7 +90,7 @@ extension Planner {
         let spec = r.spec
         let classCount = spec.dataset.classes
         let target = spec.attack.target
-        let classes = g.gan.classes == "all" ? Array(0..<classCount) : [target, (target + 1) % classCount]
+        let classes = g.gan.classes == .all ? Array(0..<classCount) : [target, (target + 1) % classCount]
         let gan = try add(
             GANStage(gan: g.gan, classes: classes, seed: spec.sharedSeed), r, inputs: [dataset],
             at: "attack.perturbation.gan",

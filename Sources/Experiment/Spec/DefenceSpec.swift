@@ -106,9 +106,13 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
 public struct SpectralSettings: Codable, Sendable, Hashable {
     /// Images removed per class analysed, as a multiple of the poison count.
     public var remove: Double
-    /// `all` or `target`.
-    public var classes: String
+    public var classes: Classes
     public var score: SpectralSignatures.Score
+
+    /// Which classes are analysed: every class (an unknown target), or only the attack's target.
+    public enum Classes: String, Codable, Sendable, Hashable {
+        case all, target
+    }
 }
 
 /// `defence: {kind: activation_clustering}`.

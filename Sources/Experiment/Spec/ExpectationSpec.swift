@@ -11,8 +11,13 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
     public var times: Double
     public var plus: Double
     public var pairBy: String?
-    public var aggregate: String
+    public var aggregate: Aggregate
     public var along: String?
+
+    /// Whether a paired comparison must hold for every pair, or for the pairs' mean.
+    public enum Aggregate: String, Codable, Sendable, Hashable {
+        case every, mean
+    }
 
     enum CodingKeys: String, CodingKey {
         case finding, metric, runs, `where`, `is`, than, value, times, plus, aggregate, along

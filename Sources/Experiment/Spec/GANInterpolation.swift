@@ -11,14 +11,18 @@ public struct GANInterpolation: Codable, Sendable, Hashable {
 /// WGAN-GP settings (`attack.perturbation.gan`).
 public struct GANSpec: Codable, Sendable, Hashable {
     public var latent: Int
-    /// `pair` (the target and the next class) or `all`.
-    public var classes: String
+    public var classes: Classes
     public var steps: Int
     public var criticSteps: Int
     public var penalty: Double
     public var batchSize: Int
     public var learningRate: Double
     public var kernel: Int
+
+    /// What the GAN learns to generate: the target and the next class (the thesis), or every class.
+    public enum Classes: String, Codable, Sendable, Hashable {
+        case pair, all
+    }
 
     enum CodingKeys: String, CodingKey {
         case latent, classes, steps, penalty, kernel

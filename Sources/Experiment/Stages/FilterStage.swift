@@ -75,7 +75,7 @@ public struct FilterStage: StageKind {
             let picked: [Int]
             switch method {
             case .spectralSignatures(let s):
-                guard s.classes == "all" || c == target else { continue }
+                guard s.classes == .all || c == target else { continue }
                 let sc = SpectralSignatures.scores(x, rows: rows.count, dim: dim, score: s.score)
                 for (j, i) in rows.enumerated() { scores[i] = sc[j] }
                 picked = SpectralSignatures.highest(sc, count: Int((s.remove * Double(poisons)).rounded()))
