@@ -111,6 +111,14 @@ final class TypedSpineTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(PrivacyRecord.self, from: Data(finite.utf8)).epsilon, 2.5)
     }
 
+    /// A spelling the schema lets through by mistake is a decoding error, never a silent `none`.
+    func testUnknownAugmentationIsADecodingError() throws {
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self, from: Data(#""standard""#.utf8)), .standard)
+        XCTAssertEqual(
+            try JSONDecoder().decode(AugmentationSpec.self, from: Data(#""none""#.utf8)), AugmentationSpec.none)
+        XCTAssertThrowsError(try JSONDecoder().decode(AugmentationSpec.self, from: Data(#""standrad""#.utf8)))
+    }
+
     /// `Value` to JSON and back keeps every case apart (an integral number stays an integer in the key).
     func testValueCodingRoundTrips() throws {
         let v = Value.object([

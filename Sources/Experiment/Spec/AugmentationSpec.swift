@@ -9,7 +9,11 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
 
     public init(from decoder: Decoder) throws {
         if let c = try? decoder.singleValueContainer(), let s = try? c.decode(String.self) {
-            self = s == "standard" ? .standard : .none
+            switch s {
+            case "none": self = .none
+            case "standard": self = .standard
+            default: throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown augmentation '\(s)'")
+            }
             return
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -6,7 +6,7 @@ public enum PerturbationSpec: Codable, Sendable, Hashable {
     case none
     case pgd(PGDPerturbation)
     case ganInterpolation(GANInterpolation)
-    case pixelInterpolation(tau: Double, source: String)
+    case pixelInterpolation(tau: Double, source: DataSplit)
     case gaussianNoise(sigma: Double)
 
     enum CodingKeys: String, CodingKey { case kind, tau, source, sigma }
@@ -19,7 +19,7 @@ public enum PerturbationSpec: Codable, Sendable, Hashable {
         case "gan_interpolation": self = .ganInterpolation(try GANInterpolation(from: decoder))
         case "pixel_interpolation":
             self = .pixelInterpolation(
-                tau: try c.decode(Double.self, forKey: .tau), source: try c.decode(String.self, forKey: .source))
+                tau: try c.decode(Double.self, forKey: .tau), source: try c.decode(DataSplit.self, forKey: .source))
         case "gaussian_noise": self = .gaussianNoise(sigma: try c.decode(Double.self, forKey: .sigma))
         case let other: throw SpecDecodingError("perturbation kind '\(other)'")
         }

@@ -5,19 +5,14 @@ import Learning
 public struct ReferenceSpec: Codable, Sendable, Hashable {
     public var training: Training
     public var adversarial: AdversarialTraining
-    public var data: Data
+    /// The victim's training set (white box) or the public split (black box).
+    public var data: DataSplit
     public var model: ModelSpec?
     public var train: TrainSpec?
 
     /// How the reference learns: plainly, or under PGD attack.
     public enum Training: String, Codable, Sendable, Hashable {
         case standard, adversarial
-    }
-
-    /// What the reference trains on: the victim's own training set (white box) or the public split (black box).
-    public enum Data: String, Codable, Sendable, Hashable {
-        case victim
-        case publicSplit = "public"
     }
 
     /// PGD adversarial training (Madry et al.).

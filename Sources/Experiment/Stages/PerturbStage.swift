@@ -19,7 +19,7 @@ public struct PerturbStage: StageKind {
     public enum Method: Sendable, Hashable {
         case pgd(PGDParameters)
         case gaussianNoise(sigma: Double)
-        case pixelInterpolation(tau: Double, source: String)
+        case pixelInterpolation(tau: Double, source: DataSplit)
         /// The `count` images that become poisons, moved `tau` towards another class.
         case ganInterpolation(count: Int, tau: Double)
     }
@@ -42,7 +42,7 @@ public struct PerturbStage: StageKind {
         case "gaussian_noise": method = .gaussianNoise(sigma: try c.decode(Double.self, forKey: .sigma))
         case "pixel_interpolation":
             method = .pixelInterpolation(
-                tau: try c.decode(Double.self, forKey: .tau), source: try c.decode(String.self, forKey: .source))
+                tau: try c.decode(Double.self, forKey: .tau), source: try c.decode(DataSplit.self, forKey: .source))
         case "gan_interpolation":
             method = .ganInterpolation(
                 count: try c.decode(Int.self, forKey: .count), tau: try c.decode(Double.self, forKey: .tau))
@@ -121,7 +121,7 @@ public struct PerturbStage: StageKind {
         case .gaussianNoise(let sigma):
             images = Perturbations.gaussianNoise(data.train, indices: indices, sigma: Float(sigma), seed: UInt64(seed))
         case .pixelInterpolation(let tau, let source):
-            let from = source == "public" ? data.publicSplit : data.train
+            let from = source == .publicSplit ? data.publicSplit : data.train
             guard from.count > 0 else {
                 throw StageFailure("the public split is empty: set dataset.public_fraction > 0")
             }

@@ -17,7 +17,7 @@ public struct ReferenceStage: StageKind {
     public var architecture: ArchitectureParameters
     public var train: TrainingParameters
     public var training: ReferenceSpec.Training
-    public var data: ReferenceSpec.Data
+    public var data: DataSplit
     public var seed: Int
     public var adversarial: PGDParameters?
 
