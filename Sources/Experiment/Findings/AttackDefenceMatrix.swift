@@ -28,17 +28,17 @@ struct AttackDefenceMatrix {
         var rows: [(String, [PlannedRun])] = []
         var columns: [String] = []
         var transfer: [PlannedRun] = []
-        func kind(_ r: PlannedRun) -> String { r.value[path: "defence.kind"]?.string ?? "none" }
+        func kind(_ r: PlannedRun) -> String { r.defenceKind.rawValue }
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
             let kinds = runs.map(kind)
-            if Set(kinds) == ["dp_sgd", "sgd_baseline"] {
+            if Set(runs.map(\.defenceKind)) == [.dpSGD, .sgdBaseline] {
                 transfer += runs
                 continue
             }
             // One run per defence kind and seed.
-            let cells = Set(runs.map { "\(kind($0)) \($0.value[path: "seed"]?.text ?? "")" })
-            guard runs.count > 1, cells.count == runs.count, kinds.contains("none"),
+            let cells = Set(runs.map { "\(kind($0)) \($0.seed)" })
+            guard runs.count > 1, cells.count == runs.count, runs.contains(where: { $0.defenceKind == .none }),
                 runs.allSatisfy({ r in r.point.allSatisfy { $0.key.hasPrefix("defence") || $0.key == "seed" } }),
                 spec.runs.first?.spec.attack.poison != AttackSpec.Poisoning.none
             else { continue }
@@ -59,7 +59,7 @@ struct AttackDefenceMatrix {
         let runs = rows[row].runs
         guard column == AttackDefenceMatrix.transferColumn else {
             let table = DefenceTable(runs: runs, metrics: metrics)
-            return runs.filter { ($0.value[path: "defence.kind"]?.string ?? "none") == column }.map { r in
+            return runs.filter { $0.defenceKind.rawValue == column }.map { r in
                 let after = table.after(r)
                 return Cell(
                     accuracy: after.accuracy, asr: after.asr, robust: metrics.attack(r)?.robustAccuracy,
@@ -69,11 +69,8 @@ struct AttackDefenceMatrix {
         // The row's attack under DP-SGD, against the SGD baseline with that attack and seed.
         let attack = runs.first?.value["attack"]?.canonicalJSON
         let mine = transfer.filter { $0.value["attack"]?.canonicalJSON == attack }
-        return mine.filter { $0.value[path: "defence.kind"]?.string == "dp_sgd" }.map { r in
-            let seed = r.value[path: "seed"]?.int
-            let base = mine.first {
-                $0.value[path: "defence.kind"]?.string == "sgd_baseline" && $0.value[path: "seed"]?.int == seed
-            }
+        return mine.filter { $0.defenceKind == .dpSGD }.map { r in
+            let base = mine.first { $0.defenceKind == .sgdBaseline && $0.seed == r.seed }
             let (a, b) = (metrics.attack(r), base.flatMap { metrics.attack($0) })
             var der: Double?
             if let a, let b, let asrAfter = a.attackSuccessRate, let asrBefore = b.attackSuccessRate {

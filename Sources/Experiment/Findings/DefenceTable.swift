@@ -52,7 +52,7 @@ struct DefenceTable {
     func undefended(_ r: PlannedRun) -> PlannedRun? {
         let others = r.point.filter { !$0.key.hasPrefix("defence") }
         return runs.first { o in
-            o.value[path: "defence.kind"]?.string == "none"
+            o.defenceKind == .none
                 && o.point.filter { !$0.key.hasPrefix("defence") }.map { "\($0.key)=\($0.value.text)" }
                     == others.map { "\($0.key)=\($0.value.text)" }
         }

@@ -8,7 +8,7 @@ extension Expectation {
         _ runs: [PlannedRun], flags: (PlannedRun) -> [String] = { _ in [] },
         metric value: (PlannedRun, ExpectationSpec.Metric) -> Double?
     ) -> Verdict {
-        evaluate(runs.filter { ($0.value[path: "seed"]?.int ?? 0) == 0 }, flags: flags, metric: value)
+        evaluate(runs.filter { $0.seed == 0 }, flags: flags, metric: value)
     }
 
     /// Each pair's left mean against its right mean (or the constant), every pair or their means; over

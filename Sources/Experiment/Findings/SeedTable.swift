@@ -38,7 +38,7 @@ struct SeedTable {
         guard !groups.isEmpty else { return nil }
         var out = "\n| run | seeds | natural accuracy | attack success rate | R-Acc |\n|---|---|---|---|---|\n"
         for (label, rs) in groups {
-            let seeds = rs.compactMap { $0.value[path: "seed"]?.int }.map(String.init).joined(separator: ", ")
+            let seeds = rs.map { String($0.seed) }.joined(separator: ", ")
             out +=
                 "| \(label.isEmpty ? "—" : label) | \(seeds) | \(cell(rs, .naturalAccuracy)) | \(cell(rs, .attackSuccessRate)) | \(robust(rs)) |\n"
         }

@@ -101,7 +101,7 @@ func valuesBySeed(_ runs: [PlannedRun], _ value: (PlannedRun) -> Double?) -> [In
     var sums: [Int: (Double, Int)] = [:]
     for r in runs {
         guard let v = value(r) else { return nil }
-        let s = r.value[path: "seed"]?.int ?? 0
+        let s = r.seed
         let (sum, n) = sums[s] ?? (0, 0)
         sums[s] = (sum + v, n + 1)
     }

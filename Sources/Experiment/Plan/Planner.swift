@@ -71,7 +71,8 @@ public struct Planner {
             evaluate: evaluate, detect: detect, poison: poison,
             target: spec.attack.poison == .none || spec.attack.targets == .allToAll ? nil : spec.attack.target,
             poisonCount: spec.poisonCount,
-            headline: spec.evaluate.attackSuccessRate.exclude, value: run.value, defence: defence)
+            headline: spec.evaluate.attackSuccessRate.exclude, value: run.value, defence: defence,
+            defenceKind: spec.defence.kind, seed: spec.seed)
     }
 }
 

@@ -88,6 +88,10 @@ public struct PlannedRun: Sendable {
     public var value: Value
     /// The stage of a cleansing or inference-time defence (filter, STRIP), whose record the results carry.
     public var defence: String?
+    /// Its defence's kind (`none` without one).
+    public var defenceKind: DefenceSpec.Kind
+    /// The seed it trains with (a seeded spec's runs differ in it).
+    public var seed: Int
 
     /// `file [label]`, or the file alone for a spec without sweeps: how messages name the run.
     public var displayName: String { label.isEmpty ? file : "\(file) [\(label)]" }

@@ -81,6 +81,37 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         }
     }
 
+    /// A defence's kind without its settings, by its spec spelling (`defence.kind`).
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case none
+        case dpSGD = "dp_sgd"
+        case sgdBaseline = "sgd_baseline"
+        case spectralSignatures = "spectral_signatures"
+        case filtering
+        case activationClustering = "activation_clustering"
+        case strip
+        case fineTuning = "fine_tuning"
+        case finePruning = "fine_pruning"
+        case neuralCleanse = "neural_cleanse"
+        case abl
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .none: return .none
+        case .dpSGD: return .dpSGD
+        case .sgdBaseline: return .sgdBaseline
+        case .spectralSignatures: return .spectralSignatures
+        case .filtering: return .filtering
+        case .activationClustering: return .activationClustering
+        case .strip: return .strip
+        case .fineTuning: return .fineTuning
+        case .finePruning: return .finePruning
+        case .neuralCleanse: return .neuralCleanse
+        case .abl: return .abl
+        }
+    }
+
     /// The stage kind a defence adds beside the victim's training, if any.
     public var stage: Stage.Kind? {
         switch self {
