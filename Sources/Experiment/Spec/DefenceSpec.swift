@@ -28,56 +28,37 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey { case kind }
 
     public init(from decoder: Decoder) throws {
-        switch try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .kind) {
-        case "none": self = .none
-        case "dp_sgd": self = .dpSGD(try DPSettings(from: decoder))
-        case "sgd_baseline": self = .sgdBaseline(try DPSettings(from: decoder))
-        case "spectral_signatures": self = .spectralSignatures(try SpectralSettings(from: decoder))
-        case "filtering": self = .filtering(try FilteringSettings(from: decoder))
-        case "activation_clustering": self = .activationClustering(try ClusteringSettings(from: decoder))
-        case "strip": self = .strip(try STRIPSettings(from: decoder))
-        case "fine_tuning": self = .fineTuning(try RepairSettings(from: decoder))
-        case "fine_pruning": self = .finePruning(try RepairSettings(from: decoder))
-        case "neural_cleanse": self = .neuralCleanse(try CleanseSettings(from: decoder))
-        case "abl": self = .abl(try ABLSettings(from: decoder))
-        case let other: throw SpecDecodingError("defence kind '\(other)'")
+        let name = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .kind)
+        guard let kind = Kind(rawValue: name) else { throw SpecDecodingError("defence kind '\(name)'") }
+        switch kind {
+        case .none: self = .none
+        case .dpSGD: self = .dpSGD(try DPSettings(from: decoder))
+        case .sgdBaseline: self = .sgdBaseline(try DPSettings(from: decoder))
+        case .spectralSignatures: self = .spectralSignatures(try SpectralSettings(from: decoder))
+        case .filtering: self = .filtering(try FilteringSettings(from: decoder))
+        case .activationClustering: self = .activationClustering(try ClusteringSettings(from: decoder))
+        case .strip: self = .strip(try STRIPSettings(from: decoder))
+        case .fineTuning: self = .fineTuning(try RepairSettings(from: decoder))
+        case .finePruning: self = .finePruning(try RepairSettings(from: decoder))
+        case .neuralCleanse: self = .neuralCleanse(try CleanseSettings(from: decoder))
+        case .abl: self = .abl(try ABLSettings(from: decoder))
         }
     }
 
+    /// `kind` beside the settings' own keys, in one object.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind.rawValue, forKey: .kind)
         switch self {
-        case .none: try c.encode("none", forKey: .kind)
-        case .dpSGD(let s):
-            try c.encode("dp_sgd", forKey: .kind)
-            try s.encode(to: encoder)
-        case .sgdBaseline(let s):
-            try c.encode("sgd_baseline", forKey: .kind)
-            try s.encode(to: encoder)
-        case .spectralSignatures(let s):
-            try c.encode("spectral_signatures", forKey: .kind)
-            try s.encode(to: encoder)
-        case .filtering(let s):
-            try c.encode("filtering", forKey: .kind)
-            try s.encode(to: encoder)
-        case .activationClustering(let s):
-            try c.encode("activation_clustering", forKey: .kind)
-            try s.encode(to: encoder)
-        case .strip(let s):
-            try c.encode("strip", forKey: .kind)
-            try s.encode(to: encoder)
-        case .fineTuning(let s):
-            try c.encode("fine_tuning", forKey: .kind)
-            try s.encode(to: encoder)
-        case .finePruning(let s):
-            try c.encode("fine_pruning", forKey: .kind)
-            try s.encode(to: encoder)
-        case .neuralCleanse(let s):
-            try c.encode("neural_cleanse", forKey: .kind)
-            try s.encode(to: encoder)
-        case .abl(let s):
-            try c.encode("abl", forKey: .kind)
-            try s.encode(to: encoder)
+        case .none: break
+        case .dpSGD(let s), .sgdBaseline(let s): try s.encode(to: encoder)
+        case .spectralSignatures(let s): try s.encode(to: encoder)
+        case .filtering(let s): try s.encode(to: encoder)
+        case .activationClustering(let s): try s.encode(to: encoder)
+        case .strip(let s): try s.encode(to: encoder)
+        case .fineTuning(let s), .finePruning(let s): try s.encode(to: encoder)
+        case .neuralCleanse(let s): try s.encode(to: encoder)
+        case .abl(let s): try s.encode(to: encoder)
         }
     }
 
