@@ -59,13 +59,19 @@ public struct Report {
             // A kind the plan gives any time always has its row (a test's tiny training takes under a second);
             // kinds with no estimate show only when they took a measurable second.
             guard !mine.isEmpty, m >= 1 || p > 0 else { continue }
+            // A stage that shared the machine took longer than its work needs: say how many did, so a ratio far
+            // from 1 is not read as the cost model's error (the calibration leaves them out for the same reason).
+            let busy = mine.filter { (cache.timing($0.key)?.othersLoad ?? 0) > MachineLoad.storeLimit }.count
             rows +=
                 "| \(kind.rawValue) | \(mine.count) | \(PlanOutput.duration(m)) | \(PlanOutput.duration(p)) | "
-                + (p > 0 ? String(format: "%.2f", m / p) : "—") + " |\n"
+                + (p > 0 ? String(format: "%.2f", m / p) : "—") + " | \(busy == 0 ? "—" : String(busy)) |\n"
         }
         if !rows.isEmpty {
             line +=
-                "\n| stage kind | computed | measured | planned | measured / planned |\n|---|---|---|---|---|\n" + rows
+                "\n| stage kind | computed | measured | planned | measured / planned | on a busy machine |\n"
+                + "|---|---|---|---|---|---|\n" + rows
+                + "\n(On a busy machine: stages that ran while other processes used more than "
+                + "\(Int(MachineLoad.storeLimit * 100)) % of it; their time overstates what the work needs.)\n"
         }
         return line
     }
