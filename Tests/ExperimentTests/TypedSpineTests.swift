@@ -111,6 +111,12 @@ final class TypedSpineTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(PrivacyRecord.self, from: Data(finite.utf8)).epsilon, 2.5)
     }
 
+    /// The validator's defence kinds and the decoder's are one list: a kind added to one and not the other would pass
+    /// validation and fail to decode, or the reverse.
+    func testSchemaAndDecoderKnowTheSameDefenceKinds() {
+        XCTAssertEqual(SpecSchema.defence.cases.map(\.name), DefenceSpec.Kind.allCases.map(\.rawValue))
+    }
+
     /// A spelling the schema lets through by mistake is a decoding error, never a silent `none`.
     func testUnknownAugmentationIsADecodingError() throws {
         XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self, from: Data(#""standard""#.utf8)), .standard)

@@ -73,8 +73,8 @@ public enum DefenceSpec: Codable, Sendable, Hashable {
         case strip
         case fineTuning = "fine_tuning"
         case finePruning = "fine_pruning"
-        case neuralCleanse = "neural_cleanse"
         case abl
+        case neuralCleanse = "neural_cleanse"
     }
 
     public var kind: Kind {
