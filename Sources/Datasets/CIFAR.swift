@@ -29,7 +29,7 @@ public enum CIFAR {
     }
 
     /// Which CIFAR-100 label to use: the 20 superclasses (the thesis's pre-training) or the 100 classes.
-    public enum Labels: String, Sendable, Codable { case coarse, fine }
+    public enum Labels: String, Sendable, Codable, CaseIterable { case coarse, fine }
 
     /// CIFAR-100 from `train.bin` or `test.bin` (coarse label byte, fine label byte, pixels).
     public static func loadCIFAR100(directory: String, split: Split, labels which: Labels) throws -> Dataset {

@@ -114,9 +114,9 @@ extension PNG {
 /// classes; images whose names do not start with `cifar10-` are the ImageNet-derived ones.
 public enum CINIC {
     /// Which images of a split: all, or only those derived from ImageNet or from CIFAR-10.
-    public enum Source: String, Sendable, Codable, Hashable { case all, imagenet, cifar }
+    public enum Source: String, Sendable, Codable, Hashable, CaseIterable { case all, imagenet, cifar }
     /// CINIC-10's three equal splits, each a folder.
-    public enum Split: String, Sendable, Codable, Hashable { case train, valid, test }
+    public enum Split: String, Sendable, Codable, Hashable, CaseIterable { case train, valid, test }
     public static let classNames = CIFAR.cifar10ClassNames
 
     public static func load(directory: String, split: Split, source: Source = .all) throws -> Dataset {

@@ -14,6 +14,11 @@ public indirect enum SchemaType: Sendable {
     case variant(Variant)
     /// The first alternative that fits (e.g. a number, or a piecewise schedule).
     case either([SchemaType])
+
+    /// The spellings of a typed enum, in its declaration order: the validator and the decoder read one list.
+    static func choice<E: CaseIterable & RawRepresentable>(of _: E.Type) -> SchemaType where E.RawValue == String {
+        .choice(E.allCases.map(\.rawValue))
+    }
 }
 
 public struct Field: Sendable {

@@ -1,3 +1,5 @@
+import Datasets
+
 /// The spec language: every key, its type, default, range, meaning and thesis source.
 /// `grammar/REFERENCE.md` and `grammar/spec.schema.json` are generated from this
 /// (`backdoorlab grammar`), and a test checks they are current.
@@ -28,7 +30,7 @@ public enum SpecSchema {
                 "Directory of the dataset's files; default /usr/share/datasets/fashion-mnist for fashion_mnist, required otherwise. `${env:NAME}` reads an environment variable."
             ),
             Field(
-                "labels", .choice(["coarse", "fine"]), default: s("coarse"),
+                "labels", .choice(of: CIFAR.Labels.self), default: s("coarse"),
                 "cifar100 only: the 20 superclasses (thesis pre-training) or the 100 classes.", thesis: "§7.10"),
             Field(
                 "subset", count, "Train on this many images of the training set (a seeded random subset); default all."),
@@ -51,11 +53,11 @@ public enum SpecSchema {
                 "Directory of its files (default /usr/share/datasets/fashion-mnist for fashion_mnist, required otherwise)."
             ),
             Field(
-                "part", .choice(["all", "imagenet", "cifar"]), default: s("all"),
+                "part", .choice(of: CINIC.Source.self), default: s("all"),
                 "cinic10 only: the ImageNet-derived images (not named cifar10-*), the CIFAR-10-derived ones, or all.",
                 thesis: "§4.5"),
             Field(
-                "split", .choice(["train", "valid", "test"]), default: s("train"),
+                "split", .choice(of: CINIC.Split.self), default: s("train"),
                 "cinic10 only: which of its folders. Other datasets give their training set."),
         ])
 
@@ -175,14 +177,14 @@ public enum SpecSchema {
         "reference model", "The model a perturbation is crafted against.",
         [
             Field(
-                "training", .choice(["standard", "adversarial"]), default: s("adversarial"),
+                "training", .choice(of: ReferenceSpec.Training.self), default: s("adversarial"),
                 "Standard or adversarially trained.", thesis: "§3.4, §4.2"),
             Field(
                 "adversarial", .object(adversarialTraining),
                 default: .object(["norm": s("l2"), "epsilon": n(300), "steps": i(7), "random_start": b(true)]),
                 "Adversarial training settings.", thesis: "§3.4"),
             Field(
-                "data", .choice(["victim", "public"]), default: s("victim"),
+                "data", .choice(of: DataSplit.self), default: s("victim"),
                 "Train on the victim's data (white box) or on the public split only (black box).", thesis: "§4.5"),
             Field("model", .object(model), "Architecture; default the victim's (black box: vgg).", thesis: "§4.5"),
             Field(
@@ -195,7 +197,7 @@ public enum SpecSchema {
         [
             Field("latent", width, default: i(64), "Latent dimension."),
             Field(
-                "classes", .choice(["pair", "all"]), default: s("pair"),
+                "classes", .choice(of: GANSpec.Classes.self), default: s("pair"),
                 "Train on the two classes interpolated between, or on all.", thesis: "§3.3.1"),
             Field("steps", count, default: i(2500), "Generator steps."),
             Field("critic_steps", count, default: i(5), "Critic steps per generator step."),
@@ -229,7 +231,7 @@ public enum SpecSchema {
                         "epsilon", positive, required: true, "Radius of the ball on the 0–255 scale.",
                         thesis: "§3.4 (ℓ2 300, 600, 1200; ℓ∞ 8, 16, 32)"),
                     Field(
-                        "epsilon_units", .choice(["thesis", "raw"]), default: s("thesis"),
+                        "epsilon_units", .choice(of: EpsilonUnits.self), default: s("thesis"),
                         "thesis: ℓ2 radii are for 32×32×3 and scale with √(values per image / 3072); raw: used as given. ℓ∞ radii never scale."
                     ),
                     Field("steps", count, default: i(100), "PGD steps.", thesis: "§3.4"),
@@ -255,7 +257,7 @@ public enum SpecSchema {
                 [
                     Field("tau", unit, required: true, "Interpolation weight.", thesis: "§4.4"),
                     Field(
-                        "source", .choice(["victim", "public"]), default: s("public"),
+                        "source", .choice(of: DataSplit.self), default: s("public"),
                         "Where z comes from (thesis: ImageNet-derived CINIC-10 images).", thesis: "§4.4"),
                 ]),
             .init(
@@ -354,7 +356,7 @@ public enum SpecSchema {
                         "Images removed from each class analysed, as a multiple of the run's poison count (the paper: 1.5)."
                     ),
                     Field(
-                        "classes", .choice(["all", "target"]), default: s("all"),
+                        "classes", .choice(of: SpectralSettings.Classes.self), default: s("all"),
                         "Analyse every class (the defender does not know the target) or only the attack's target class."
                     ),
                     Field(
@@ -526,7 +528,7 @@ public enum SpecSchema {
                         "pretrain", "Pre-training before the defended fine-tuning.",
                         [
                             Field(
-                                "dataset", .choice(["public", "cifar100"]), default: s("public"),
+                                "dataset", .choice(of: Pretraining.Source.self), default: s("public"),
                                 "The public split, or CIFAR-100's superclasses.", thesis: "§7.10"),
                             Field("path", .path, "cifar100: its directory."),
                             Field(
@@ -546,7 +548,7 @@ public enum SpecSchema {
                         "attack success rate", "ASR settings.",
                         [
                             Field(
-                                "exclude", .choice(["labelled_target", "classified_target"]),
+                                "exclude", .choice(of: EvaluateSpec.AttackSuccessRate.Exclude.self),
                                 default: s("labelled_target"),
                                 "Test images left out: those labelled as the target (§2.1.1), or those classified as it before the trigger (DP experiments).",
                                 thesis: "§2.1.1, ch. 5"),
@@ -638,7 +640,7 @@ public enum SpecSchema {
                 "pair_by", .string,
                 "Setting pairing left and right runs (one comparison per value, e.g. attack.target)."),
             Field(
-                "aggregate", .choice(["every", "mean"]), default: s("every"),
+                "aggregate", .choice(of: ExpectationSpec.Aggregate.self), default: s("every"),
                 "every: each pair must hold; mean: compare the means over the pairs."),
             Field(
                 "along", .string,

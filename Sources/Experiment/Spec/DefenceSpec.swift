@@ -122,7 +122,7 @@ public struct SpectralSettings: Codable, Sendable, Hashable {
     public var score: SpectralSignatures.Score
 
     /// Which classes are analysed: every class (an unknown target), or only the attack's target.
-    public enum Classes: String, Codable, Sendable, Hashable {
+    public enum Classes: String, Codable, Sendable, Hashable, CaseIterable {
         case all, target
     }
 }

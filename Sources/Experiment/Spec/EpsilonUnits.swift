@@ -2,7 +2,7 @@ import Backdoor
 
 /// What a spec's PGD radius is measured in: the thesis's units (ℓ2 radii for 32×32×3 images on the 0–255 scale)
 /// or the raw 0–255 scale of the dataset's own images.
-public enum EpsilonUnits: String, Codable, Sendable, Hashable {
+public enum EpsilonUnits: String, Codable, Sendable, Hashable, CaseIterable {
     case thesis, raw
 }
 

@@ -11,7 +11,7 @@ public struct EvaluateSpec: Codable, Sendable, Hashable {
 
         /// Which test images the headline ASR leaves out: those labelled as the target, or those the model
         /// already classifies as the target without the trigger (the thesis's DP-SGD chapter).
-        public enum Exclude: String, Codable, Sendable, Hashable {
+        public enum Exclude: String, Codable, Sendable, Hashable, CaseIterable {
             case labelledTarget = "labelled_target"
             case classifiedTarget = "classified_target"
         }

@@ -15,7 +15,7 @@ public struct ExpectationSpec: Codable, Sendable, Hashable {
     public var along: String?
 
     /// Whether a paired comparison must hold for every pair, or for the pairs' mean.
-    public enum Aggregate: String, Codable, Sendable, Hashable {
+    public enum Aggregate: String, Codable, Sendable, Hashable, CaseIterable {
         case every, mean
     }
 

@@ -20,7 +20,7 @@ public struct GANSpec: Codable, Sendable, Hashable {
     public var kernel: Int
 
     /// What the GAN learns to generate: the target and the next class (the thesis), or every class.
-    public enum Classes: String, Codable, Sendable, Hashable {
+    public enum Classes: String, Codable, Sendable, Hashable, CaseIterable {
         case pair, all
     }
 

@@ -6,7 +6,7 @@ public enum Pretraining: Codable, Sendable, Hashable {
     case on(dataset: Source, path: String?, train: TrainSpec?)
 
     /// Where the pre-training images come from.
-    public enum Source: String, Codable, Sendable, Hashable {
+    public enum Source: String, Codable, Sendable, Hashable, CaseIterable {
         /// The dataset's public split.
         case publicSplit = "public"
         /// CIFAR-100's 20 superclasses.

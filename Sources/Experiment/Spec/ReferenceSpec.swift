@@ -11,7 +11,7 @@ public struct ReferenceSpec: Codable, Sendable, Hashable {
     public var train: TrainSpec?
 
     /// How the reference learns: plainly, or under PGD attack.
-    public enum Training: String, Codable, Sendable, Hashable {
+    public enum Training: String, Codable, Sendable, Hashable, CaseIterable {
         case standard, adversarial
     }
 
