@@ -7,7 +7,7 @@ import Tensor
 /// original image and onto [0, 255]. ℓ2 steps move by `stepSize` along the normalised gradient;
 /// ℓ∞ steps by `stepSize` along its sign.
 public struct PGD: Sendable, Equatable {
-    public enum Norm: String, Sendable, Codable { case l2, linf }
+    public enum Norm: String, Sendable, Codable, CaseIterable { case l2, linf }
     public var norm: Norm
     public var epsilon: Float
     public var steps: Int

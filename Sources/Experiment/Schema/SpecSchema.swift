@@ -1,4 +1,6 @@
+import Backdoor
 import Datasets
+import Learning
 
 /// The spec language: every key, its type, default, range, meaning and thesis source.
 /// `grammar/REFERENCE.md` and `grammar/spec.schema.json` are generated from this
@@ -166,7 +168,7 @@ public enum SpecSchema {
     static let adversarialTraining = ObjectSchema(
         "adversarial training", "PGD adversarial training (Madry et al.).",
         [
-            Field("norm", .choice(["l2", "linf"]), default: s("l2"), "Norm of the perturbation ball."),
+            Field("norm", .choice(of: PGD.Norm.self), default: s("l2"), "Norm of the perturbation ball."),
             Field("epsilon", positive, default: n(300), "Radius (units: see perturbation.epsilon_units)."),
             Field("steps", count, default: i(7), "PGD steps per training step."),
             Field("step_size", positive, "Step size; default 2.5·ε/steps."),
@@ -226,7 +228,7 @@ public enum SpecSchema {
             .init(
                 "pgd", "Projected gradient descent maximising the reference model's loss.",
                 [
-                    Field("norm", .choice(["l2", "linf"]), default: s("l2"), "Norm of the ball.", thesis: "§3.4"),
+                    Field("norm", .choice(of: PGD.Norm.self), default: s("l2"), "Norm of the ball.", thesis: "§3.4"),
                     Field(
                         "epsilon", positive, required: true, "Radius of the ball on the 0–255 scale.",
                         thesis: "§3.4 (ℓ2 300, 600, 1200; ℓ∞ 8, 16, 32)"),
@@ -272,7 +274,7 @@ public enum SpecSchema {
         "trigger", "The backdoor pattern stamped on poisoned and test images.",
         [
             Field(
-                "pattern", .choice(["checkerboard", "x", "image", "blend", "sinusoid", "warp"]),
+                "pattern", .choice(of: TriggerSpec.Pattern.self),
                 default: s("checkerboard"),
                 "checkerboard: 3×3 B B W / B W B / W B W; x: red 'x' in the centre (grey on grey images); image: a file (these three are patches: size, corners, amplitude); blend: Blended (Chen et al. 2017), (1 − alpha)·image + alpha·pattern, the pattern seeded uniform noise or `file`; sinusoid: SIG (Barni et al. 2019), delta·sin(2π·column·frequency / width) added to every row; warp: WaNet (Nguyen & Tran 2021), a smooth random warp of `grid`×`grid` control points at `strength`. A setting of another pattern is an error.",
                 thesis: "§3.1, §5.2"),
@@ -313,12 +315,12 @@ public enum SpecSchema {
         "attack", "The poisoning attack.",
         [
             Field(
-                "poison", .choice(["none", "dirty_label", "clean_label"]), default: s("none"),
+                "poison", .choice(of: AttackSpec.Poisoning.self), default: s("none"),
                 "dirty_label: BadNets — images of the other classes (never the target's own) get the trigger and the target label; clean_label: images of the target class, labels never change.",
                 thesis: "§2.1, §3"),
             Field("target", .integer(min: 0, max: 99), default: i(0), "Target class L.", thesis: "§3"),
             Field(
-                "targets", .choice(["all_to_one", "all_to_all"]), default: s("all_to_one"),
+                "targets", .choice(of: AttackSpec.Targets.self), default: s("all_to_one"),
                 "all_to_one: every poison and triggered test image aims at `target`; all_to_all (dirty_label only): an image of class y aims at (y + 1) mod classes, poisons are drawn from every class, and the ASR counts every triggered test image classified as its own class + 1."
             ),
             Field(
@@ -360,7 +362,7 @@ public enum SpecSchema {
                         "Analyse every class (the defender does not know the target) or only the attack's target class."
                     ),
                     Field(
-                        "score", .choice(["centred_squared", "uncentred_absolute"]), default: s("centred_squared"),
+                        "score", .choice(of: SpectralSignatures.Score.self), default: s("centred_squared"),
                         "centred_squared: the paper's ((r − r̄)·v)²; uncentred_absolute: the Adversarial Robustness Toolbox's |r·v|."
                     ),
                 ]),
@@ -386,11 +388,11 @@ public enum SpecSchema {
                         "components", .integer(min: 1, max: 4096), default: i(10),
                         "Dimensions kept (the paper: 10)."),
                     Field(
-                        "reduce", .choice(["pca", "ica"]),
+                        "reduce", .choice(of: ActivationClustering.Reduction.self),
                         "How: pca (default; the principal components, as the paper and ART's default) or ica (FastICA's independent sources, parallel log-cosh with unit-variance whitening, as scikit-learn's FastICA that ART calls; the paper allows either)."
                     ),
                     Field(
-                        "analysis", .choice(["relative_size", "silhouette"]), default: s("relative_size"),
+                        "analysis", .choice(of: ActivationClustering.Analysis.self), default: s("relative_size"),
                         "relative_size: the smaller cluster is poison when it holds at most size_threshold of the class (the paper); silhouette: and its silhouette score exceeds silhouette_threshold (as ART's silhouette analysis)."
                     ),
                     Field(
@@ -414,11 +416,11 @@ public enum SpecSchema {
                         "Clean test images the threshold is set on, and as many other test images scored clean and triggered."
                     ),
                     Field(
-                        "entropy", .choice(["across_classes", "across_copies"]), default: s("across_classes"),
+                        "entropy", .choice(of: STRIP.Entropy.self), default: s("across_classes"),
                         "across_classes: each copy's entropy over the classes, averaged (the paper); across_copies: ART's, each class's probabilities across the copies."
                     ),
                     Field(
-                        "blend", .choice(["add", "average"]), default: s("add"),
+                        "blend", .choice(of: STRIP.Blend.self), default: s("add"),
                         "add: pixel values added, saturating (the paper); average: their mean (ART)."),
                 ]),
             .init(
@@ -461,7 +463,7 @@ public enum SpecSchema {
                         "Weight of the mask's ℓ1 norm against the classification loss (the adaptive schedule's start; the paper: 0.001)."
                     ),
                     Field(
-                        "lambda_schedule", .choice(["fixed", "adaptive"]),
+                        "lambda_schedule", .choice(of: NeuralCleanse.LambdaSchedule.self),
                         "fixed (default): λ stays; adaptive: the paper's code — after each pass over the clean images, 5 passes in a row with at least 99 % attack success multiply λ by 1.5, 5 below divide it by 1.5^1.5, and the smallest mask of a successful pass is kept."
                     ),
                     Field(
@@ -507,16 +509,16 @@ public enum SpecSchema {
             "microbatches", count, default: i(16), "Microbatches per lot (lot size for per-example clipping).",
             thesis: "§7.10"),
         Field(
-            "sampling", .choice(["shuffle", "poisson"]), default: s("poisson"),
+            "sampling", .choice(of: DPConfig.Sampling.self), default: s("poisson"),
             "poisson: each image joins a lot independently with probability lot_size/N (the sampled Gaussian mechanism the accountant bounds); shuffle: consecutive fixed-size slices of a shuffled order (ε then reported with the Poisson accountant as an approximation)."
         ),
         Field("delta", .number(min: 0, max: 1, exclusiveMin: true), default: n(1e-5), "δ of the reported (ε, δ)."),
         Field(
-            "trainable", .choice(["all", "last_unit"]), default: s("last_unit"),
+            "trainable", .choice(of: Model.Trainable.self), default: s("last_unit"),
             "last_unit: only the last residual unit's two 3×3 convolutions and the dense layer, batch norms frozen.",
             thesis: "§7.10"),
         Field(
-            "batch_norm", .choice(["frozen", "batch_statistics"]), default: s("frozen"),
+            "batch_norm", .choice(of: DPSettings.BatchNormMode.self), default: s("frozen"),
             "Batch norms of the trained unit: frozen (running statistics, fully private), or normalising each microbatch by its own statistics with γ, β fixed and running statistics updated (what a PyTorch model in train mode with frozen parameters does; the running-statistics updates are not privatised). Layers before it stay frozen."
         ),
         Field(

@@ -20,7 +20,7 @@ public struct DPSettings: Codable, Sendable, Hashable {
     }
 
     /// How the trained unit's batch norms normalise.
-    public enum BatchNormMode: String, Codable, Sendable, Hashable {
+    public enum BatchNormMode: String, Codable, Sendable, Hashable, CaseIterable {
         case frozen
         case batchStatistics = "batch_statistics"
     }

@@ -86,7 +86,7 @@ public struct AttackSpec: Codable, Sendable, Hashable {
     public var trigger: TriggerSpec
 
     /// Which images are poisoned and how their labels change.
-    public enum Poisoning: String, Codable, Sendable, Hashable {
+    public enum Poisoning: String, Codable, Sendable, Hashable, CaseIterable {
         case none
         /// BadNets: images of other classes get the trigger and the target label.
         case dirtyLabel = "dirty_label"
@@ -95,7 +95,7 @@ public struct AttackSpec: Codable, Sendable, Hashable {
     }
 
     /// Where the triggered images aim.
-    public enum Targets: String, Codable, Sendable, Hashable {
+    public enum Targets: String, Codable, Sendable, Hashable, CaseIterable {
         /// At `target`.
         case allToOne = "all_to_one"
         /// Class y at (y + 1) mod classes.

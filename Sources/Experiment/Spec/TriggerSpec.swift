@@ -4,7 +4,7 @@ import Backdoor
 /// (their defaults live in `TriggerParameters`), so a setting the pattern ignores is a spec error.
 public struct TriggerSpec: Codable, Sendable, Hashable {
     /// How the trigger marks an image.
-    public enum Pattern: String, Codable, Sendable, Hashable {
+    public enum Pattern: String, Codable, Sendable, Hashable, CaseIterable {
         /// Patches stamped in corners or the centre (BadNets, the thesis).
         case checkerboard, x, image
         /// Blended: (1 − α)·x + α·pattern.

@@ -1,7 +1,7 @@
 /// Freezing for transfer learning: which parts of a trained network keep learning.
 extension Model {
     /// What keeps training when a network is fine-tuned.
-    public enum Trainable: String, Sendable, Codable {
+    public enum Trainable: String, Sendable, Codable, CaseIterable {
         /// Every weight (batch norms still frozen).
         case all
         /// Only the last residual unit's two 3×3 convolutions and the dense layer (thesis §7.10).

@@ -3,7 +3,7 @@ import Tensor
 
 /// Differentially private SGD (Abadi et al.), as the thesis uses it (ch. 5, §7.10).
 public struct DPConfig: Equatable, Sendable {
-    public enum Sampling: String, Sendable, Codable { case poisson, shuffle }
+    public enum Sampling: String, Sendable, Codable, CaseIterable { case shuffle, poisson }
     /// ℓ2 bound of each microbatch gradient; nil = no clipping and no noise (the SGD baseline).
     public var clip: Float?
     public var noiseMultiplier: Float
