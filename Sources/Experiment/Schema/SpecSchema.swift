@@ -68,7 +68,7 @@ public enum SpecSchema {
         "A network: the thesis ResNet, a VGG-style network or a small CNN (the victim's under `model`, a reference's under `attack.perturbation.reference.model`).",
         [
             Field(
-                "arch", .choice(["resnet", "vgg", "small_cnn"]), default: s("resnet"), "Architecture.", thesis: "§7.1"),
+                "arch", .choice(of: Architecture.Kind.self), default: s("resnet"), "Architecture.", thesis: "§7.1"),
             Field("stem", width, default: i(16), "ResNet: width of the first convolution.", thesis: "§7.1"),
             Field(
                 "widths", .list(width, minCount: 1), default: .list([i(16), i(32), i(64)]),
@@ -217,7 +217,7 @@ public enum SpecSchema {
             Field("steps", count, default: i(1000), "Gradient steps.", thesis: "§3.3.1"),
             Field("step_size", positive, default: n(0.1), "Step size.", thesis: "§3.3.1"),
             Field(
-                "optimizer", .choice(["gradient_descent", "adam"]), default: s("gradient_descent"),
+                "optimizer", .choice(of: LatentInversion.Method.self), default: s("gradient_descent"),
                 "Plain gradient descent on ‖x − G(z)‖₂ (the thesis) or Adam (β = 0.9, 0.999)."),
         ])
 

@@ -3,7 +3,7 @@ import Tensor
 /// Latent codes of images: z = argmin ‖x − G(z)‖₂, by gradient steps on z from z = 0 with the
 /// generator in inference mode, each image independently (batched for speed).
 public enum LatentInversion {
-    public enum Method: String, Sendable, Codable {
+    public enum Method: String, Sendable, Codable, CaseIterable {
         case gradientDescent = "gradient_descent"
         case adam
     }
