@@ -1,3 +1,4 @@
+import Experiment
 import Foundation
 import XCTest
 
@@ -116,6 +117,36 @@ extension RunTests {
         let resumed = try run(dir + "/fresh")
         XCTAssertEqual(resumed.code, 0, resumed.err)
         XCTAssertEqual(computed(resumed.out).sorted(), ["evaluate", "evaluate", "report"])
+
+        // Victims cheap for their bytes go without their weights, so a fresh cache retrains them — and that
+        // retraining reads the poisons: a poison stage costly for its bytes then goes whole (times set by the test).
+        func setSeconds(_ kind: String, _ seconds: Double) throws {
+            for key in try stageKeys(kind, in: cache) {
+                let path = URL(fileURLWithPath: "\(cache)/\(key)/timing.json")
+                var t = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any])
+                t["seconds"] = seconds
+                let data = try JSONSerialization.data(withJSONObject: t)
+                try data.write(to: path)
+                // The entry's checksum of it, so that the entry still verifies.
+                let manifestPath = URL(fileURLWithPath: "\(cache)/\(key)/manifest.json")
+                var m = try XCTUnwrap(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: manifestPath)) as? [String: Any])
+                var files = try XCTUnwrap(m["files"] as? [String: String])
+                files["timing.json"] = Cache.sha256(data)
+                m["files"] = files
+                try JSONSerialization.data(withJSONObject: m).write(to: manifestPath)
+            }
+        }
+        try setSeconds("train", 0)
+        try setSeconds("poison", 1e9)
+        let chain = try export(dir + "/chain", over: "3600")
+        XCTAssert(chain.contains("; whole, as unfinished stages read them: poison "), chain)
+        XCTAssertFalse(chain.contains("train "), chain)
+        XCTAssertEqual(try CLITests.run(["cache", "import", dir + "/chain", "--cache", dir + "/fresh2"]).code, 0)
+        let retrained = try run(dir + "/fresh2")
+        XCTAssertEqual(retrained.code, 0, retrained.err)
+        XCTAssertFalse(computed(retrained.out).contains("poison"), retrained.out)
+        XCTAssert(computed(retrained.out).contains("train"), retrained.out)
     }
 
     /// A job array's tasks (as `submit` lays them out) recompute the exported stages a later task reads, so the

@@ -22,6 +22,12 @@ extension Cache {
         return t.seconds >= secondsPerMiB * Double(Cache.size(directory(key))) / 1_048_576
     }
 
+    /// Whether an export with this file limit would leave some of the entry's files out (or has: an exported entry).
+    public func losesFiles(_ key: String, over limit: Int) -> Bool {
+        guard let m = manifest(key) else { return false }
+        return !(m.omitted?.isEmpty ?? true) || m.files.keys.contains { Cache.size(directory(key) + "/" + $0) > limit }
+    }
+
     /// Whether the entry holds every file its stage wrote: false for an exported entry, or none.
     public func isComplete(_ key: String) -> Bool {
         guard let m = manifest(key) else { return false }

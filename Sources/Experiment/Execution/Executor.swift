@@ -68,6 +68,27 @@ public final class Executor {
     /// an export of unfinished work keeps whole, so the other machine need not recompute them.
     public var cachedEntriesStillRead: Set<String> { needed(by: plan.runs).read }
 
+    /// The cached entries an export should carry whole so that another machine resumes the plan without repeating
+    /// costly work: each entry a stage still to run reads, if its stage took at least `secondsPerMiB` per MiB of
+    /// its files. An entry read that is not worth its bytes but loses files over `limit` is recomputed there where
+    /// it is read, and that recomputation reads its own inputs: they are weighed by the same rule (an adversarial
+    /// reference behind a class's PGD perturbation a new seed's poisons read).
+    public func entriesToExportWhole(secondsPerMiB: Double, limit: Int) -> Set<String> {
+        let cache = options.cache
+        var queue = Array(cachedEntriesStillRead)
+        var seen = Set(queue)
+        var whole = Set<String>()
+        while let k = queue.popLast() {
+            if cache.isCostly(k, secondsPerMiB: secondsPerMiB) {
+                whole.insert(k)
+                continue
+            }
+            guard cache.losesFiles(k, over: limit), let s = plan.stage(k), s.work.publishes == nil else { continue }
+            for i in s.inputs where cache.contains(i) && seen.insert(i).inserted { queue.append(i) }
+        }
+        return whole
+    }
+
     /// The stages `runs` need, down to entries the cache holds; the exported ones among them to recompute; and
     /// the cached entries that a stage to compute reads.
     func needed(by runs: [PlannedRun]) -> (need: Set<String>, rebuild: Set<String>, read: Set<String>) {

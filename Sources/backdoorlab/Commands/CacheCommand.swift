@@ -60,10 +60,11 @@ struct CacheCommand: ParsableCommand {
             let plans = try CacheCommand.plans(specs, profile: profile)
             let keys = CacheCommand.keys(of: plans)
             let options = Executor.Options(cache: c, resultsDirectory: "")
-            let read = plans.reduce(into: Set<String>()) {
-                $0.formUnion(Executor(plan: $1, options: options).cachedEntriesStillRead)
+            let whole = plans.reduce(into: Set<String>()) {
+                $0.formUnion(
+                    Executor(plan: $1, options: options).entriesToExportWhole(
+                        secondsPerMiB: wholeIfNeededOver, limit: maxFileKib * 1024))
             }
-            let whole = read.filter { c.isCostly($0, secondsPerMiB: wholeIfNeededOver) }
             let t = try c.export(keys, to: Cache(root: to), limit: maxFileKib * 1024, whole: whole)
             let missing = keys.filter { !c.contains($0) }.count
             let wholeCopied = t.copied.filter(whole.contains).map { "\(c.manifest($0)?.kind ?? "?") \($0.prefix(12))" }
