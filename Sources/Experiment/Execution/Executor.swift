@@ -64,9 +64,9 @@ public final class Executor {
         return (plan.stages.filter { need.contains($0.key) || $0.work.publishes != nil }, rebuild)
     }
 
-    /// The cached entries whose files a stage still to compute reads (not only records, as a report does): what
-    /// an export of unfinished work keeps whole, so the other machine need not recompute them.
-    public var cachedEntriesStillRead: Set<String> { needed(by: plan.runs).read }
+    /// The cached entries whose files a stage still to compute reads (not only records, as a report does): where
+    /// `entriesToExportWhole` starts.
+    var cachedEntriesStillRead: Set<String> { needed(by: plan.runs).read }
 
     /// The cached entries an export should carry whole so that another machine resumes the plan without repeating
     /// costly work: each entry a stage still to run reads, if its stage took at least `secondsPerMiB` per MiB of
