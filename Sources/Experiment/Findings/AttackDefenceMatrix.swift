@@ -28,22 +28,21 @@ struct AttackDefenceMatrix {
         var rows: [(String, [PlannedRun])] = []
         var columns: [String] = []
         var transfer: [PlannedRun] = []
-        func kind(_ r: PlannedRun) -> String { r.defenceKind.rawValue }
         for spec in specs {
             let runs = plan.runs.filter { $0.file == spec.file }
-            let kinds = runs.map(kind)
-            if Set(runs.map(\.defenceKind)) == [.dpSGD, .sgdBaseline] {
+            let kinds = runs.map(\.defenceKind)
+            if Set(kinds) == [.dpSGD, .sgdBaseline] {
                 transfer += runs
                 continue
             }
             // One run per defence kind and seed.
-            let cells = Set(runs.map { "\(kind($0)) \($0.seed)" })
-            guard runs.count > 1, cells.count == runs.count, runs.contains(where: { $0.defenceKind == .none }),
+            let cells = Set(runs.map { "\($0.defenceKind.rawValue) \($0.seed)" })
+            guard runs.count > 1, cells.count == runs.count, kinds.contains(.none),
                 runs.allSatisfy({ r in r.point.allSatisfy { $0.key.hasPrefix("defence") || $0.key == "seed" } }),
                 spec.runs.first?.spec.attack.poison != AttackSpec.Poisoning.none
             else { continue }
             rows.append((Executor.resultsName(spec.file), runs))
-            for k in kinds where !columns.contains(k) { columns.append(k) }
+            for k in kinds.map(\.rawValue) where !columns.contains(k) { columns.append(k) }
         }
         guard rows.count > 1 else { return nil }
         self.rows = rows
