@@ -21,4 +21,30 @@ final class StyleTests: XCTestCase {
         XCTAssertNotEqual(p.terminationStatus, 127, "swift-format is not on PATH: \(text)")
         XCTAssertEqual(p.terminationStatus, 0, "swift-format lint:\n" + text.prefix(3000))
     }
+
+    /// The repository's top level is fixed (a wheel once slipped in beside `Package.swift`): what git tracks there
+    /// is these entries and nothing else.
+    func testTheTopLevelHoldsOnlyTheFixedEntries() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "ls-files"]
+        p.currentDirectoryURL = root
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        do { try p.run() } catch { throw XCTSkip("no git on PATH") }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        // A source tree without .git (an archive) has nothing to list.
+        guard p.terminationStatus == 0 else { throw XCTSkip("not a git checkout") }
+        let top = Set(text.split(separator: "\n").compactMap { $0.split(separator: "/").first.map(String.init) })
+        let fixed: Set = [
+            "Package.swift", "Sources", "Tests", "experiments", "grammar", "README.md", ".ci", ".gitignore",
+            ".swift-format",
+        ]
+        XCTAssertEqual(top.subtracting(fixed).sorted(), [], "tracked at the top level beyond the fixed entries")
+        XCTAssertTrue(top.isSuperset(of: ["Package.swift", "Sources", "Tests", "README.md", ".ci"]), "\(top.sorted())")
+    }
 }

@@ -156,7 +156,8 @@ public enum SpecSchema {
                     ]),
                     "A constant rate, or {piecewise: {boundaries | fractions, values}}.", thesis: "§7.1"),
                 Field(
-                    "augmentation", .either([.choice(["none", "standard"]), .object(augmentation)]), default: s("none"),
+                    "augmentation", .either([.choice(of: AugmentationSpec.Preset.self), .object(augmentation)]),
+                    default: s("none"),
                     "none, standard (crop with 4-pixel padding, flip, per-image standardisation), or the mapping.",
                     thesis: "§3.6"),
                 Field(
@@ -269,7 +270,6 @@ public enum SpecSchema {
                 ]),
         ])
 
-    static let corners = ["bottom_right", "bottom_left", "top_right", "top_left"]
     static let trigger = ObjectSchema(
         "trigger", "The backdoor pattern stamped on poisoned and test images.",
         [
@@ -302,7 +302,7 @@ public enum SpecSchema {
                 "size", .integer(min: 1, max: 32), default: i(3),
                 "Side of the pattern in pixels (the file's side draws an image pattern as it is).", thesis: "§3.1"),
             Field(
-                "corners", .either([.choice(["all"]), .list(.choice(corners), minCount: 1)]),
+                "corners", .either([.choice(["all"]), .list(.choice(of: Trigger.Corner.self), minCount: 1)]),
                 default: .list([s("bottom_right")]),
                 "Corners stamped (all = the four-corner trigger, mirrored so it survives flips).", thesis: "§3.6"),
             Field(
@@ -601,7 +601,7 @@ public enum SpecSchema {
                                 "Swept key on the x axis; default attack.fraction when it is swept, else the first swept numeric key (ε, τ, count…)."
                             ),
                             Field(
-                                "y", .choice(["attack_success_rate", "natural_accuracy"]),
+                                "y", .choice(ReportSpec.Figure.plottedMetrics.map(\.rawValue)),
                                 default: s("attack_success_rate"), "Metric."),
                             Field(
                                 "series", .string,

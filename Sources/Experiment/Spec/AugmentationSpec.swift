@@ -5,14 +5,19 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
     case none, standard
     case custom(cropPadding: Int, flip: Bool, perImageStandardization: Bool)
 
+    /// The settings written as one word.
+    public enum Preset: String, Codable, Sendable, CaseIterable { case none, standard }
+
     enum CodingKeys: String, CodingKey { case crop_padding, flip, per_image_standardization }
 
     public init(from decoder: Decoder) throws {
-        if let c = try? decoder.singleValueContainer(), let s = try? c.decode(String.self) {
-            switch s {
-            case "none": self = .none
-            case "standard": self = .standard
-            default: throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown augmentation '\(s)'")
+        if let c = try? decoder.singleValueContainer(), let word = try? c.decode(String.self) {
+            guard let preset = Preset(rawValue: word) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown augmentation '\(word)'")
+            }
+            switch preset {
+            case .none: self = .none
+            case .standard: self = .standard
             }
             return
         }
@@ -26,7 +31,7 @@ public enum AugmentationSpec: Codable, Sendable, Hashable {
         switch self {
         case .none, .standard:
             var c = encoder.singleValueContainer()
-            try c.encode(self == .none ? "none" : "standard")
+            try c.encode(self == .none ? Preset.none : Preset.standard)
         case .custom(let crop, let flip, let standardize):
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(crop, forKey: .crop_padding)

@@ -8,5 +8,8 @@ public struct ReportSpec: Codable, Sendable, Hashable {
         /// `attack_success_rate` or `natural_accuracy`.
         public var y: ExpectationSpec.Metric
         public var series: String?
+
+        /// The metrics a figure can draw on its y axis.
+        public static let plottedMetrics: [ExpectationSpec.Metric] = [.attackSuccessRate, .naturalAccuracy]
     }
 }
