@@ -55,12 +55,12 @@ public struct LinePlot: Sendable {
         for (i, se) in series.enumerated() {
             let c = ChartFrame.colour(i)
             if let b = se.band, !se.x.isEmpty {
-                let upper = zip(se.x, b.upper).map { "\(f(px($0))),\(f(py($1)))" }
-                let lower = zip(se.x, b.lower).reversed().map { "\(f(px($0))),\(f(py($1)))" }
+                let upper = zip(se.x, b.upper).map { (px($0), py($1)) }
+                let lower = zip(se.x, b.lower).reversed().map { (px($0), py($1)) }
                 s +=
-                    "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(c)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
+                    "<polygon points=\"\(DrawnPolyline(upper + lower).points)\" fill=\"\(c)\" fill-opacity=\"0.2\" stroke=\"none\"/>\n"
             }
-            let pts = zip(se.x, se.y).map { "\(f(px($0))),\(f(py($1)))" }.joined(separator: " ")
+            let pts = DrawnPolyline(zip(se.x, se.y).map { (px($0), py($1)) }).points
             s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
             // Marks on the measured points when they are few (sweeps), not on dense curves.
             if se.x.count <= 12 {

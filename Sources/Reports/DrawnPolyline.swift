@@ -1,0 +1,36 @@
+import Foundation
+
+/// The vertices of a polyline as drawn: points in pixels rounded to the SVG's tenth of a pixel, without the
+/// repeats and the middle points of straight runs, which draw nothing. A ROC over 60 000 scores is a staircase
+/// of 60 000 points but a few hundred corners; the image is the same, the file a hundredth of the size.
+struct DrawnPolyline {
+    /// Vertices in tenths of a pixel.
+    private(set) var vertices: [(x: Int, y: Int)] = []
+
+    init<S: Sequence>(_ points: S) where S.Element == (Double, Double) {
+        for (x, y) in points { append((Int((x * 10).rounded()), Int((y * 10).rounded()))) }
+    }
+
+    private mutating func append(_ p: (x: Int, y: Int)) {
+        if let last = vertices.last, last == p { return }
+        if vertices.count >= 2 {
+            let a = vertices[vertices.count - 2]
+            let b = vertices[vertices.count - 1]
+            let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, p.x - b.x, p.y - b.y)
+            // b lies on the segment from a to p, the line going on the same way: a turn back would change the
+            // drawing, so only a straight continuation drops it.
+            if ux * vy - uy * vx == 0, ux * vx + uy * vy > 0 { vertices.removeLast() }
+        }
+        vertices.append(p)
+    }
+
+    /// `x,y x,y …` for an SVG `points` attribute.
+    var points: String {
+        vertices.map { "\(tenths($0.x)),\(tenths($0.y))" }.joined(separator: " ")
+    }
+
+    private func tenths(_ v: Int) -> String {
+        let sign = v < 0 ? "-" : ""
+        return "\(sign)\(abs(v) / 10).\(abs(v) % 10)"
+    }
+}
