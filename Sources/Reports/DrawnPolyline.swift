@@ -7,9 +7,16 @@ struct DrawnPolyline {
     /// Vertices in tenths of a pixel.
     private(set) var vertices: [(x: Int, y: Int)] = []
 
+    /// Points that are not finite (a diverged loss, a zero on a log axis) are left out: they have no place on the
+    /// page, and converting them to integers would trap.
     init<S: Sequence>(_ points: S) where S.Element == (Double, Double) {
-        for (x, y) in points { append((Int((x * 10).rounded()), Int((y * 10).rounded()))) }
+        for (x, y) in points where x.isFinite && y.isFinite {
+            append((DrawnPolyline.tenths(of: x), DrawnPolyline.tenths(of: y)))
+        }
     }
+
+    /// Kept within ±10⁹ tenths, far off any page, so the integer never overflows.
+    private static func tenths(of v: Double) -> Int { Int(min(1e9, max(-1e9, (v * 10).rounded()))) }
 
     private mutating func append(_ p: (x: Int, y: Int)) {
         if let last = vertices.last, last == p { return }

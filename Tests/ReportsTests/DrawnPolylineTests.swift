@@ -25,6 +25,17 @@ final class DrawnPolylineTests: XCTestCase {
         XCTAssertEqual(DrawnPolyline([(-0.26, 3.0)]).points, "-0.3,3.0")
     }
 
+    /// Non-finite and huge points do not trap: the former are left out, the latter kept far off the page.
+    func testNonFinitePointsAreLeftOut() {
+        let d = DrawnPolyline([(0, 0), (.nan, 1), (1, .infinity), (2, 2), (1e300, 3)])
+        XCTAssertEqual(d.vertices.map { [$0.x, $0.y] }, [[0, 0], [20, 20], [1_000_000_000, 30]])
+        let svg = LinePlot(
+            title: "loss", xLabel: "step", yLabel: "loss", logY: true,
+            series: [.init(name: "l", x: [0, 1, 2, 3], y: [1, .nan, 0.5, .infinity])]
+        ).svg
+        XCTAssert(svg.contains("<polyline points=\""), svg)
+    }
+
     /// A ROC-like curve of 20 000 points draws as the same corners at a fraction of the size.
     func testDenseCurveIsSmallInTheSVG() {
         let n = 20_000
