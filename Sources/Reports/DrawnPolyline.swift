@@ -33,10 +33,11 @@ struct DrawnPolyline {
 
     /// `x,y x,y …` for an SVG `points` attribute.
     var points: String {
-        vertices.map { "\(tenths($0.x)),\(tenths($0.y))" }.joined(separator: " ")
+        vertices.map { "\(decimal($0.x)),\(decimal($0.y))" }.joined(separator: " ")
     }
 
-    private func tenths(_ v: Int) -> String {
+    /// Tenths as a decimal: 23 → "2.3", −3 → "-0.3".
+    private func decimal(_ v: Int) -> String {
         let sign = v < 0 ? "-" : ""
         return "\(sign)\(abs(v) / 10).\(abs(v) % 10)"
     }

@@ -35,13 +35,17 @@ public struct Report {
         }
         markdown =
             "# \(title)\n\nExpectations: \(tally).\n\n" + summary + "\n"
-            + Report.totals(plan, cache: cache, metrics: metrics) + matrix + body
+            + Report.totals(plan, cache: cache) + matrix + body
     }
 
     /// Measured against planned for the whole plan, each shared stage once: the check on the cost model.
-    static func totals(_ plan: Plan, cache: Cache, metrics: RunMetrics) -> String {
+    static func totals(_ plan: Plan, cache: Cache) -> String {
         let done = plan.stages.filter { cache.contains($0.key) }
-        let measured = metrics.seconds(done.map(\.key))
+        // Each entry's timing.json read once: the total, the per-kind rows and the busy count all use it.
+        var timings: [String: StageTiming] = [:]
+        for s in done { timings[s.key] = cache.timing(s.key) }
+        func seconds(_ stages: [Stage]) -> Double { stages.reduce(0) { $0 + (timings[$1.key]?.seconds ?? 0) } }
+        let measured = seconds(done)
         let planned = done.reduce(0) { $0 + $1.cost.seconds }
         var line = "All specs together, each shared stage once: \(done.count) of \(plan.stages.count) stages computed"
         if planned > 0 {
@@ -54,14 +58,14 @@ public struct Report {
         var rows = ""
         for kind in Stage.Kind.allCases {
             let mine = done.filter { $0.kind == kind }
-            let m = metrics.seconds(mine.map(\.key))
+            let m = seconds(mine)
             let p = mine.reduce(0) { $0 + $1.cost.seconds }
             // A kind the plan gives any time always has its row (a test's tiny training takes under a second);
             // kinds with no estimate show only when they took a measurable second.
             guard !mine.isEmpty, m >= 1 || p > 0 else { continue }
             // A stage that shared the machine took longer than its work needs: say how many did, so a ratio far
             // from 1 is not read as the cost model's error (the calibration leaves them out for the same reason).
-            let busy = mine.filter { (cache.timing($0.key)?.othersLoad ?? 0) > MachineLoad.storeLimit }.count
+            let busy = mine.filter { (timings[$0.key]?.othersLoad ?? 0) > MachineLoad.storeLimit }.count
             rows +=
                 "| \(kind.rawValue) | \(mine.count) | \(PlanOutput.duration(m)) | \(PlanOutput.duration(p)) | "
                 + (p > 0 ? String(format: "%.2f", m / p) : "—") + " | \(busy == 0 ? "—" : String(busy)) |\n"
